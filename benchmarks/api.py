@@ -1,0 +1,146 @@
+"""API speed: the ward board and a procedure's timeline, served by gunicorn, loaded with wrk.
+
+    .venv/bin/python -m benchmarks.api [--seconds 10]
+
+A fresh PostgreSQL database holds a ward of 30 and a ward of 300 active patients (each with a
+procedure whose cement injection is recorded). gunicorn (2 workers, the test settings) serves
+them on loopback; wrk, a second process, loads the board `/` (a nurse of the ward, session
+cookie) and `/api/procedures/{id}/timeline/` (API token) with 4 connections, and reports
+requests per second and p95 latency.
+"""
+
+import argparse
+import datetime as dt
+import os
+import re
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.error
+import urllib.request
+from pathlib import Path
+
+from benchmarks.harness import fresh_database, report, setup_django
+
+ROOT = Path(__file__).resolve().parent.parent
+PORT = 8791
+# wrk prints only some percentiles; this asks it for the 95th, in microseconds.
+WRK_SCRIPT = """
+done = function(summary, latency, requests)
+  io.write(string.format("p95_us %d\\n", latency:percentile(95)))
+  io.write(string.format("errors %d\\n", summary.errors.status + summary.errors.connect + summary.errors.read
+    + summary.errors.write + summary.errors.timeout))
+end
+"""
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--seconds", type=int, default=10)
+    args = parser.parse_args()
+    setup_django()
+    with fresh_database():
+        run(seconds=args.seconds)
+
+
+def make_ward(size: int) -> tuple[str, str, int]:
+    """A ward of `size` active patients; return a nurse's session cookie, her API token, a procedure id."""
+    from django.test import Client
+    from django.utils import timezone
+    from rest_framework.authtoken.models import Token
+
+    from procedures.models import Patient, Staff, Ward
+    from procedures.timeline import record_event, schedule_procedure
+
+    ward = Ward.objects.create(name=f"Ward of {size}", timezone="Europe/Paris")
+    nurse = Staff.objects.create_user(f"nurse-{size}", role=Staff.Role.NURSE)
+    nurse.wards.add(ward)
+    now = timezone.now()
+    procedure = None
+    for i in range(size):
+        patient = Patient.objects.create(
+            mrn=f"W{size}-{i:04}", given_name="Bench", family_name=f"P{i}", birth_date=dt.date(1945, 1, 1), ward=ward
+        )
+        procedure = schedule_procedure(
+            patient=patient, kind="vertebroplasty", indication="osteoporotic_fracture", levels=["L1"],
+            anaesthesia="local", scheduled_at=now - dt.timedelta(hours=3), by=nurse,
+        )  # fmt: skip
+        record_event(procedure=procedure, kind="cement_injected", at=now - dt.timedelta(hours=2), by=nurse, now=now)
+    client = Client()
+    client.force_login(nurse)
+    token, _ = Token.objects.get_or_create(user=nurse)
+    return client.cookies["sessionid"].value, token.key, procedure.pk
+
+
+def wrk(url: str, header: str, seconds: int) -> dict:
+    with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as script:
+        script.write(WRK_SCRIPT)
+    out = subprocess.run(
+        ["wrk", "-t2", "-c4", f"-d{seconds}s", "-s", script.name, "-H", header, url],
+        capture_output=True, text=True, check=True,
+    ).stdout  # fmt: skip
+    os.unlink(script.name)
+    return {
+        "requests_per_s": float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1)),
+        "p95_ms": int(re.search(r"p95_us (\d+)", out).group(1)) / 1000,
+        "errors": int(re.search(r"errors (\d+)", out).group(1)),
+    }
+
+
+def run(*, seconds: int) -> None:
+    from django.db import connection
+
+    wards = {size: make_ward(size) for size in (30, 300)}
+    env = os.environ | {
+        "DJANGO_SETTINGS_MODULE": "tests.settings",
+        "DATABASE_URL": f"postgres://postgres@127.0.0.1:5432/{connection.settings_dict['NAME']}",
+    }
+    server = subprocess.Popen(
+        [sys.executable, "-m", "gunicorn", "tracker.wsgi", "-w", "2", "-b", f"127.0.0.1:{PORT}", "--log-level",
+         "warning"],
+        cwd=ROOT, env=env, start_new_session=True,
+    )  # fmt: skip
+    try:
+        wait_until_serving()
+        rows = []
+        for size, (session, token, procedure_id) in wards.items():
+            base = f"http://127.0.0.1:{PORT}"
+            board = wrk(f"{base}/", f"Cookie: sessionid={session}", seconds)
+            check_ok(f"{base}/", {"Cookie": f"sessionid={session}"})
+            rows.append({"page": "board /", "patients": size, **board})
+            timeline = f"{base}/api/procedures/{procedure_id}/timeline/"
+            check_ok(timeline, {"Authorization": f"Token {token}"})
+            rows.append(
+                {"page": "timeline", "patients": size, **wrk(timeline, f"Authorization: Token {token}", seconds)}
+            )
+    finally:
+        os.killpg(server.pid, signal.SIGTERM)
+        server.wait(timeout=30)
+    report("api", rows, notes=f"gunicorn 2 sync workers, wrk 2 threads x 4 connections for {seconds} s each, loopback.")
+
+
+def wait_until_serving() -> None:
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        try:
+            urllib.request.urlopen(f"http://127.0.0.1:{PORT}/healthz", timeout=1)
+            return
+        except urllib.error.HTTPError:
+            return  # it answers (a 503 only says beat is not running here)
+        except OSError:
+            time.sleep(0.2)
+    raise RuntimeError("gunicorn did not start")
+
+
+def check_ok(url: str, headers: dict[str, str]) -> None:
+    """A benchmark of redirects or errors would be meaningless: the page must answer 200."""
+    request = urllib.request.Request(url, headers=headers)
+    with urllib.request.urlopen(request, timeout=10) as response:
+        if response.status != 200 or response.url != url:
+            raise RuntimeError(f"{url} answered {response.status} at {response.url}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,85 @@
+"""FHIR endpoints, under the API's authentication and ward rules."""
+
+from django.shortcuts import get_object_or_404
+from django.utils import timezone
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import status
+from rest_framework.exceptions import NotFound, ValidationError
+from rest_framework.parsers import JSONParser
+from rest_framework.renderers import JSONRenderer
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from interop.export import bundle_for, plan_definition
+from interop.importing import Invalid, book, operation_outcome
+from procedures.api.plumbing import idempotent, log_access
+from procedures.api.views import int_param
+from procedures.models import Procedure, Protocol, Ward
+
+FHIR_JSON = "application/fhir+json"
+RESOURCE = OpenApiTypes.OBJECT
+
+
+class FhirJSONParser(JSONParser):
+    media_type = FHIR_JSON
+
+
+class FhirJSONRenderer(JSONRenderer):
+    media_type = FHIR_JSON
+    format = "fhir"
+
+
+class FhirView(APIView):
+    parser_classes = [FhirJSONParser, JSONParser]
+    renderer_classes = [FhirJSONRenderer]
+
+
+def fhir(data: dict, status_code: int = 200, **headers) -> Response:
+    return Response(data, status=status_code, headers=headers or None)
+
+
+class ProcedureBundleView(FhirView):
+    @extend_schema(responses={200: RESOURCE})
+    def get(self, request, pk: str):
+        if not pk.isdigit():
+            raise NotFound("No such procedure.")
+        procedure = get_object_or_404(Procedure.objects.visible_to(request.user), pk=int(pk))
+        log_access(request, action="read", what="fhir bundle", patients=[procedure.patient_id], object_id=pk)
+        return fhir(bundle_for(procedure, now=timezone.now()))
+
+
+class PlanDefinitionView(FhirView):
+    @extend_schema(responses={200: RESOURCE})
+    def get(self, request, code: str, version: str):
+        if not version.isdigit():
+            raise NotFound("No such protocol version.")
+        return fhir(plan_definition(get_object_or_404(Protocol, code=code, version=int(version))))
+
+
+class BookingView(FhirView):
+    """POST a Procedure with a contained Patient, or a Bundle of Patient + Procedure (?ward=<id> for a new patient)."""
+
+    @extend_schema(
+        request=RESOURCE,
+        responses={200: RESOURCE, 201: RESOURCE, 400: RESOURCE},
+        parameters=[OpenApiParameter("ward", int, description="The ward of a patient new to the tracker.")],
+    )
+    @idempotent
+    def post(self, request, **kwargs):
+        ward_id = int_param(request, "ward")
+        ward = Ward.objects.visible_to(request.user).filter(pk=ward_id).first() if ward_id else None
+        if ward_id and ward is None:
+            raise ValidationError({"ward": ["No such ward among yours."]})
+        try:
+            booking = book(request.data, ward=ward, by=request.user)
+        except Invalid as invalid:
+            return fhir(operation_outcome(invalid.issues), status.HTTP_400_BAD_REQUEST)
+        procedure = booking.procedure
+        log_access(request, action="create" if booking.created else "update", what="fhir booking",
+                   patients=[procedure.patient_id], object_id=procedure.pk)  # fmt: skip
+        resource = next(e["resource"] for e in bundle_for(procedure, now=timezone.now())["entry"]
+                        if e["resource"]["resourceType"] == "Procedure")  # fmt: skip
+        resource["id"] = str(procedure.pk)
+        return fhir(resource, status.HTTP_201_CREATED if booking.created else status.HTTP_200_OK,
+                    Location=f"/api/procedures/{procedure.pk}/")  # fmt: skip

@@ -1,0 +1,41 @@
+"""Red flags become urgent staff alerts that escalate until someone acknowledges them.
+
+An alert is a reminder of kind `alert` to the ward's nurses, due at once, never held by quiet
+hours, with an acknowledgement time per kind of red flag; it then climbs the same chain as every
+other staff reminder (notifications.escalation): charge nurses, then the doctor on call.
+"""
+
+import datetime as dt
+
+from django.conf import settings
+
+from notifications.models import Reminder
+from procedures.models import Procedure, Staff
+from procedures.red_flags import RedFlag, RedFlagKind
+
+
+def acknowledge_within(kind: str) -> dt.timedelta:
+    minutes = settings.RED_FLAG_ACKNOWLEDGE_MINUTES
+    return dt.timedelta(minutes=minutes.get(kind, minutes["default"]))
+
+
+def raise_alert(*, procedure: Procedure, flag: RedFlag, source, now: dt.datetime) -> Reminder:
+    """Create the alert for a red flag found in `source` (a saved row); the same flag twice is one alert."""
+    # Pain that does not come down is for the doctor to review, not an emergency for the nurses.
+    review = flag.kind == RedFlagKind.PAIN_NOT_IMPROVING
+    alert, _ = Reminder.objects.get_or_create(
+        key=f"alert:{source._meta.label_lower}:{source.pk}:{flag.kind}",
+        defaults={
+            "kind": Reminder.Kind.ALERT,
+            "ward": procedure.patient.ward,
+            "procedure": procedure,
+            "recipient_role": Staff.Role.DOCTOR if review else Staff.Role.NURSE,
+            "channel": Reminder.Channel.INAPP,
+            "message_key": flag.kind,
+            "summary": flag.summary[:300],
+            "urgent": not review,
+            "due_at": now,
+            "acknowledge_within": acknowledge_within(flag.kind),
+        },
+    )
+    return alert

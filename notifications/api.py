@@ -1,0 +1,133 @@
+"""GET /api/notifications/ and POST /api/notifications/{id}/acknowledge/, under the API's conventions."""
+
+from django.db.models import F, Prefetch
+from django.utils import timezone
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import mixins, serializers, viewsets
+from rest_framework.decorators import action
+from rest_framework.exceptions import ValidationError
+from rest_framework.response import Response
+
+from notifications.escalation import acknowledge
+from notifications.models import Reminder
+from procedures.api.plumbing import StrictSerializer, idempotent, log_access
+from procedures.api.views import int_param, text_param
+
+
+class NotificationSerializer(serializers.ModelSerializer):
+    recipient = serializers.CharField(read_only=True)
+    acknowledged_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
+
+    class Meta:
+        model = Reminder
+        fields = [
+            "id", "milestone", "recipient", "channel", "due_at", "status", "attempts", "sent_at", "acknowledged_at",
+            "acknowledged_by", "kind", "urgent", "last_error",
+        ]  # fmt: skip
+        read_only_fields = fields
+
+
+class AcknowledgeInput(StrictSerializer):
+    pass
+
+
+@extend_schema(
+    parameters=[OpenApiParameter("procedure", int), OpenApiParameter("ward", int), OpenApiParameter("status", str)]
+)
+class NotificationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+    serializer_class = NotificationSerializer
+
+    def get_queryset(self):
+        reminders = Reminder.objects.visible_to(self.request.user).select_related("acknowledged_by")
+        reminders = reminders.order_by("due_at", "id")
+        for name, field in [("procedure", "procedure_id"), ("ward", "ward_id")]:
+            if (value := int_param(self.request, name)) is not None:
+                reminders = reminders.filter(**{field: value})
+        if wanted := text_param(self.request, "status"):
+            if wanted not in Reminder.Status.values:
+                raise ValidationError({"status": [f"One of {', '.join(Reminder.Status.values)}."]})
+            reminders = reminders.filter(status=wanted)
+        return reminders
+
+    @extend_schema(request=AcknowledgeInput, responses=NotificationSerializer)
+    @action(detail=True, methods=["post"])
+    @idempotent
+    def acknowledge(self, request, pk=None):
+        reminder = self.get_object()
+        AcknowledgeInput(data=request.data).is_valid(raise_exception=True)
+        if not reminder.for_staff:
+            raise ValidationError({"non_field_errors": ["Messages to patients are not acknowledged by staff."]})
+        if reminder.status != Reminder.Status.SENT:
+            raise ValidationError(
+                {"non_field_errors": [f"Only a sent reminder can be acknowledged, not {reminder.status}."]}
+            )
+        acknowledged = acknowledge(reminder=reminder, by=request.user, now=timezone.now())
+        log_access(
+            request, action="update", what="notification", patients=[reminder.procedure.patient_id], object_id=pk
+        )
+        return Response(NotificationSerializer(acknowledged).data)
+
+
+class EscalationStepSerializer(serializers.ModelSerializer):
+    recipient = serializers.CharField(read_only=True)
+
+    class Meta:
+        model = Reminder
+        fields = ["escalation_level", "recipient", "channel", "due_at", "status", "sent_at"]
+        read_only_fields = fields
+
+
+class AlertSerializer(serializers.ModelSerializer):
+    procedure = serializers.IntegerField(source="procedure_id", read_only=True)
+    kind = serializers.CharField(source="message_key", read_only=True)
+    raised_at = serializers.DateTimeField(source="due_at", read_only=True)
+    status = serializers.SerializerMethodField()
+    acknowledged_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
+    escalations = EscalationStepSerializer(many=True, read_only=True)
+
+    class Meta:
+        model = Reminder
+        fields = [
+            "id", "procedure", "kind", "summary", "urgent", "raised_at", "status", "acknowledged_at",
+            "acknowledged_by", "escalations",
+        ]  # fmt: skip
+        read_only_fields = fields
+
+    def get_status(self, alert: Reminder) -> str:
+        return "acknowledged" if alert.acknowledged_at else "open"
+
+
+@extend_schema(
+    parameters=[OpenApiParameter("ward", int), OpenApiParameter("status", str, enum=["open", "acknowledged"])]
+)
+class AlertViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+    """Red-flag alerts: open ones first, each with the escalation steps taken so far."""
+
+    serializer_class = AlertSerializer
+
+    def get_queryset(self):
+        alerts = (
+            Reminder.objects.visible_to(self.request.user)
+            .filter(kind=Reminder.Kind.ALERT)
+            .select_related("acknowledged_by")
+            .prefetch_related(Prefetch("escalations", Reminder.objects.order_by("escalation_level", "id")))
+            .order_by(F("acknowledged_at").desc(nulls_first=True), "-due_at", "id")
+        )
+        if (ward := int_param(self.request, "ward")) is not None:
+            alerts = alerts.filter(ward_id=ward)
+        wanted = text_param(self.request, "status")
+        if wanted not in ("", "open", "acknowledged"):
+            raise ValidationError({"status": ["One of open, acknowledged."]})
+        if wanted:
+            alerts = alerts.filter(acknowledged_at__isnull=wanted == "open")
+        return alerts
+
+    @extend_schema(request=AcknowledgeInput, responses=AlertSerializer)
+    @action(detail=True, methods=["post"])
+    @idempotent
+    def acknowledge(self, request, pk=None):
+        alert = self.get_object()
+        AcknowledgeInput(data=request.data).is_valid(raise_exception=True)
+        acknowledge(reminder=alert, by=request.user, now=timezone.now())
+        log_access(request, action="update", what="alert", patients=[alert.procedure.patient_id], object_id=pk)
+        return Response(AlertSerializer(self.get_queryset().get(pk=alert.pk)).data)

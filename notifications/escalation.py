@@ -1,0 +1,92 @@
+"""Staff reminders not acknowledged in time go up the ward's chain: charge nurses, then the doctor on call.
+
+Each step is a new reminder (kind `escalation`) pointing at the reminder the chain started from,
+so every step is recorded and visible. One reminder of each step (the ward inbox one) carries the
+chain on if it is not acknowledged in its turn. Acknowledging any reminder of a chain acknowledges
+the whole chain.
+"""
+
+import datetime as dt
+import logging
+
+from django.db import transaction
+from django.utils import timezone
+
+from notifications.models import OnCall, Reminder
+from procedures.models import Staff
+
+logger = logging.getLogger(__name__)
+
+# How long each escalation step waits for an answer before going one step further.
+ESCALATION_WAIT = dt.timedelta(minutes=5)
+# After the doctor on call has been told this many times the chain stops growing; the alert stays
+# open, red, on the ward board.
+LAST_LEVEL = 4
+BATCH_SIZE = 200
+
+
+def escalate_due(now: dt.datetime | None = None) -> int:
+    """Escalate every sent reminder whose acknowledgement time has passed; return how many."""
+    now = now or timezone.now()
+    with transaction.atomic():
+        due = Reminder.objects.awaiting_acknowledgement(now).select_for_update(skip_locked=True, of=("self",))
+        reminders = list(due.select_related("ward", "procedure", "milestone", "escalates")[:BATCH_SIZE])
+        for reminder in reminders:
+            escalate(reminder, now)
+    return len(reminders)
+
+
+def escalate(reminder: Reminder, now: dt.datetime) -> None:
+    root = reminder.escalates or reminder
+    level = reminder.escalation_level + 1
+    Reminder.objects.filter(pk=reminder.pk).update(escalated_at=now)
+    for position, (role, staff, channel) in enumerate(chain_step(reminder.ward, level, now)):
+        Reminder.objects.get_or_create(
+            key=f"escalation:{root.pk}:{level}:{role or staff.pk}:{channel}",
+            defaults={
+                "kind": Reminder.Kind.ESCALATION,
+                "ward": reminder.ward,
+                "procedure": reminder.procedure,
+                "milestone": reminder.milestone,
+                "recipient_role": role,
+                "recipient_staff": staff,
+                "channel": channel,
+                "message_key": reminder.message_key,
+                "urgent": True,
+                "due_at": now,
+                "escalates": root,
+                "escalation_level": level,
+                "acknowledge_within": ESCALATION_WAIT if position == 0 and level < LAST_LEVEL else None,
+            },
+        )
+
+
+def chain_step(ward, level: int, now: dt.datetime) -> list[tuple[str, Staff | None, str]]:
+    """Who is told at escalation `level`: first the charge nurses, then the doctor on call."""
+    charge_nurses = [("charge_nurse", None, Reminder.Channel.INAPP)] + [
+        ("", nurse, Reminder.Channel.EMAIL)
+        for nurse in ward.staff.filter(role=Staff.Role.CHARGE_NURSE, is_active=True)
+        if nurse.email
+    ]
+    if level == 1:
+        return charge_nurses
+    shifts = OnCall.objects.filter(ward=ward, starts_at__lte=now, ends_at__gt=now).select_related("doctor")
+    doctors = [shift.doctor for shift in shifts]
+    if not doctors:
+        logger.error("No doctor on call for %s: escalation level %s goes to the charge nurses again.", ward, level)
+        return charge_nurses
+    return [(
+        "", doctor, channel) for doctor in doctors for channel in (Reminder.Channel.INAPP, Reminder.Channel.EMAIL)
+        if channel == Reminder.Channel.INAPP or doctor.email
+    ]  # fmt: skip
+
+
+@transaction.atomic
+def acknowledge(*, reminder: Reminder, by: Staff, now: dt.datetime | None = None) -> Reminder:
+    """Acknowledge a staff reminder and every reminder of its escalation chain."""
+    now = now or timezone.now()
+    root_id = reminder.escalates_id or reminder.pk
+    chain = Reminder.objects.filter(pk=root_id) | Reminder.objects.filter(escalates_id=root_id)
+    chain.filter(acknowledged_at__isnull=True).update(acknowledged_at=now, acknowledged_by=by)
+    reminder.refresh_from_db()
+    return reminder

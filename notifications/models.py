@@ -1,0 +1,180 @@
+"""The outbox: every reminder the tracker will send, is sending, or has sent.
+
+The database holds the schedule; Redis only carries "deliver reminder N now". A reminder row is
+written in the same transaction as the milestone it belongs to, with a unique key, so the same
+reminder can never be created twice, and one whose worker died is found again by its lease.
+"""
+
+import datetime as dt
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+
+from procedures.models import Milestone, Patient, Procedure, Ward
+
+
+class ReminderQuerySet(models.QuerySet):
+    def visible_to(self, user) -> "ReminderQuerySet":
+        return self.filter(ward__in=Ward.objects.visible_to(user))
+
+    def claimable(self, now: dt.datetime) -> "ReminderQuerySet":
+        """Due and scheduled, or stuck in a delivery whose lease ran out (its worker died)."""
+        scheduled = Q(status=Reminder.Status.SCHEDULED, due_at__lte=now)
+        abandoned = Q(status=Reminder.Status.SENDING, lease_until__lt=now)
+        return self.filter(scheduled | abandoned)
+
+    def needing_attention(self) -> "ReminderQuerySet":
+        """Staff reminders to show on the ward board: sent and unanswered, or failed. Urgent first."""
+        unanswered = Q(status=Reminder.Status.SENT, acknowledged_at__isnull=True)
+        failed = Q(status=Reminder.Status.FAILED)
+        # One line per chain: the escalations of a reminder are answered with it.
+        return (
+            self.filter(unanswered | failed, recipient_patient__isnull=True, escalates__isnull=True)
+            .select_related("milestone__step")
+            .order_by("-urgent", "due_at")
+        )
+
+    def awaiting_acknowledgement(self, now: dt.datetime) -> "ReminderQuerySet":
+        return self.filter(
+            status=Reminder.Status.SENT, acknowledged_at__isnull=True, escalate_at__lte=now, escalated_at__isnull=True
+        )
+
+
+class Reminder(models.Model):
+    class Status(models.TextChoices):
+        SCHEDULED = "scheduled", "Scheduled"
+        SENDING = "sending", "Sending"
+        SENT = "sent", "Sent"
+        FAILED = "failed", "Failed"
+        CANCELLED = "cancelled", "Cancelled"
+
+    class Channel(models.TextChoices):
+        INAPP = "inapp", "Ward inbox"
+        EMAIL = "email", "E-mail"
+        SMS = "sms", "SMS"
+        WEBHOOK = "webhook", "Webhook"
+        CONSOLE = "console", "Console"
+
+    class Kind(models.TextChoices):
+        MILESTONE = "milestone", "Milestone reminder"
+        ESCALATION = "escalation", "Escalation"
+        FAILURE = "failure", "Failed delivery report"
+        ALERT = "alert", "Red-flag alert"
+
+    # What the ward board and the alerts list show; never sent to a patient.
+    summary = models.CharField(max_length=300, blank=True)
+
+    key = models.CharField(max_length=200, unique=True, help_text="Same key, same reminder: never created twice.")
+    kind = models.CharField(max_length=12, choices=Kind.choices, default=Kind.MILESTONE)
+    ward = models.ForeignKey(Ward, on_delete=models.CASCADE, related_name="+")
+    procedure = models.ForeignKey(Procedure, on_delete=models.CASCADE, related_name="reminders")
+    milestone = models.ForeignKey(Milestone, on_delete=models.CASCADE, null=True, blank=True, related_name="reminders")
+    # Exactly one recipient: a staff role on the ward, a named staff member, or the patient.
+    recipient_role = models.CharField(max_length=20, blank=True)
+    recipient_staff = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, null=True, blank=True, related_name="reminders"
+    )
+    recipient_patient = models.ForeignKey(Patient, on_delete=models.CASCADE, null=True, blank=True, related_name="+")
+    channel = models.CharField(max_length=10, choices=Channel.choices)
+    message_key = models.CharField(max_length=64)
+    urgent = models.BooleanField(default=False, help_text="Urgent reminders ignore quiet hours.")
+    due_at = models.DateTimeField()
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.SCHEDULED)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    last_error = models.TextField(blank=True)
+    lease_until = models.DateTimeField(null=True, blank=True)
+    lease_token = models.UUIDField(null=True, blank=True)
+    sent_at = models.DateTimeField(null=True, blank=True)
+    provider_message_id = models.CharField(max_length=200, blank=True)
+    acknowledge_within = models.DurationField(
+        null=True, blank=True, help_text="Once sent, escalates if not acknowledged within this time."
+    )
+    escalate_at = models.DateTimeField(null=True, blank=True, help_text="Escalates if not acknowledged by then.")
+    escalation_level = models.PositiveSmallIntegerField(default=0)
+    escalated_at = models.DateTimeField(null=True, blank=True)
+    escalates = models.ForeignKey("self", on_delete=models.CASCADE, null=True, blank=True, related_name="escalations")
+    acknowledged_at = models.DateTimeField(null=True, blank=True)
+    acknowledged_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = ReminderQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["due_at", "id"]
+        indexes = [
+            # The dispatcher's two questions, each answered from a small partial index, whatever the
+            # number of reminders already sent.
+            models.Index(fields=["due_at"], condition=Q(status="scheduled"), name="reminder_scheduled_due"),
+            models.Index(fields=["lease_until"], condition=Q(status="sending"), name="reminder_sending_lease"),
+            models.Index(
+                fields=["escalate_at"],
+                condition=Q(status="sent", acknowledged_at__isnull=True, escalated_at__isnull=True),
+                name="reminder_unacknowledged",
+            ),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=(
+                    Q(recipient_role="", recipient_staff__isnull=True, recipient_patient__isnull=False)
+                    | Q(recipient_role="", recipient_staff__isnull=False, recipient_patient__isnull=True)
+                    | (~Q(recipient_role="") & Q(recipient_staff__isnull=True, recipient_patient__isnull=True))
+                ),
+                name="reminder_has_one_recipient",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.message_key} to {self.recipient} by {self.channel} at {self.due_at:%Y-%m-%d %H:%M} UTC"
+
+    @property
+    def label(self) -> str:
+        """A short line for staff: the red flag, or the step the reminder is about."""
+        if self.summary:
+            return self.summary
+        return self.milestone.step.label if self.milestone_id else self.message_key.replace("_", " ")
+
+    @property
+    def recipient(self) -> str:
+        if self.recipient_patient_id:
+            return "patient"
+        if self.recipient_staff_id:
+            return f"staff:{self.recipient_staff_id}"
+        return f"role:{self.recipient_role}"
+
+    @property
+    def for_staff(self) -> bool:
+        return self.recipient_patient_id is None
+
+
+class OnCall(models.Model):
+    """Who is the doctor on call for a ward, and when: the last step of every escalation."""
+
+    ward = models.ForeignKey(Ward, on_delete=models.CASCADE, related_name="on_call")
+    doctor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="on_call")
+    starts_at = models.DateTimeField()
+    ends_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["ward", "starts_at"]
+        verbose_name = "doctor on call"
+        verbose_name_plural = "doctors on call"
+
+    def __str__(self) -> str:
+        return f"{self.doctor} on call for {self.ward} from {self.starts_at:%Y-%m-%d %H:%M} UTC"
+
+
+class Heartbeat(models.Model):
+    """When a periodic job last ran, for /healthz (a stuck beat must show up)."""
+
+    name = models.CharField(max_length=50, primary_key=True)
+    ran_at = models.DateTimeField()
+
+    def __str__(self) -> str:
+        return f"{self.name} ran at {self.ran_at:%Y-%m-%d %H:%M:%S} UTC"
+
+    @classmethod
+    def beat(cls, name: str, now: dt.datetime) -> None:
+        cls.objects.update_or_create(name=name, defaults={"ran_at": now})

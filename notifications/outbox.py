@@ -1,0 +1,127 @@
+"""Keeping a procedure's reminders in step with its milestones.
+
+Called (through procedures.signals.timeline_changed) inside the transaction that changed the
+milestones: new milestones get reminders, moved ones move their scheduled reminders, completed or
+cancelled ones cancel what has not been sent yet. Each reminder has a unique key, so running this
+twice, or in two processes at once, never creates one twice.
+"""
+
+import datetime as dt
+from dataclasses import dataclass
+
+from django.db import IntegrityError, transaction
+
+from notifications.models import Reminder
+from notifications.quiet_hours import release_at
+from procedures.models import Milestone, Procedure, Staff
+
+APPOINTMENT_KEYS = {"xray_followup", "review"}
+MORNING = dt.time(8, 0)
+
+
+@dataclass(frozen=True)
+class Plan:
+    key: str
+    milestone: Milestone
+    channel: str
+    message_key: str
+    due_at: dt.datetime
+    recipient_role: str = ""
+    for_patient: bool = False
+    acknowledge_within: dt.timedelta | None = None
+
+
+def sync_reminders(procedure: Procedure, now: dt.datetime) -> None:
+    """Create, move or cancel the procedure's milestone reminders to match its milestones."""
+    milestones = list(procedure.milestones.select_related("step", "completed_by"))
+    existing = {r.key: r for r in Reminder.objects.filter(procedure=procedure, kind=Reminder.Kind.MILESTONE)}
+    for milestone in milestones:
+        plans = plans_for(milestone, procedure)
+        if milestone.is_open:
+            for plan in plans:
+                schedule(existing.get(plan.key), plan, procedure)
+        else:
+            close(milestone, [existing[p.key] for p in plans if p.key in existing], now)
+
+
+def plans_for(milestone: Milestone, procedure: Procedure) -> list[Plan]:
+    step, patient, ward = milestone.step, procedure.patient, procedure.patient.ward
+    message_key = step.message_key or step.code
+    plans = []
+    if step.notifies_staff:
+        plans.append(
+            Plan(f"m{milestone.pk}:nurse:inapp", milestone, Reminder.Channel.INAPP, message_key, milestone.due_at,
+                 recipient_role=Staff.Role.NURSE, acknowledge_within=step.acknowledge_within)
+        )  # fmt: skip
+    channel = patient_channel(patient)
+    if step.notifies_patient and channel:
+        for variant, due_at in patient_times(milestone, message_key, ward.zone):
+            plans.append(
+                Plan(f"m{milestone.pk}:patient:{channel}:{variant}", milestone, channel, message_key,
+                     release_at(due_at, ward.zone), for_patient=True)
+            )  # fmt: skip
+    return plans
+
+
+def patient_channel(patient) -> str:
+    if not patient.messaging_consent:
+        return ""
+    if patient.phone:
+        return Reminder.Channel.SMS
+    return Reminder.Channel.EMAIL if patient.email else ""
+
+
+def patient_times(milestone: Milestone, message_key: str, zone) -> list[tuple[str, dt.datetime]]:
+    """An appointment is announced the day before and on the morning; anything else when it is due."""
+    if message_key not in APPOINTMENT_KEYS:
+        return [("due", milestone.due_at)]
+    local = milestone.due_at.astimezone(zone)
+    morning = dt.datetime.combine(local.date(), MORNING, tzinfo=zone).astimezone(dt.UTC)
+    return [("day_before", milestone.due_at - dt.timedelta(days=1)), ("morning", min(morning, milestone.due_at))]
+
+
+def schedule(reminder: Reminder | None, plan: Plan, procedure: Procedure) -> None:
+    if reminder is None:
+        create(plan, procedure)
+    elif reminder.status == Reminder.Status.SCHEDULED and reminder.due_at != plan.due_at:
+        Reminder.objects.filter(pk=reminder.pk, status=Reminder.Status.SCHEDULED).update(due_at=plan.due_at)
+
+
+def create(plan: Plan, procedure: Procedure) -> None:
+    reminder = Reminder(
+        key=plan.key,
+        ward=procedure.patient.ward,
+        procedure=procedure,
+        milestone=plan.milestone,
+        recipient_role=plan.recipient_role,
+        recipient_patient=procedure.patient if plan.for_patient else None,
+        channel=plan.channel,
+        message_key=plan.message_key,
+        due_at=plan.due_at,
+        acknowledge_within=plan.acknowledge_within,
+    )
+    # A concurrent sync may have created the same key a moment ago: the key makes that harmless.
+    try:
+        with transaction.atomic():
+            reminder.save()
+    except IntegrityError:
+        if not Reminder.objects.filter(key=plan.key).exists():
+            raise
+
+
+def close(milestone: Milestone, reminders: list[Reminder], now: dt.datetime) -> None:
+    """The milestone is done or cancelled: unsent reminders are cancelled, sent ones count as answered."""
+    ids = [r.pk for r in reminders]
+    Reminder.objects.filter(pk__in=ids, status=Reminder.Status.SCHEDULED).update(status=Reminder.Status.CANCELLED)
+    if milestone.completed_at:
+        chain = Reminder.objects.filter(pk__in=ids) | Reminder.objects.filter(escalates__in=ids)
+        chain.filter(acknowledged_at__isnull=True).update(
+            acknowledged_at=milestone.completed_at, acknowledged_by=milestone.completed_by
+        )
+
+
+def cancel_patient_reminders(patient) -> int:
+    """Stop every message not yet sent to this patient (consent withdrawn)."""
+    return Reminder.objects.filter(
+        recipient_patient=patient, status__in=[Reminder.Status.SCHEDULED, Reminder.Status.SENDING]
+    ).update(status=Reminder.Status.CANCELLED)

@@ -1,0 +1,59 @@
+"""The page a patient link opens: that patient's own next steps, in her language and zone."""
+
+from django.shortcuts import render
+from django.utils import timezone, translation
+from django.utils.translation import gettext_lazy as _
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_GET
+
+from notifications.patient_links import LinkRefused, patient_from_token
+from notifications.patient_messages import readable_phone
+from procedures.models import Milestone
+
+# Patient-facing titles by message key; protocol labels are written for staff.
+TITLES = {
+    "may_stand": _("First time standing up, with a nurse"),
+    "discharge_advice": _("Going home"),
+    "pain_checkin": _("Pain check-in by text message"),
+    "xray_followup": _("Follow-up X-ray"),
+    "review": _("Follow-up review"),
+}
+
+
+@require_GET
+@never_cache
+def patient_page(request, token: str):
+    try:
+        patient = patient_from_token(token)
+    except LinkRefused as refused:
+        response = render(
+            request, "notifications/patient/link_refused.html", {"reason": refused}, status=refused.status
+        )
+    else:
+        with translation.override(patient.language), timezone.override(patient.ward.zone):
+            response = render(request, "notifications/patient/page.html", page_context(patient))
+    response["Referrer-Policy"] = "no-referrer"
+    response["X-Robots-Tag"] = "noindex, nofollow"
+    return response
+
+
+def page_context(patient) -> dict:
+    now = timezone.now()
+    milestones = (
+        Milestone.objects.open()
+        .filter(procedure__patient=patient, due_at__gte=now - timezone.timedelta(days=1))
+        .exclude(procedure__status="cancelled")
+        .select_related("step")
+        .order_by("due_at")
+    )
+    steps = [
+        {"title": TITLES.get(m.step.message_key or m.step.code, m.step.label), "due_at": m.due_at}
+        for m in milestones
+        if m.step.notifies_patient
+    ]
+    return {
+        "first_name": patient.given_name,
+        "language": patient.language,
+        "steps": steps,
+        "ward_phone": readable_phone(patient.ward.phone),
+    }

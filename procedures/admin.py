@@ -1,0 +1,197 @@
+"""Admin for ward managers. Events and milestones are read-only here: they change only through
+procedures.timeline (the ward board and the API), which keeps the derived timeline consistent."""
+
+from django.contrib import admin, messages
+from django.contrib.auth.admin import UserAdmin
+from simple_history.admin import SimpleHistoryAdmin
+
+from procedures.models import (
+    AccessLog,
+    Complication,
+    Event,
+    Milestone,
+    ObservationCheck,
+    ObservationLimit,
+    PainScore,
+    Patient,
+    Procedure,
+    Protocol,
+    ProtocolStep,
+    Staff,
+    Ward,
+)
+
+
+@admin.register(Ward)
+class WardAdmin(SimpleHistoryAdmin):
+    list_display = ["name", "timezone", "phone"]
+    search_fields = ["name"]
+
+
+@admin.register(Staff)
+class StaffAdmin(UserAdmin, SimpleHistoryAdmin):
+    list_display = ["username", "first_name", "last_name", "role", "is_active"]
+    list_filter = ["role", "wards", "is_active"]
+    fieldsets = [
+        *UserAdmin.fieldsets,
+        ("Ward work", {"fields": ["role", "wards", "phone"]}),
+    ]
+    add_fieldsets = [
+        *UserAdmin.add_fieldsets,
+        ("Ward work", {"fields": ["role", "wards", "email", "phone"]}),
+    ]
+    filter_horizontal = ["wards", "groups", "user_permissions"]
+
+
+@admin.register(Patient)
+class PatientAdmin(SimpleHistoryAdmin):
+    list_display = ["mrn", "family_name", "given_name", "ward", "bed", "language", "messaging_consent"]
+    list_filter = ["ward", "language", "messaging_consent"]
+    search_fields = ["mrn", "family_name", "given_name"]
+
+
+class ProtocolStepInline(admin.TabularInline):
+    model = ProtocolStep
+    extra = 0
+    fields = [
+        "order", "code", "label", "anchor", "offset", "offset_months", "at_local_time", "window_opens_before",
+        "overdue_after", "acknowledge_within", "audience", "action", "records", "message_key",
+    ]  # fmt: skip
+
+    def has_change_permission(self, request, obj=None):
+        return obj is None or not obj.is_published
+
+    has_add_permission = has_delete_permission = has_change_permission
+
+
+class ObservationLimitInline(ProtocolStepInline):
+    model = ObservationLimit
+    fields = ["measure", "alert_below", "alert_at_or_above"]
+
+
+@admin.register(Protocol)
+class ProtocolAdmin(SimpleHistoryAdmin):
+    list_display = ["code", "version", "name", "published_at"]
+    list_filter = ["code"]
+    inlines = [ProtocolStepInline, ObservationLimitInline]
+    actions = ["publish", "new_version"]
+
+    def get_readonly_fields(self, request, obj=None):
+        frozen = ["code", "version", "name", "description", "pain_review_after_days", "published_at"]
+        return frozen if obj and obj.is_published else []
+
+    @admin.action(description="Publish the selected draft versions")
+    def publish(self, request, queryset):
+        for protocol in queryset:
+            protocol.publish()
+        messages.success(request, "Published. Published versions can no longer be changed.")
+
+    @admin.action(description="Make a new draft version from the selected protocol")
+    def new_version(self, request, queryset):
+        for protocol in queryset:
+            draft = protocol.new_draft()
+            messages.success(request, f"Created draft {draft}.")
+
+
+class ReadOnlyInline(admin.TabularInline):
+    extra = 0
+    can_delete = False
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
+class EventInline(ReadOnlyInline):
+    model = Event
+    fields = readonly_fields = ["kind", "at", "recorded_by", "recorded_at"]
+
+
+class MilestoneInline(ReadOnlyInline):
+    model = Milestone
+    fields = readonly_fields = [
+        "step",
+        "window_opens_at",
+        "due_at",
+        "overdue_at",
+        "completed_at",
+        "completed_by",
+        "note",
+    ]
+
+
+@admin.register(Procedure)
+class ProcedureAdmin(SimpleHistoryAdmin):
+    list_display = ["patient", "kind", "levels", "status", "scheduled_at", "protocol"]
+    list_filter = ["status", "kind", "indication", "patient__ward"]
+    search_fields = ["patient__mrn", "patient__family_name", "patient__given_name"]
+    list_select_related = ["patient", "protocol"]
+    autocomplete_fields = ["patient"]
+
+    def get_readonly_fields(self, request, obj=None):
+        # A procedure keeps the protocol version it was scheduled with.
+        return ["status", "protocol"] if obj else ["status"]
+
+    inlines = [EventInline, MilestoneInline]
+
+
+@admin.register(Event)
+class EventAdmin(SimpleHistoryAdmin):
+    list_display = ["procedure", "kind", "at", "recorded_by"]
+    list_filter = ["kind", "procedure__patient__ward"]
+    search_fields = ["procedure__patient__mrn", "procedure__patient__family_name"]
+    list_select_related = ["procedure__patient", "recorded_by"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(Milestone)
+class MilestoneAdmin(EventAdmin):
+    list_display = ["procedure", "step", "due_at", "completed_at", "cancelled_at"]
+    list_filter = ["step__code", "procedure__patient__ward"]
+    list_select_related = ["procedure__patient", "step"]
+
+
+@admin.register(PainScore)
+class PainScoreAdmin(EventAdmin):
+    list_display = ["procedure", "score", "source", "recorded_at", "recorded_by"]
+    list_filter = ["source", "procedure__patient__ward"]
+
+
+@admin.register(ObservationCheck)
+class ObservationCheckAdmin(EventAdmin):
+    list_display = ["procedure", "recorded_at", "systolic_bp", "pulse", "spo2", "temperature", "recorded_by"]
+    list_filter = ["leg_strength", "leg_sensation", "puncture_site", "procedure__patient__ward"]
+
+
+@admin.register(Complication)
+class ComplicationAdmin(EventAdmin):
+    list_display = ["procedure", "kind", "severity", "noted_at", "reported_by"]
+    list_filter = ["kind", "severity", "procedure__patient__ward"]
+    list_select_related = ["procedure__patient", "reported_by"]
+
+
+@admin.register(AccessLog)
+class AccessLogAdmin(admin.ModelAdmin):
+    """For the privacy officer: who read or changed which patient's record, and when."""
+
+    list_display = ["at", "user", "action", "what", "patient", "object_id", "method", "path"]
+    list_filter = ["action", "what", ("patient", admin.RelatedOnlyFieldListFilter)]
+    search_fields = ["patient__mrn", "patient__family_name", "user__username"]
+    date_hierarchy = "at"
+    list_select_related = ["user", "patient"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False

@@ -1,0 +1,157 @@
+"""What every endpoint of the API shares, whichever app it belongs to.
+
+- RefuseUnknownFields, StrictSerializer: unknown fields are refused, not ignored.
+- StrictDateTimeField: a time without its UTC offset is refused.
+- exception_handler: the domain's ValidationError (a dict naming the field) becomes a 400 with
+  those fields, like a serializer error.
+- idempotent: a POST retried with the same Idempotency-Key and body gets the first reply.
+- log_access: the access log of patients' records.
+- WardScopedMixin: objects outside the user's wards answer 404.
+"""
+
+import hashlib
+import json
+from functools import wraps
+
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db import IntegrityError, transaction
+from django.utils.dateparse import parse_datetime
+from rest_framework import serializers, status
+from rest_framework.exceptions import ValidationError
+from rest_framework.pagination import PageNumberPagination
+from rest_framework.response import Response
+from rest_framework.views import exception_handler as drf_exception_handler
+
+from procedures.models import AccessLog, IdempotencyKey
+
+
+class RefuseUnknownFields:
+    """Mix into any serializer: a field it does not know is an error, not silently dropped."""
+
+    def to_internal_value(self, data):
+        if isinstance(data, dict):
+            unknown = sorted(set(data) - {name for name, field in self.fields.items() if not field.read_only})
+            if unknown:
+                raise ValidationError({name: ["Unknown field."] for name in unknown})
+        return super().to_internal_value(data)
+
+
+class StrictSerializer(RefuseUnknownFields, serializers.Serializer):
+    pass
+
+
+class StrictDateTimeField(serializers.DateTimeField):
+    default_error_messages = {"naive": "Give the time with its UTC offset, e.g. 2026-03-10T09:00:00+01:00."}
+
+    def to_internal_value(self, value):
+        parsed = parse_datetime(value) if isinstance(value, str) else None
+        if parsed is not None and parsed.tzinfo is None:
+            self.fail("naive")
+        return super().to_internal_value(value)
+
+
+class Pagination(PageNumberPagination):
+    page_size_query_param = "page_size"
+    max_page_size = 200
+
+
+def exception_handler(exc, context):
+    if isinstance(exc, DjangoValidationError):
+        exc = ValidationError(exc.message_dict if hasattr(exc, "error_dict") else {"non_field_errors": exc.messages})
+    return drf_exception_handler(exc, context)
+
+
+def domain_call(function, **kwargs):
+    """Call a domain function; its ValidationError becomes a 400 naming the field."""
+    try:
+        return function(**kwargs)
+    except DjangoValidationError as error:
+        raise ValidationError(error.message_dict if hasattr(error, "error_dict") else error.messages) from error
+
+
+def idempotent(view_method):
+    """Decorate a POST handler: a retry with the same Idempotency-Key and body gets the first reply.
+
+    The key is per user; the same key with a different body is refused (422). The handler runs in
+    a transaction with the stored reply, so a crash between the two leaves neither.
+    """
+
+    @wraps(view_method)
+    def handle(self, request, *args, **kwargs):
+        key = request.headers.get("Idempotency-Key", "").strip()
+        if not key:
+            return view_method(self, request, *args, **kwargs)
+        if len(key) > 200:
+            raise ValidationError({"Idempotency-Key": ["At most 200 characters."]})
+        digest = hashlib.sha256(
+            json.dumps([request.method, request.path, request.data], sort_keys=True, default=str).encode()
+        ).hexdigest()
+        earlier = IdempotencyKey.objects.filter(user=request.user, key=key).first()
+        if earlier is None:
+            try:
+                with transaction.atomic():
+                    response = view_method(self, request, *args, **kwargs)
+                    if 200 <= response.status_code < 300:
+                        IdempotencyKey.objects.create(
+                            user=request.user, key=key, request_hash=digest, status_code=response.status_code,
+                            response=json.loads(json.dumps(response.data, default=str)),
+                        )  # fmt: skip
+                    return response
+            except IntegrityError:
+                # The same key arrived twice at once: the other request won; answer with its reply.
+                earlier = IdempotencyKey.objects.filter(user=request.user, key=key).first()
+                if earlier is None:
+                    raise
+        if earlier.request_hash != digest:
+            return Response(
+                {"detail": "This Idempotency-Key was used with a different request."},
+                status=status.HTTP_422_UNPROCESSABLE_ENTITY,
+            )
+        return Response(earlier.response, status=earlier.status_code, headers={"Idempotent-Replayed": "true"})
+
+    return handle
+
+
+def log_access(request, *, action: str, what: str, patients: list, object_id="") -> None:
+    """Record that the request's user read or changed these patients' records (one row each)."""
+    AccessLog.objects.bulk_create(
+        AccessLog(
+            user=request.user,
+            patient_id=getattr(patient, "pk", patient),
+            action=action,
+            what=what,
+            object_id=str(object_id),
+            method=request.method,
+            path=request.path[:300],
+        )
+        for patient in patients
+    )
+
+
+ERROR_BODY = {
+    "type": "object",
+    "description": "`detail` for a general refusal; otherwise each refused field names its messages.",
+    "additionalProperties": True,
+}
+ERRORS = {
+    "400": "Invalid input: the fields at fault, each with its messages.",
+    "401": "Not authenticated.",
+    "403": "Not allowed for this user.",
+    "404": "No such object on the user's wards.",
+    "422": "The Idempotency-Key was used before with another request.",
+    "429": "Too many requests, or the account is locked after failed logins.",
+}
+
+
+def document_errors(result, generator, request, public):
+    """drf-spectacular post-processing hook: every operation documents the error answers it can give."""
+    for operations in result.get("paths", {}).values():
+        for method, operation in operations.items():
+            responses = operation.setdefault("responses", {})
+            # Errors come in the same media type as the operation's answers (FHIR views: fhir+json).
+            media = next((m for r in responses.values() for m in r.get("content", {})), "application/json")
+            for code, description in ERRORS.items():
+                if code == "422" and method != "post":
+                    continue
+                responses.setdefault(code, {"description": description, "content": {media: {"schema": ERROR_BODY}}})
+    return result

@@ -1,0 +1,205 @@
+"""Input and output shapes of the API. Shapes only: the rules live in the models and procedures.timeline."""
+
+from rest_framework import serializers
+
+from procedures.api.plumbing import RefuseUnknownFields, StrictDateTimeField, StrictSerializer
+from procedures.levels import LEVELS
+from procedures.models import (
+    Complication,
+    Event,
+    EventKind,
+    Milestone,
+    ObservationCheck,
+    PainScore,
+    Patient,
+    Procedure,
+    Protocol,
+    Staff,
+    Ward,
+)
+from procedures.phones import to_e164
+
+
+class WardSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Ward
+        fields = ["id", "name", "timezone"]
+
+
+class StaffSerializer(RefuseUnknownFields, serializers.ModelSerializer):
+    password = serializers.CharField(write_only=True, required=False, min_length=10, style={"input_type": "password"})
+    wards = serializers.PrimaryKeyRelatedField(many=True, queryset=Ward.objects.all(), required=False)
+
+    class Meta:
+        model = Staff
+        fields = ["id", "username", "password", "role", "wards", "phone", "email"]
+
+    def validate_phone(self, value: str) -> str:
+        return to_e164(value) if value else ""
+
+
+class PatientSerializer(RefuseUnknownFields, serializers.ModelSerializer):
+    class Meta:
+        model = Patient
+        fields = [
+            "id", "mrn", "given_name", "family_name", "birth_date", "ward", "bed", "phone", "email", "language",
+            "messaging_consent",
+        ]  # fmt: skip
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        request = self.context.get("request")
+        if request is not None:
+            # A nurse can only put a patient on one of her own wards.
+            self.fields["ward"].queryset = Ward.objects.visible_to(request.user)
+
+    def validate_phone(self, value: str) -> str:
+        return to_e164(value) if value else ""
+
+
+class ProtocolRefSerializer(serializers.Serializer):
+    code = serializers.SlugField()
+    version = serializers.IntegerField(min_value=1)
+
+
+class ProcedureSerializer(serializers.ModelSerializer):
+    protocol = ProtocolRefSerializer(read_only=True)
+    levels = serializers.ListField(child=serializers.CharField())
+
+    class Meta:
+        model = Procedure
+        fields = [
+            "id", "patient", "kind", "indication", "levels", "anaesthesia", "scheduled_at", "operator", "protocol",
+            "cement_volume_ml", "status",
+        ]  # fmt: skip
+        read_only_fields = fields
+
+
+class ProcedureInput(StrictSerializer):
+    patient = serializers.PrimaryKeyRelatedField(queryset=Patient.objects.none())
+    kind = serializers.ChoiceField(choices=Procedure.Kind.choices)
+    indication = serializers.ChoiceField(choices=Procedure.Indication.choices)
+    levels = serializers.ListField(child=serializers.ChoiceField(choices=LEVELS), allow_empty=True)
+    anaesthesia = serializers.ChoiceField(choices=Procedure.Anaesthesia.choices)
+    scheduled_at = StrictDateTimeField()
+    operator = serializers.PrimaryKeyRelatedField(queryset=Staff.objects.filter(is_active=True), required=False,
+                                                  allow_null=True)  # fmt: skip
+    protocol = ProtocolRefSerializer(required=False)
+    cement_volume_ml = serializers.DictField(child=serializers.FloatField(), required=False)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if request := self.context.get("request"):
+            self.fields["patient"].queryset = Patient.objects.visible_to(request.user)
+
+    def validate_protocol(self, value: dict) -> Protocol:
+        found = Protocol.objects.published().filter(code=value["code"], version=value["version"]).first()
+        if found is None:
+            raise serializers.ValidationError(f"No published protocol {value['code']} version {value['version']}.")
+        return found
+
+
+class EventSerializer(serializers.ModelSerializer):
+    recorded_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
+
+    class Meta:
+        model = Event
+        fields = ["kind", "at", "recorded_by"]
+
+
+class EventInput(StrictSerializer):
+    kind = serializers.ChoiceField(choices=EventKind.choices)
+    at = StrictDateTimeField()
+
+
+class MilestoneSerializer(serializers.ModelSerializer):
+    code = serializers.CharField(source="step.code")
+    label = serializers.CharField(source="step.label")
+    audience = serializers.CharField(source="step.audience")
+    status = serializers.SerializerMethodField()
+    completed_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
+
+    class Meta:
+        model = Milestone
+        fields = [
+            "id", "code", "label", "audience", "window_opens_at", "due_at", "status", "completed_at", "completed_by",
+            "note",
+        ]  # fmt: skip
+
+    def get_status(self, milestone: Milestone) -> str:
+        return milestone.status_at(self.context["now"])
+
+
+class TimelineSerializer(serializers.Serializer):
+    events = EventSerializer(many=True)
+    milestones = MilestoneSerializer(many=True)
+
+
+class CompleteInput(StrictSerializer):
+    note = serializers.CharField(allow_blank=True, required=False, default="", max_length=2000)
+
+
+class TokenInput(StrictSerializer):
+    username = serializers.CharField(max_length=150)
+    password = serializers.CharField(max_length=128, trim_whitespace=False, style={"input_type": "password"})
+
+
+class PainScoreSerializer(serializers.ModelSerializer):
+    recorded_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
+
+    class Meta:
+        model = PainScore
+        fields = ["id", "score", "recorded_at", "source", "recorded_by"]
+
+
+class PainScoreInput(StrictSerializer):
+    score = serializers.IntegerField()  # the range is the model's rule, reported on `score`
+    recorded_at = StrictDateTimeField()
+    source = serializers.ChoiceField(choices=[PainScore.Source.BASELINE, PainScore.Source.STAFF])
+
+
+OBSERVATION_FIELDS = [
+    "systolic_bp", "diastolic_bp", "pulse", "spo2", "temperature", "leg_strength", "leg_sensation", "puncture_site",
+    "bladder",
+]  # fmt: skip
+
+
+class ObservationSerializer(serializers.ModelSerializer):
+    recorded_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
+    pain = serializers.IntegerField(source="pain.score", read_only=True, allow_null=True)
+
+    class Meta:
+        model = ObservationCheck
+        fields = ["id", "recorded_at", "recorded_by", "milestone", *OBSERVATION_FIELDS, "pain"]
+
+
+class ObservationInput(StrictSerializer):
+    recorded_at = StrictDateTimeField()
+    milestone = serializers.IntegerField(required=False, allow_null=True)
+    note = serializers.CharField(required=False, allow_blank=True, default="", max_length=2000)
+    systolic_bp = serializers.IntegerField()
+    diastolic_bp = serializers.IntegerField()
+    pulse = serializers.IntegerField()
+    spo2 = serializers.IntegerField()
+    temperature = serializers.DecimalField(max_digits=4, decimal_places=1)
+    leg_strength = serializers.ChoiceField(choices=ObservationCheck.Neuro.choices)
+    leg_sensation = serializers.ChoiceField(choices=ObservationCheck.Neuro.choices)
+    puncture_site = serializers.ChoiceField(choices=ObservationCheck.PunctureSite.choices)
+    bladder = serializers.ChoiceField(choices=ObservationCheck.Bladder.choices, required=False, default="normal")
+    pain = serializers.IntegerField(required=False, allow_null=True)
+
+
+class ComplicationSerializer(serializers.ModelSerializer):
+    reported_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
+
+    class Meta:
+        model = Complication
+        fields = ["id", "kind", "severity", "noted_at", "description", "actions_taken", "reported_by"]
+
+
+class ComplicationInput(StrictSerializer):
+    kind = serializers.ChoiceField(choices=Complication.Kind.choices)
+    severity = serializers.ChoiceField(choices=Complication.Severity.choices)
+    noted_at = StrictDateTimeField()
+    description = serializers.CharField(required=False, allow_blank=True, default="", max_length=4000)
+    actions_taken = serializers.CharField(required=False, allow_blank=True, default="", max_length=4000)

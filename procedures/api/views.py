@@ -1,0 +1,298 @@
+"""The API's views: fetch within the user's wards, call the domain, log the access, answer."""
+
+from django.contrib.auth import authenticate
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db import transaction
+from django.db.models import Prefetch, Q
+from django.shortcuts import get_object_or_404
+from django.utils import timezone
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import mixins, permissions, status, viewsets
+from rest_framework.authtoken.models import Token
+from rest_framework.decorators import action
+from rest_framework.exceptions import ValidationError
+from rest_framework.response import Response
+from rest_framework.throttling import ScopedRateThrottle
+from rest_framework.views import APIView
+
+from procedures.api import serializers as s
+from procedures.api.plumbing import domain_call, idempotent, log_access
+from procedures.models import Event, Milestone, Patient, Procedure, Staff, Ward
+from procedures.observations import record_observations, record_pain_score, report_complication
+from procedures.timeline import complete_milestone, record_event, schedule_procedure
+
+
+class SeesAllWards(permissions.BasePermission):
+    message = "Only administrators manage staff."
+
+    def has_permission(self, request, view) -> bool:
+        return getattr(request.user, "sees_all_wards", False)
+
+
+def text_param(request, name: str) -> str:
+    """A query parameter as text; a NUL character (which PostgreSQL refuses) is a 400, not a 500."""
+    raw = request.query_params.get(name, "")
+    if "\x00" in raw:
+        raise ValidationError({name: ["Null characters are not allowed."]})
+    return raw.strip()
+
+
+def int_param(request, name: str) -> int | None:
+    raw = text_param(request, name)
+    if raw in (None, ""):
+        return None
+    if not raw.isdigit():
+        raise ValidationError({name: ["A whole number is required."]})
+    return int(raw)
+
+
+class TokenView(APIView):
+    """Exchange a username and password for an API token. Repeated failures lock the account."""
+
+    authentication_classes = []
+    permission_classes = []
+    throttle_classes = [ScopedRateThrottle]
+    throttle_scope = "login"
+
+    @extend_schema(
+        request=s.TokenInput, responses={200: {"type": "object", "properties": {"token": {"type": "string"}}}}
+    )
+    def post(self, request):
+        given = s.TokenInput(data=request.data)
+        given.is_valid(raise_exception=True)
+        user = authenticate(request._request, **given.validated_data)
+        if getattr(request._request, "axes_locked_out", False):
+            return Response(
+                {"detail": "Too many failed attempts: this account is locked for a while."},
+                status=status.HTTP_429_TOO_MANY_REQUESTS,
+            )
+        if user is None:
+            raise ValidationError({"non_field_errors": ["Unable to log in with these credentials."]})
+        token, _ = Token.objects.get_or_create(user=user)
+        return Response({"token": token.key})
+
+
+class StaffViewSet(viewsets.ModelViewSet):
+    serializer_class = s.StaffSerializer
+    permission_classes = [permissions.IsAuthenticated, SeesAllWards]
+    queryset = Staff.objects.prefetch_related("wards").order_by("username")
+    http_method_names = ["get", "post", "patch", "put", "head", "options"]
+
+    @transaction.atomic
+    def perform_create(self, serializer):
+        password = serializer.validated_data.pop("password", None)
+        wards = serializer.validated_data.pop("wards", [])
+        member = Staff.objects.create_user(password=password, **serializer.validated_data)
+        member.wards.set(wards)
+        serializer.instance = member
+
+    @transaction.atomic
+    def perform_update(self, serializer):
+        password = serializer.validated_data.pop("password", None)
+        member = serializer.save()
+        if password:
+            member.set_password(password)
+            member.save(update_fields=["password"])
+
+
+class WardViewSet(viewsets.ModelViewSet):
+    serializer_class = s.WardSerializer
+    http_method_names = ["get", "post", "patch", "put", "head", "options"]
+
+    def get_queryset(self):
+        return Ward.objects.visible_to(self.request.user)
+
+    def get_permissions(self):
+        if self.request.method in permissions.SAFE_METHODS:
+            return [permissions.IsAuthenticated()]
+        return [permissions.IsAuthenticated(), SeesAllWards()]
+
+
+@extend_schema(parameters=[OpenApiParameter("ward", int), OpenApiParameter("search", str)])
+class PatientViewSet(viewsets.ModelViewSet):
+    serializer_class = s.PatientSerializer
+    http_method_names = ["get", "post", "patch", "put", "head", "options"]
+
+    def get_queryset(self):
+        patients = Patient.objects.visible_to(self.request.user).order_by("family_name", "given_name", "id")
+        if (ward := int_param(self.request, "ward")) is not None:
+            patients = patients.filter(ward_id=ward)
+        if search := text_param(self.request, "search"):
+            patients = patients.filter(
+                Q(mrn__iexact=search) | Q(family_name__icontains=search) | Q(given_name__icontains=search)
+            )
+        return patients
+
+    def list(self, request, *args, **kwargs):
+        response = super().list(request, *args, **kwargs)
+        log_access(request, action="read", what="patient", patients=[p["id"] for p in response.data["results"]])
+        return response
+
+    def retrieve(self, request, *args, **kwargs):
+        response = super().retrieve(request, *args, **kwargs)
+        log_access(
+            request, action="read", what="patient", patients=[response.data["id"]], object_id=response.data["id"]
+        )
+        return response
+
+    @idempotent
+    def create(self, request, *args, **kwargs):
+        return super().create(request, *args, **kwargs)
+
+    def perform_create(self, serializer):
+        patient = serializer.save()
+        log_access(self.request, action="create", what="patient", patients=[patient], object_id=patient.pk)
+
+    def perform_update(self, serializer):
+        patient = serializer.save()
+        log_access(self.request, action="update", what="patient", patients=[patient], object_id=patient.pk)
+
+
+def procedures_for(user):
+    return Procedure.objects.visible_to(user).select_related("protocol", "patient")
+
+
+@extend_schema(parameters=[OpenApiParameter("ward", int), OpenApiParameter("status", str)])
+class ProcedureViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+    serializer_class = s.ProcedureSerializer
+
+    def get_queryset(self):
+        procedures = procedures_for(self.request.user).order_by("-scheduled_at", "id")
+        if (ward := int_param(self.request, "ward")) is not None:
+            procedures = procedures.filter(patient__ward_id=ward)
+        if wanted := text_param(self.request, "status"):
+            if wanted not in Procedure.Status.values:
+                raise ValidationError({"status": [f"One of {', '.join(Procedure.Status.values)}."]})
+            procedures = procedures.filter(status=wanted)
+        return procedures
+
+    def list(self, request, *args, **kwargs):
+        response = super().list(request, *args, **kwargs)
+        log_access(request, action="read", what="procedure", patients=[p["patient"] for p in response.data["results"]])
+        return response
+
+    def retrieve(self, request, *args, **kwargs):
+        procedure = self.get_object()
+        log_access(request, action="read", what="procedure", patients=[procedure.patient_id], object_id=procedure.pk)
+        return Response(s.ProcedureSerializer(procedure).data)
+
+    @extend_schema(request=s.ProcedureInput, responses={201: s.ProcedureSerializer})
+    @idempotent
+    def create(self, request):
+        given = s.ProcedureInput(data=request.data, context={"request": request})
+        given.is_valid(raise_exception=True)
+        procedure = domain_call(schedule_procedure, by=request.user, **given.validated_data)
+        log_access(request, action="create", what="procedure", patients=[procedure.patient_id], object_id=procedure.pk)
+        return Response(s.ProcedureSerializer(procedure).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(request=s.EventInput, responses={200: s.EventSerializer(many=True), 201: s.EventSerializer})
+    @action(detail=True, methods=["get", "post"])
+    def events(self, request, pk=None):
+        procedure = self.get_object()
+        if request.method == "GET":
+            log_access(request, action="read", what="events", patients=[procedure.patient_id], object_id=procedure.pk)
+            return Response(s.EventSerializer(procedure.events.select_related("recorded_by"), many=True).data)
+        return self.record(request, procedure)
+
+    @idempotent
+    def record(self, request, procedure):
+        given = s.EventInput(data=request.data)
+        given.is_valid(raise_exception=True)
+        event = domain_call(record_event, procedure=procedure, by=request.user, **given.validated_data)
+        log_access(request, action="create", what="event", patients=[procedure.patient_id], object_id=event.pk)
+        return Response(s.EventSerializer(event).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(responses=s.TimelineSerializer)
+    @action(detail=True, methods=["get"])
+    def timeline(self, request, pk=None):
+        procedure = get_object_or_404(
+            procedures_for(request.user).prefetch_related(
+                Prefetch("events", Event.objects.select_related("recorded_by")),
+                Prefetch("milestones", Milestone.objects.select_related("step", "completed_by").order_by("due_at")),
+            ),
+            pk=pk,
+        )
+        log_access(request, action="read", what="timeline", patients=[procedure.patient_id], object_id=procedure.pk)
+        timeline = {"events": procedure.events.all(), "milestones": procedure.milestones.all()}
+        return Response(s.TimelineSerializer(timeline, context={"now": timezone.now()}).data)
+
+    @extend_schema(
+        request=s.PainScoreInput, responses={200: s.PainScoreSerializer(many=True), 201: s.PainScoreSerializer}
+    )
+    @action(detail=True, methods=["get", "post"], url_path="pain-scores")
+    def pain_scores(self, request, pk=None):
+        procedure = self.get_object()
+        if request.method == "GET":
+            log_access(request, action="read", what="pain scores", patients=[procedure.patient_id], object_id=pk)
+            scores = procedure.pain_scores.select_related("recorded_by")
+            return Response(s.PainScoreSerializer(scores, many=True).data)
+        return self.record_clinical(request, procedure, s.PainScoreInput, record_pain_score, s.PainScoreSerializer)
+
+    @extend_schema(
+        request=s.ObservationInput, responses={200: s.ObservationSerializer(many=True), 201: s.ObservationSerializer}
+    )
+    @action(detail=True, methods=["get", "post"])
+    def observations(self, request, pk=None):
+        procedure = self.get_object()
+        if request.method == "GET":
+            log_access(request, action="read", what="observations", patients=[procedure.patient_id], object_id=pk)
+            checks = procedure.observations.select_related("recorded_by", "pain")
+            return Response(s.ObservationSerializer(checks, many=True).data)
+        return self.record_clinical(request, procedure, s.ObservationInput, observe, s.ObservationSerializer)
+
+    @extend_schema(
+        request=s.ComplicationInput, responses={200: s.ComplicationSerializer(many=True), 201: s.ComplicationSerializer}
+    )
+    @action(detail=True, methods=["get", "post"])
+    def complications(self, request, pk=None):
+        procedure = self.get_object()
+        if request.method == "GET":
+            log_access(request, action="read", what="complications", patients=[procedure.patient_id], object_id=pk)
+            return Response(
+                s.ComplicationSerializer(procedure.complications.select_related("reported_by"), many=True).data
+            )
+        return self.record_clinical(
+            request, procedure, s.ComplicationInput, report_complication, s.ComplicationSerializer
+        )
+
+    @idempotent
+    def record_clinical(self, request, procedure, input_class, function, output_class):
+        given = input_class(data=request.data)
+        given.is_valid(raise_exception=True)
+        row = domain_call(function, procedure=procedure, by=request.user, **given.validated_data)
+        log_access(request, action="create", what=output_class.Meta.model._meta.verbose_name,
+                   patients=[procedure.patient_id], object_id=row.pk)  # fmt: skip
+        return Response(output_class(row).data, status=status.HTTP_201_CREATED)
+
+
+def observe(*, procedure, by, recorded_at, milestone=None, note="", **values):
+    """record_observations, with the milestone given by id (one of this procedure's, or refused)."""
+    if milestone is not None:
+        found = procedure.milestones.select_related("step").filter(pk=milestone).first()
+        if found is None:
+            raise DjangoValidationError({"milestone": "No such milestone on this procedure."})
+        milestone = found
+    return record_observations(
+        procedure=procedure, values=values, recorded_at=recorded_at, by=by, milestone=milestone, note=note
+    )
+
+
+class MilestoneViewSet(viewsets.GenericViewSet):
+    serializer_class = s.MilestoneSerializer
+
+    def get_queryset(self):
+        return Milestone.objects.filter(procedure__in=Procedure.objects.visible_to(self.request.user)).select_related(
+            "step", "completed_by", "procedure"
+        )
+
+    @extend_schema(request=s.CompleteInput, responses=s.MilestoneSerializer)
+    @action(detail=True, methods=["post"])
+    @idempotent
+    def complete(self, request, pk=None):
+        milestone = self.get_object()
+        given = s.CompleteInput(data=request.data)
+        given.is_valid(raise_exception=True)
+        done = domain_call(complete_milestone, milestone=milestone, by=request.user, note=given.validated_data["note"])
+        log_access(request, action="update", what="milestone", patients=[milestone.procedure.patient_id], object_id=pk)
+        done = self.get_queryset().get(pk=done.pk)
+        return Response(s.MilestoneSerializer(done, context={"now": timezone.now()}).data)

@@ -1,0 +1,23 @@
+from procedures.models.audit import AccessLog, IdempotencyKey
+from procedures.models.observations import Complication, ObservationCheck, ObservationLimit, PainScore
+from procedures.models.people import Patient, Staff, Ward
+from procedures.models.procedures import Event, Milestone, Procedure
+from procedures.models.protocols import EventKind, Protocol, ProtocolStep
+
+__all__ = [
+    "AccessLog",
+    "Complication",
+    "Event",
+    "EventKind",
+    "IdempotencyKey",
+    "Milestone",
+    "ObservationCheck",
+    "ObservationLimit",
+    "PainScore",
+    "Patient",
+    "Procedure",
+    "Protocol",
+    "ProtocolStep",
+    "Staff",
+    "Ward",
+]

@@ -1,0 +1,114 @@
+"""Wards, the staff who work on them, and their patients."""
+
+import zoneinfo
+
+from django.contrib.auth.models import AbstractUser, UserManager
+from django.core.exceptions import ValidationError
+from django.db import models
+from simple_history.models import HistoricalRecords
+
+from procedures.phones import PhoneNumberField
+
+
+def validate_time_zone(name: str) -> None:
+    try:
+        zoneinfo.ZoneInfo(name)
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+        raise ValidationError(
+            "%(name)s is not an IANA time zone, such as Europe/Paris.", code="invalid_time_zone", params={"name": name}
+        ) from None
+
+
+class WardQuerySet(models.QuerySet):
+    def visible_to(self, user) -> "WardQuerySet":
+        if getattr(user, "sees_all_wards", False):
+            return self.all()
+        if not user.is_authenticated:
+            return self.none()
+        return self.filter(staff=user)
+
+
+class Ward(models.Model):
+    name = models.CharField(max_length=100, unique=True)
+    timezone = models.CharField(max_length=64, default="Europe/Paris", validators=[validate_time_zone])
+    phone = PhoneNumberField(blank=True, help_text="The number patients are told to call.")
+
+    objects = WardQuerySet.as_manager()
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def zone(self) -> zoneinfo.ZoneInfo:
+        return zoneinfo.ZoneInfo(self.timezone)
+
+
+class StaffManager(UserManager):
+    def create_superuser(self, username, email=None, password=None, **extra_fields):
+        extra_fields.setdefault("role", Staff.Role.ADMIN)
+        return super().create_superuser(username, email, password, **extra_fields)
+
+
+class Staff(AbstractUser):
+    """A member of staff who signs in; nurses, charge nurses and doctors see only their wards."""
+
+    class Role(models.TextChoices):
+        NURSE = "nurse", "Nurse"
+        CHARGE_NURSE = "charge_nurse", "Charge nurse"
+        DOCTOR = "doctor", "Doctor"
+        ADMIN = "admin", "Administrator"
+
+    role = models.CharField(max_length=20, choices=Role.choices, default=Role.NURSE)
+    wards = models.ManyToManyField(Ward, related_name="staff", blank=True)
+    phone = PhoneNumberField(blank=True)
+
+    objects = StaffManager()
+    history = HistoricalRecords(excluded_fields=["password", "last_login"])
+
+    class Meta:
+        verbose_name = "staff member"
+        verbose_name_plural = "staff"
+
+    @property
+    def sees_all_wards(self) -> bool:
+        return self.is_active and (self.role == self.Role.ADMIN or self.is_superuser)
+
+
+class PatientQuerySet(models.QuerySet):
+    def visible_to(self, user) -> "PatientQuerySet":
+        return self.filter(ward__in=Ward.objects.visible_to(user))
+
+
+class Patient(models.Model):
+    class Language(models.TextChoices):
+        ENGLISH = "en", "English"
+        FRENCH = "fr", "Français"
+
+    mrn = models.CharField("hospital number (MRN)", max_length=32, unique=True)
+    given_name = models.CharField(max_length=100)
+    family_name = models.CharField(max_length=100)
+    birth_date = models.DateField()
+    ward = models.ForeignKey(Ward, on_delete=models.PROTECT, related_name="patients")
+    bed = models.CharField(max_length=20, blank=True)
+    phone = PhoneNumberField(blank=True, help_text="Mobile number; any form is accepted and stored as E.164.")
+    email = models.EmailField(blank=True)
+    language = models.CharField(max_length=2, choices=Language.choices, default=Language.FRENCH)
+    messaging_consent = models.BooleanField(
+        default=False, help_text="The patient agreed to receive reminders by SMS or e-mail."
+    )
+    links_revoked_at = models.DateTimeField(
+        null=True, blank=True, help_text="Patient links issued before this time no longer open."
+    )
+
+    objects = PatientQuerySet.as_manager()
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["family_name", "given_name"]
+
+    def __str__(self) -> str:
+        return f"{self.family_name.upper()} {self.given_name} ({self.mrn})"

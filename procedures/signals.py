@@ -1,0 +1,16 @@
+"""What the timeline announces, for other apps to act on without procedures importing them.
+
+`timeline_changed` is sent inside the transaction that changed a procedure's milestones, after
+they are saved, with `procedure` and `now`. A receiver that writes (the notifications outbox)
+therefore commits or rolls back together with the change that caused it.
+"""
+
+from django.dispatch import Signal
+
+timeline_changed = Signal()
+
+# Sent inside the transaction that recorded a red flag (an observation out of range, a complication,
+# pain above baseline, a patient's alarming reply), with `procedure`, `flag` (a
+# procedures.red_flags.RedFlag), `source` (the saved row it came from) and `now`. Notifications
+# turns it into an urgent alert that escalates until someone acknowledges it.
+red_flag_raised = Signal()

@@ -1,0 +1,252 @@
+"""Operations on a procedure's timeline: schedule it, record its events, complete its milestones.
+
+Every change goes through one of these functions. Each checks the change, saves it with its
+history author, derives what follows (status, milestones) and announces it through
+`procedures.signals.timeline_changed`, all in one transaction: either everything is saved or
+nothing is.
+"""
+
+import datetime as dt
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from procedures.models import Event, EventKind, Milestone, Patient, Procedure, Protocol, ProtocolStep, Staff
+from procedures.signals import timeline_changed
+
+# Events that happen in this order; each may be recorded only once its predecessor exists,
+# except that the start is optional (a nurse may first record the cement injection).
+SEQUENCE = [EventKind.STARTED, EventKind.CEMENT_INJECTED, EventKind.ENDED, EventKind.DISCHARGED]
+REQUIRES = {EventKind.ENDED: EventKind.CEMENT_INJECTED, EventKind.DISCHARGED: EventKind.ENDED}
+
+# Clocks on a ward differ a little; more than this ahead of the server is a typing mistake.
+FUTURE_TOLERANCE = dt.timedelta(minutes=5)
+
+# Long enough to notice a tap on the wrong patient's row; short enough that a completion that
+# others have seen and acted on (a patient helped up) stays on the record.
+UNDO_WINDOW = dt.timedelta(minutes=5)
+
+
+@transaction.atomic
+def schedule_procedure(
+    *,
+    patient: Patient,
+    kind: str,
+    indication: str,
+    levels: list[str],
+    anaesthesia: str,
+    scheduled_at: dt.datetime,
+    by: Staff,
+    operator: Staff | None = None,
+    protocol: Protocol | None = None,
+    cement_volume_ml: dict[str, float] | None = None,
+) -> Procedure:
+    """Create a scheduled procedure following `protocol` (by default, the current default protocol)."""
+    procedure = Procedure(
+        patient=patient,
+        kind=kind,
+        indication=indication,
+        levels=levels,
+        anaesthesia=anaesthesia,
+        scheduled_at=scheduled_at,
+        operator=operator,
+        protocol=protocol or Protocol.objects.current(settings.DEFAULT_PROTOCOL_CODE),
+        cement_volume_ml=cement_volume_ml or {},
+    )
+    procedure.full_clean()
+    procedure._history_user = by
+    procedure.save()
+    return procedure
+
+
+@transaction.atomic
+def record_event(
+    *, procedure: Procedure, kind: str, at: dt.datetime, by: Staff, now: dt.datetime | None = None
+) -> Event:
+    """Record that `kind` happened at `at`, or correct its time if it was recorded before.
+
+    Milestones anchored on the event are planned or moved (completed ones stay where they are);
+    a cancellation cancels every open milestone. Raises ValidationError, saving nothing, for an
+    impossible history.
+    """
+    now = now or timezone.now()
+    # Lock the procedure so two nurses recording at once cannot interleave their checks.
+    procedure = Procedure.objects.select_for_update().select_related("patient__ward", "protocol").get(pk=procedure.pk)
+    events = {event.kind: event for event in procedure.events.all()}
+    check_event(kind=kind, at=at, events=events, now=now, zone=procedure.ward.zone)
+
+    event = events.get(kind) or Event(procedure=procedure, kind=kind)
+    if event.pk and event.at == at:
+        return event
+    event.at, event.recorded_by = at, by
+    event._history_user = by
+    event.save()
+    events[kind] = event
+
+    procedure.status = Procedure.status_after(set(events))
+    procedure._history_user = by
+    procedure.save(update_fields=["status"])
+    if kind == EventKind.CANCELLED:
+        cancel_open_milestones(procedure, at=now, by=by)
+    else:
+        plan_milestones(procedure, anchor=kind, anchor_at=at, by=by)
+    timeline_changed.send(sender=Procedure, procedure=procedure, now=now)
+    return event
+
+
+def check_event(*, kind: str, at: dt.datetime, events: dict[str, Event], now: dt.datetime, zone) -> None:
+    """Raise ValidationError, naming the field, if recording `kind` at `at` makes an impossible history."""
+    if kind not in EventKind.values:
+        raise ValidationError({"kind": _("Unknown event kind %(kind)r.") % {"kind": kind}})
+    if timezone.is_naive(at):
+        raise ValidationError({"at": _("Give the time with its UTC offset or time zone.")})
+    if EventKind.CANCELLED in events:
+        raise ValidationError({"kind": _("This procedure was cancelled; nothing more can be recorded on it.")})
+    check_not_future(at, now=now, zone=zone, field="at")
+    if kind == EventKind.CANCELLED:
+        return
+    required = REQUIRES.get(kind)
+    if required and required not in events:
+        raise ValidationError(
+            {
+                "kind": _("Record “%(required)s” before “%(kind)s”.")
+                % {"required": EventKind(required).label.lower(), "kind": EventKind(kind).label.lower()}
+            }
+        )
+    position = SEQUENCE.index(kind)
+    for other_kind, other in events.items():
+        if other_kind not in SEQUENCE or other_kind == kind:
+            continue
+        other_position = SEQUENCE.index(other_kind)
+        if (other_position < position and at < other.at) or (other_position > position and at > other.at):
+            before, after = (other_kind, kind) if other_position < position else (kind, other_kind)
+            message = (
+                _(
+                    "“%(kind)s” at %(time)s would come before “%(other)s” at %(other_time)s; "
+                    "%(first)s must come before %(second)s."
+                )
+                if other_position < position
+                else _(
+                    "“%(kind)s” at %(time)s would come after “%(other)s” at %(other_time)s; "
+                    "%(first)s must come before %(second)s."
+                )
+            )
+            params = {
+                "kind": EventKind(kind).label,
+                "time": local(at, zone),
+                "other": EventKind(other_kind).label.lower(),
+                "other_time": local(other.at, zone),
+                "first": EventKind(before).label.lower(),
+                "second": EventKind(after).label.lower(),
+            }
+            raise ValidationError({"at": message % params})
+
+
+def check_not_future(at: dt.datetime, *, now: dt.datetime, zone, field: str) -> None:
+    if at > now + FUTURE_TOLERANCE:
+        raise ValidationError(
+            {field: _("%(time)s is in the future; record events when they happen.") % {"time": local(at, zone)}}
+        )
+
+
+def local(moment: dt.datetime, zone) -> str:
+    return moment.astimezone(zone).strftime("%Y-%m-%d %H:%M %Z")
+
+
+def plan_milestones(procedure: Procedure, *, anchor: str, anchor_at: dt.datetime, by: Staff) -> None:
+    """Create or move the open milestones of the steps anchored on `anchor`."""
+    existing = {m.step_id: m for m in procedure.milestones.filter(step__anchor=anchor)}
+    for step in procedure.protocol.steps.filter(anchor=anchor):
+        milestone = existing.get(step.pk) or Milestone(procedure=procedure, step=step)
+        if not milestone.is_open:
+            continue
+        milestone.schedule_from(anchor_at)
+        milestone._history_user = by
+        milestone.save()
+
+
+def cancel_open_milestones(procedure: Procedure, *, at: dt.datetime, by: Staff) -> None:
+    for milestone in procedure.milestones.open():
+        milestone.cancelled_at = at
+        milestone._history_user = by
+        milestone.save(update_fields=["cancelled_at"])
+
+
+@transaction.atomic
+def complete_milestone(
+    *, milestone: Milestone, by: Staff, note: str = "", now: dt.datetime | None = None, observed: bool = False
+) -> Milestone:
+    """Mark a milestone done by `by` now. Refused before its window opens: "may stand" is never early.
+
+    A step that records an observation check is completed by procedures.observations.record_observations
+    (which passes `observed=True`), never by a bare "done".
+    """
+    now = now or timezone.now()
+    milestone = (
+        Milestone.objects.select_for_update().select_related("procedure__patient__ward", "step").get(pk=milestone.pk)
+    )
+    zone = milestone.procedure.ward.zone
+    if milestone.completed_at:
+        raise ValidationError(
+            {"note": _("Already completed at %(time)s.") % {"time": local(milestone.completed_at, zone)}}
+        )
+    if milestone.cancelled_at:
+        raise ValidationError({"note": _("This milestone was cancelled with its procedure.")})
+    if now < milestone.window_opens_at:
+        raise ValidationError(
+            {
+                "note": _("“%(milestone)s” cannot be done before %(time)s.")
+                % {"milestone": milestone.step.label, "time": local(milestone.window_opens_at, zone)}
+            }
+        )
+    if milestone.step.records == ProtocolStep.Records.OBSERVATIONS and not observed:
+        raise ValidationError(
+            {
+                "note": _("“%(milestone)s” is completed by recording its observation check.")
+                % {"milestone": milestone.step.label}
+            }
+        )
+    milestone.completed_at, milestone.completed_by, milestone.note = now, by, note
+    milestone._history_user = by
+    milestone.save(update_fields=["completed_at", "completed_by", "note"])
+    timeline_changed.send(sender=Procedure, procedure=milestone.procedure, now=now)
+    return milestone
+
+
+@transaction.atomic
+def undo_completion(*, milestone: Milestone, by: Staff, now: dt.datetime | None = None) -> Milestone:
+    """Reopen a milestone that `by` completed by mistake, within UNDO_WINDOW of completing it.
+
+    The completion stays in the history; after the window, a mistake is corrected by a note on
+    the record instead, since others may already have acted on it.
+    """
+    now = now or timezone.now()
+    milestone = (
+        Milestone.objects.select_for_update().select_related("procedure__patient__ward", "step").get(pk=milestone.pk)
+    )
+    if not milestone.completed_at:
+        raise ValidationError(
+            {
+                "note": _("“%(milestone)s” is not completed; there is nothing to undo.")
+                % {"milestone": milestone.step.label}
+            }
+        )
+    if milestone.completed_by_id != by.pk:
+        raise ValidationError({"note": _("Only the person who completed it can undo a completion.")})
+    if now > milestone.completed_at + UNDO_WINDOW:
+        completed = local(milestone.completed_at, milestone.procedure.ward.zone)
+        minutes = UNDO_WINDOW.seconds // 60
+        raise ValidationError(
+            {
+                "note": _("Completed at %(time)s; it could be undone for %(minutes)s minutes.")
+                % {"time": completed, "minutes": minutes}
+            }
+        )
+    milestone.completed_at, milestone.completed_by, milestone.note = None, None, ""
+    milestone._history_user = by
+    milestone.save(update_fields=["completed_at", "completed_by", "note"])
+    timeline_changed.send(sender=Procedure, procedure=milestone.procedure, now=now)
+    return milestone

@@ -1,0 +1,78 @@
+"""Headless Debian Chromium driven by Playwright against pytest-django's live server.
+
+One browser for all of them (starting Chromium is the slow part); a fresh context, with
+its own cookies, for each tab a test opens. Playwright's own browser download is not used.
+"""
+
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import Browser, Page, sync_playwright
+
+from tests.conftest import reload_default_protocol
+
+ARTEFACTS = Path(__file__).resolve().parents[2] / "artefacts"
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+# Tablet landscape, the ward's main screen.
+VIEWPORT = {"width": 1280, "height": 800}
+
+
+@pytest.fixture(scope="package")
+def browser() -> Browser:
+    """One Chromium for all the browser tests, stopped when they are done."""
+    # Playwright's synchronous API keeps an event loop running in this thread while it is open,
+    # and Django refuses ORM calls under a running loop. The tests' own ORM calls are plain
+    # synchronous code, so the guard stands down, only for as long as the browser is open.
+    with pytest.MonkeyPatch.context() as patch, sync_playwright() as playwright:
+        patch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
+        yield browser
+        browser.close()
+
+
+@pytest.fixture(autouse=True)
+def protocol(transactional_db):
+    """The database is emptied after each test with a live server: load the default protocol again.
+
+    (Django's serialized_rollback cannot do it here: while Playwright's event loop runs, Django
+    keeps its connections per async context and the test gets a connection without the copy.)
+    """
+    reload_default_protocol()
+
+
+@pytest.fixture
+def open_tab(browser, live_server):
+    """Open a tab with its own session; closed at the end of the test."""
+    contexts = []
+
+    def open_tab() -> Page:
+        context = browser.new_context(base_url=live_server.url, viewport=VIEWPORT, locale="en-GB")
+        contexts.append(context)
+        page = context.new_page()
+        page.set_default_timeout(5_000)
+        return page
+
+    yield open_tab
+    for context in contexts:
+        context.close()
+
+
+def log_in(page: Page, username: str, password: str) -> None:
+    page.goto("/accounts/login/")
+    page.get_by_label("Username").fill(username)
+    page.get_by_label("Password").fill(password)
+    page.get_by_role("button", name="Log in").click()
+    page.wait_for_url("**/")
+
+
+def screenshot(page: Page, name: str) -> None:
+    ARTEFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=ARTEFACTS / name, full_page=True)

@@ -1,0 +1,233 @@
+"""FHIR R4B export of a recovery plan, the protocol as a PlanDefinition, and booking from the record."""
+
+import datetime as dt
+import importlib
+
+import pytest
+import time_machine
+from rest_framework.authtoken.models import Token
+from rest_framework.test import APIClient
+
+from notifications.delivery import deliver
+from notifications.dispatch import claim_due
+from procedures.models import Patient, Procedure
+from procedures.observations import record_observations, record_pain_score
+from procedures.timeline import record_event
+
+NOW = dt.datetime(2026, 2, 10, 12, 0, tzinfo=dt.UTC)
+FHIR = "application/fhir+json"
+
+
+@pytest.fixture(autouse=True)
+def clock():
+    with time_machine.travel(NOW, tick=False):
+        yield
+
+
+def api_for(user) -> APIClient:
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=f"Token {Token.objects.get_or_create(user=user)[0].key}")
+    return client
+
+
+@pytest.fixture
+def recovering(make_procedure, nurse_a):
+    procedure = make_procedure(levels=["T12", "L1"], anaesthesia="general")
+    record_pain_score(procedure=procedure, score=7, recorded_at=NOW - dt.timedelta(hours=4), source="baseline")
+    record_event(procedure=procedure, kind="started", at=NOW - dt.timedelta(hours=3, minutes=20), by=nurse_a)
+    record_event(procedure=procedure, kind="cement_injected", at=NOW - dt.timedelta(hours=3), by=nurse_a)
+    record_event(procedure=procedure, kind="ended", at=NOW - dt.timedelta(hours=2, minutes=50), by=nurse_a)
+    record_observations(
+        procedure=procedure, recorded_at=NOW - dt.timedelta(hours=2), by=nurse_a,
+        values={"systolic_bp": 128, "diastolic_bp": 76, "pulse": 70, "spo2": 97, "temperature": "36.9",
+                "leg_strength": "normal", "leg_sensation": "normal", "puncture_site": "clean", "pain": 4},
+    )  # fmt: skip
+    for pk, token in claim_due(NOW):
+        deliver(pk, token, now=NOW)
+    return procedure
+
+
+def resources(bundle: dict, kind: str) -> list[dict]:
+    return [e["resource"] for e in bundle["entry"] if e["resource"]["resourceType"] == kind]
+
+
+def test_the_bundle_holds_every_part_of_the_plan_and_validates(nurse_a, recovering):
+    response = api_for(nurse_a).get(f"/api/procedures/{recovering.pk}/fhir/")
+    bundle = response.json()
+
+    assert response.status_code == 200 and response["Content-Type"] == FHIR
+    for entry in bundle["entry"]:
+        kind = entry["resource"]["resourceType"]
+        model = getattr(importlib.import_module(f"fhir.resources.R4B.{kind.lower()}"), kind)
+        model.model_validate(entry["resource"])  # raises if the resource is not valid R4B
+    counts = {kind: len(resources(bundle, kind)) for kind in
+              ["Patient", "Procedure", "CarePlan", "Task", "ServiceRequest", "CommunicationRequest", "Communication",
+               "Observation"]}  # fmt: skip
+    staff_milestones = recovering.milestones.filter(step__audience__in=["staff", "staff_and_patient"]).count()
+    assert counts["Patient"] == counts["Procedure"] == counts["CarePlan"] == 1
+    assert counts["Task"] == staff_milestones and counts["ServiceRequest"] == 2  # control and 1-month X-rays
+    assert counts["CommunicationRequest"] == recovering.reminders.count() and counts["Communication"] >= 1
+    assert counts["Observation"] == 3  # baseline pain, staff pain 4, the observation check
+    (care_plan,) = resources(bundle, "CarePlan")
+    assert len(care_plan["activity"]) == recovering.milestones.count()
+
+
+def test_every_reference_in_the_bundle_resolves_to_an_entry(nurse_a, recovering):
+    bundle = api_for(nurse_a).get(f"/api/procedures/{recovering.pk}/fhir/").json()
+    urls = {entry["fullUrl"] for entry in bundle["entry"]}
+
+    references = list(find_references(bundle["entry"]))
+
+    assert len(references) > 20
+    assert set(references) <= urls
+
+
+def find_references(node):
+    if isinstance(node, dict):
+        for key, value in node.items():
+            if key == "reference":
+                yield value
+            else:
+                yield from find_references(value)
+    elif isinstance(node, list):
+        for item in node:
+            yield from find_references(item)
+
+
+def test_codes_are_the_reference_ones(nurse_a, recovering):
+    bundle = api_for(nurse_a).get(f"/api/procedures/{recovering.pk}/fhir/").json()
+    (procedure,) = resources(bundle, "Procedure")
+    pain = [o for o in resources(bundle, "Observation") if "valueInteger" in o]
+
+    assert procedure["code"]["coding"][0] == {"system": "http://www.ama-assn.org/go/cpt", "code": "22510"}
+    assert "22510 + 22512 ×1" in procedure["code"]["text"]
+    assert [c["coding"][0]["code"] for c in procedure["bodySite"]] == ["23215003", "66794005"]  # T12, L1
+    assert procedure["status"] == "completed" and procedure["performedPeriod"]["end"] == "2026-02-10T09:10:00Z"
+    assert {o["code"]["coding"][0]["code"] for o in pain} == {"72514-3"}
+    assert sorted(o["valueInteger"] for o in pain) == [4, 7]
+
+
+def test_another_wards_procedure_is_not_exported(nurse_b, recovering):
+    assert api_for(nurse_b).get(f"/api/procedures/{recovering.pk}/fhir/").status_code == 404
+
+
+def test_the_default_protocol_as_a_plan_definition(nurse_a):
+    response = api_for(nurse_a).get("/api/protocols/vertebral-augmentation/1/fhir/")
+
+    plan = response.json()
+    assert response.status_code == 200 and plan["resourceType"] == "PlanDefinition"
+    assert plan["status"] == "active" and plan["version"] == "1"
+    stand = next(a for a in plan["action"] if a["title"] == "May stand")
+    assert stand["timingDuration"] == {"value": 720.0, "unit": "min", "system": "http://unitsofmeasure.org",
+                                       "code": "min"}  # fmt: skip
+
+
+def booking(mrn="MRN-77", external="RX-1", levels=("23215003",), cpt="22510", status="preparation") -> dict:
+    return {
+        "resourceType": "Procedure",
+        "contained": [{
+            "resourceType": "Patient", "id": "p", "identifier": [{"system": "urn:recovery-tracker:mrn", "value": mrn}],
+            "name": [{"family": "Roux", "given": ["Anne"]}], "birthDate": "1944-05-02",
+            "telecom": [{"system": "phone", "value": "+33611223344"}],
+            "communication": [{"language": {"coding": [{"system": "urn:ietf:bcp:47", "code": "fr"}]}}],
+        }],
+        "identifier": [{"system": "urn:recovery-tracker:procedure-id", "value": external}],
+        "status": status,
+        "code": {"coding": [{"system": "http://www.ama-assn.org/go/cpt", "code": cpt}]},
+        "subject": {"reference": "#p"},
+        "performedDateTime": "2026-02-12T09:30:00+01:00",
+        "bodySite": [{"coding": [{"system": "http://snomed.info/sct", "code": code}]} for code in levels],
+    }  # fmt: skip
+
+
+def test_a_procedure_posted_in_fhir_comes_back_out_equal_in_its_clinical_content(nurse_a, ward_a):
+    alice = api_for(nurse_a)
+    posted = booking()
+
+    response = alice.post(f"/api/fhir/Procedure?ward={ward_a.pk}", posted, format="json")
+
+    assert response.status_code == 201, response.json()
+    procedure = Procedure.objects.get(pk=response.json()["id"])
+    exported = alice.get(f"/api/procedures/{procedure.pk}/fhir/").json()
+    (patient,) = resources(exported, "Patient")
+    (back,) = resources(exported, "Procedure")
+    assert patient["identifier"] == posted["contained"][0]["identifier"]
+    assert patient["name"] == posted["contained"][0]["name"] and patient["birthDate"] == "1944-05-02"
+    assert back["identifier"] == posted["identifier"] and back["status"] == "preparation"
+    assert back["code"]["coding"][0] == posted["code"]["coding"][0]
+    assert [b["coding"][0]["code"] for b in back["bodySite"]] == ["23215003"]
+    assert back["performedDateTime"] == "2026-02-12T08:30:00Z"
+    assert (procedure.kind, procedure.levels, procedure.patient.ward) == ("vertebroplasty", ["T12"], ward_a)
+
+
+def test_a_repeated_post_changes_nothing(nurse_a, ward_a):
+    alice = api_for(nurse_a)
+    alice.post(f"/api/fhir/Procedure?ward={ward_a.pk}", booking(), format="json")
+    history = (Patient.history.count(), Procedure.history.count())
+
+    again = alice.post(f"/api/fhir/Procedure?ward={ward_a.pk}", booking(), format="json")
+
+    assert again.status_code == 200
+    assert (Patient.objects.count(), Procedure.objects.count()) == (1, 1)
+    assert (Patient.history.count(), Procedure.history.count()) == history
+
+
+def test_a_bundle_of_patient_and_procedure_books_too(nurse_a, ward_a):
+    posted = booking()
+    patient = posted.pop("contained")[0]
+    posted["subject"] = {"reference": "urn:uuid:11111111-1111-1111-1111-111111111111"}
+    bundle = {
+        "resourceType": "Bundle",
+        "type": "collection",
+        "entry": [
+            {"fullUrl": "urn:uuid:11111111-1111-1111-1111-111111111111", "resource": patient},
+            {"resource": posted},
+        ],
+    }
+
+    response = api_for(nurse_a).post(f"/api/fhir/Bundle?ward={ward_a.pk}", bundle, format="json")
+
+    assert response.status_code == 201 and Procedure.objects.get().patient.mrn == "MRN-77"
+
+
+@pytest.mark.parametrize(
+    ("payload", "expression", "words"),
+    [
+        ({"resourceType": "Procedure", "status": "preparation"}, "subject", "required"),
+        ({"resourceType": "Observation"}, "resourceType", "Procedure"),
+        (booking(levels=("23215003", "66794005")) | {"extension": [
+            {"url": "urn:recovery-tracker:codes/anaesthesia", "valueCode": "local"}]}, "Procedure.extension",
+         "general anaesthesia"),
+        (booking(levels=("12345",)), "Procedure.bodySite[0]", "vertebra"),
+        (booking(cpt="99999"), "Procedure.code", "CPT"),
+        (booking(status="completed"), "Procedure.status", "preparation"),
+    ],
+)  # fmt: skip
+def test_an_invalid_payload_gets_an_operation_outcome_naming_what_is_wrong(nurse_a, ward_a, payload, expression, words):
+    response = api_for(nurse_a).post(f"/api/fhir/Procedure?ward={ward_a.pk}", payload, format="json")
+
+    outcome = response.json()
+    assert response.status_code == 400 and outcome["resourceType"] == "OperationOutcome"
+    assert any(expression in issue["expression"][0] and words in issue["diagnostics"] for issue in outcome["issue"])
+    assert not Procedure.objects.exists()
+
+
+def test_a_nurse_cannot_book_onto_another_ward(nurse_b, ward_a):
+    response = api_for(nurse_b).post(f"/api/fhir/Procedure?ward={ward_a.pk}", booking(), format="json")
+
+    assert response.status_code == 400 and "ward" in response.json()
+    assert not Patient.objects.exists()
+
+
+def test_the_export_runs_the_same_queries_however_many_milestones(nurse_a, make_procedure, django_assert_num_queries,
+                                                                  django_assert_max_num_queries):  # fmt: skip
+    procedure = make_procedure()
+    record_event(procedure=procedure, kind="cement_injected", at=NOW - dt.timedelta(hours=3), by=nurse_a)
+    alice = api_for(nurse_a)
+    with django_assert_max_num_queries(30) as few:
+        alice.get(f"/api/procedures/{procedure.pk}/fhir/")
+    record_event(procedure=procedure, kind="ended", at=NOW - dt.timedelta(hours=2), by=nurse_a)
+    record_event(procedure=procedure, kind="discharged", at=NOW, by=nurse_a)
+
+    with django_assert_num_queries(len(few.captured_queries)):
+        alice.get(f"/api/procedures/{procedure.pk}/fhir/")

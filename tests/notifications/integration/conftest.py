@@ -1,0 +1,122 @@
+"""Real Celery worker and beat processes, on the real Redis broker and the test database.
+
+The processes run `celery -A tracker` with the test settings, pointed at the database this test
+uses; every channel delivers to the Redis recorder of tests/notifications/recording.py. Each
+process is started in its own session and killed with its whole group when the test ends.
+"""
+
+import contextlib
+import itertools
+import os
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from pathlib import Path
+
+import pytest
+import redis
+from django.conf import settings
+from django.db import connection
+
+from notifications.models import Reminder
+from tests.conftest import reload_default_protocol
+from tests.notifications.recording import ARRIVALS, arrivals, recorder
+from tracker.celery import app
+
+ROOT = Path(__file__).resolve().parents[3]
+counter = itertools.count()
+
+
+class Processes:
+    def __init__(self, env: dict[str, str]):
+        self.env = env
+        self.running: list[subprocess.Popen] = []
+        self.logs = Path(tempfile.mkdtemp(prefix="celery-it-"))
+
+    def start(self, *args: str, **extra_env: str) -> subprocess.Popen:
+        name = f"{args[0]}-{next(counter)}"
+        log = open(self.logs / f"{name}.log", "w")  # noqa: SIM115 (closed with the process)
+        process = subprocess.Popen(
+            [sys.executable, "-m", "celery", "-A", "tracker", *args],
+            cwd=ROOT, env=self.env | extra_env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
+        )  # fmt: skip
+        self.running.append(process)
+        return process
+
+    def worker(self, concurrency: int = 2, **extra_env: str) -> subprocess.Popen:
+        name = f"it{uuid.uuid4().hex[:8]}@localhost"
+        process = self.start(
+            "worker", "--pool=prefork", f"--concurrency={concurrency}", "--loglevel=INFO", "-n", name,
+            "--without-gossip", "--without-mingle", **extra_env,
+        )  # fmt: skip
+        wait_for(lambda: app.control.ping(destination=[name], timeout=0.5), timeout=30, what=f"worker {name}")
+        return process
+
+    def beat(self) -> subprocess.Popen:
+        return self.start("beat", "--loglevel=INFO", f"--schedule={self.logs / 'beat-schedule'}")
+
+    def kill(self, process: subprocess.Popen, sig: int = signal.SIGKILL) -> None:
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(process.pid, sig)
+        process.wait(timeout=30)
+
+    def stop_all(self) -> None:
+        for process in self.running:
+            if process.poll() is None:
+                self.kill(process, signal.SIGTERM)
+
+
+def wait_for(condition, *, timeout: float, what: str, every: float = 0.1):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        result = condition()
+        if result:
+            return result
+        time.sleep(every)
+    raise AssertionError(f"Timed out after {timeout} s waiting for {what}.")
+
+
+def broker() -> redis.Redis:
+    return redis.Redis.from_url(settings.CELERY_BROKER_URL)
+
+
+@pytest.fixture
+def celery(transactional_db):
+    """Start and stop real Celery processes; the broker and the recorder start empty."""
+    reload_default_protocol()
+    broker().flushdb()
+    recorder().delete(ARRIVALS)
+    env = os.environ | {
+        "DJANGO_SETTINGS_MODULE": "tests.settings",
+        "DATABASE_URL": f"postgres://postgres@127.0.0.1:5432/{connection.settings_dict['NAME']}",
+        "CELERY_BROKER_URL": settings.CELERY_BROKER_URL,
+        "RECORDING_TRANSPORT": "1",
+        "DISPATCH_INTERVAL_SECONDS": "1",
+        "ESCALATION_INTERVAL_SECONDS": "1",
+    }
+    processes = Processes(env)
+    yield processes
+    processes.stop_all()
+    broker().flushdb()
+
+
+def make_reminders(procedure, count: int, due_at, prefix: str = "it") -> list[Reminder]:
+    return Reminder.objects.bulk_create(
+        Reminder(
+            key=f"{prefix}:{i}",
+            ward=procedure.patient.ward,
+            procedure=procedure,
+            recipient_role="nurse",
+            channel="inapp",
+            message_key="test",
+            due_at=due_at,
+        )
+        for i in range(count)
+    )
+
+
+def arrived_keys() -> list[str]:
+    return [arrival["key"] for arrival in arrivals()]

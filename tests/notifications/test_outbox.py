@@ -1,0 +1,211 @@
+"""The outbox follows the milestones; claims are atomic; deliveries settle once; staff chains escalate."""
+
+import datetime as dt
+
+import pytest
+import time_machine
+
+from notifications.delivery import deliver
+from notifications.dispatch import LEASE, backoff, claim_due
+from notifications.escalation import acknowledge, escalate_due
+from notifications.models import OnCall, Reminder
+from procedures.models import Staff
+from procedures.timeline import complete_milestone, record_event
+
+INJECTED = dt.datetime(2026, 2, 10, 8, 0, tzinfo=dt.UTC)
+MIN = dt.timedelta(minutes=1)
+
+
+@pytest.fixture(autouse=True)
+def clock():
+    with time_machine.travel(INJECTED, tick=False) as traveller:
+        yield traveller
+
+
+@pytest.fixture
+def injected(procedure, nurse_a):
+    record_event(procedure=procedure, kind="cement_injected", at=INJECTED, by=nurse_a)
+    return procedure
+
+
+def reminder(procedure, code: str, recipient: str = "nurse") -> Reminder:
+    return Reminder.objects.get(milestone__procedure=procedure, milestone__step__code=code, key__contains=recipient)
+
+
+def test_each_milestone_gets_its_reminders_when_its_anchor_is_recorded(injected, patient):
+    planned = {
+        (code, channel, key.rsplit(":", 1)[-1]): due
+        for code, channel, key, due in Reminder.objects.values_list("milestone__step__code", "channel", "key", "due_at")
+    }
+
+    assert planned[("cement_hardened", "inapp", "inapp")] == INJECTED + 10 * MIN
+    assert planned[("may_stand", "inapp", "inapp")] == INJECTED + dt.timedelta(hours=12)
+    assert planned[("xray_control", "inapp", "inapp")] == INJECTED + dt.timedelta(hours=24)
+    # The patient's copy of "may stand" (21:00 in Paris) falls in quiet hours: held until 08:00.
+    assert planned[("may_stand", "sms", "due")] == dt.datetime(2026, 2, 11, 7, 0, tzinfo=dt.UTC)
+    # Follow-up X-ray on 10 March at 10:00 CET: the day before, and on the morning at 08:00.
+    assert planned[("xray_followup_1m", "sms", "day_before")] == dt.datetime(2026, 3, 9, 9, 0, tzinfo=dt.UTC)
+    assert planned[("xray_followup_1m", "sms", "morning")] == dt.datetime(2026, 3, 10, 7, 0, tzinfo=dt.UTC)
+    assert len(planned) == 3 + 1 + 2 * 4  # staff: 3; patient: may stand, X-ray and three reviews twice each
+    assert Reminder.objects.filter(recipient_patient=patient).count() == 9
+
+
+def test_without_consent_the_patient_gets_no_message(make_procedure, patient, nurse_a):
+    patient.messaging_consent = False
+    patient.save()
+
+    record_event(procedure=make_procedure(), kind="cement_injected", at=INJECTED, by=nurse_a)
+
+    assert not Reminder.objects.filter(recipient_patient=patient).exists()
+
+
+def test_recording_again_creates_nothing_twice(injected, nurse_a):
+    count = Reminder.objects.count()
+
+    record_event(procedure=injected, kind="cement_injected", at=INJECTED - MIN, by=nurse_a)
+
+    assert Reminder.objects.count() == count
+    assert reminder(injected, "cement_hardened").due_at == INJECTED + 9 * MIN
+
+
+def test_a_completed_milestone_cancels_its_unsent_reminders(injected, nurse_a, clock):
+    clock.move_to(INJECTED + 9 * MIN)
+
+    complete_milestone(milestone=injected.milestones.get(step__code="cement_hardened"), by=nurse_a)
+
+    assert reminder(injected, "cement_hardened").status == "cancelled"
+    assert claim_due(INJECTED + 11 * MIN) == []
+
+
+def test_a_cancelled_procedure_cancels_every_unsent_reminder(injected, nurse_a):
+    record_event(procedure=injected, kind="cancelled", at=INJECTED, by=nurse_a)
+
+    assert set(Reminder.objects.values_list("status", flat=True)) == {"cancelled"}
+
+
+def test_nothing_is_claimed_before_it_is_due(injected):
+    assert claim_due(INJECTED + 10 * MIN - dt.timedelta(microseconds=1)) == []
+    assert [pk for pk, _ in claim_due(INJECTED + 10 * MIN)] == [reminder(injected, "cement_hardened").pk]
+
+
+def test_a_claimed_reminder_is_not_claimed_again_until_its_lease_runs_out(injected):
+    now = INJECTED + 10 * MIN
+    (first,) = claim_due(now)
+
+    assert claim_due(now + LEASE - dt.timedelta(seconds=1)) == []
+    (again,) = claim_due(now + LEASE + dt.timedelta(seconds=1))
+
+    assert again[0] == first[0] and again[1] != first[1]
+    assert Reminder.objects.get(pk=first[0]).attempts == 2
+
+
+def test_a_delivery_settles_once_and_a_stale_lease_cannot_settle(injected):
+    now = INJECTED + 10 * MIN
+    ((pk, old_token),) = claim_due(now)
+    ((_, new_token),) = claim_due(now + LEASE + dt.timedelta(seconds=1))
+
+    assert deliver(pk, old_token, now=now) == "not held"
+    assert deliver(pk, new_token, now=now) == "sent"
+    assert deliver(pk, new_token) == "not held"
+    sent = Reminder.objects.get(pk=pk)
+    assert (sent.status, sent.escalate_at) == ("sent", now + 5 * MIN)
+
+
+def test_backoff_doubles_with_jitter_and_is_capped():
+    for attempts, ceiling in [(1, 30), (2, 60), (3, 120), (10, 900)]:
+        wait = backoff(attempts).total_seconds()
+        assert ceiling / 2 <= wait <= ceiling
+
+
+@pytest.fixture
+def sent_hardened(injected, clock):
+    now = INJECTED + 10 * MIN
+    clock.move_to(now)
+    ((pk, token),) = claim_due(now)
+    deliver(pk, token, now=now)
+    return Reminder.objects.get(pk=pk)
+
+
+@pytest.fixture
+def charge_nurse(ward_a) -> Staff:
+    nurse = Staff.objects.create_user("carol", email="carol@example.org", role=Staff.Role.CHARGE_NURSE)
+    nurse.wards.add(ward_a)
+    return nurse
+
+
+@pytest.fixture
+def doctor_on_call(ward_a) -> Staff:
+    doctor = Staff.objects.create_user("dave", email="dave@example.org", role=Staff.Role.DOCTOR)
+    OnCall.objects.create(ward=ward_a, doctor=doctor, starts_at=INJECTED - dt.timedelta(hours=8),
+                          ends_at=INJECTED + dt.timedelta(hours=8))  # fmt: skip
+    return doctor
+
+
+def escalations():
+    return sorted(Reminder.objects.filter(kind="escalation").values_list("escalation_level", "recipient", "channel"))
+
+
+def test_an_unacknowledged_reminder_escalates_to_the_charge_nurse_then_the_doctor_on_call(
+    sent_hardened, charge_nurse, doctor_on_call, clock
+):
+    assert escalate_due(INJECTED + 15 * MIN - dt.timedelta(seconds=1)) == 0
+    assert escalate_due(INJECTED + 15 * MIN) == 1
+    level_1 = Reminder.objects.get(kind="escalation", recipient_role="charge_nurse")
+    ((pk, token), *_) = claim_due(INJECTED + 15 * MIN)
+    for claimed_pk, claimed_token in [(pk, token), *_]:
+        deliver(claimed_pk, claimed_token, now=INJECTED + 15 * MIN)
+    assert escalate_due(INJECTED + 20 * MIN) == 1
+
+    rows = list(Reminder.objects.filter(kind="escalation").order_by("escalation_level", "id"))
+    assert [(r.escalation_level, r.recipient_role or r.recipient_staff.username, r.channel) for r in rows] == [
+        (1, "charge_nurse", "inapp"), (1, "carol", "email"), (2, "dave", "inapp"), (2, "dave", "email"),
+    ]  # fmt: skip
+    assert {r.escalates_id for r in rows} == {sent_hardened.pk} and level_1.pk
+
+
+def test_nothing_escalates_twice(sent_hardened, charge_nurse):
+    escalate_due(INJECTED + 15 * MIN)
+    escalate_due(INJECTED + 15 * MIN)
+
+    assert Reminder.objects.filter(kind="escalation").count() == 2  # charge nurses' inbox and carol's e-mail
+
+
+def test_acknowledging_stops_the_chain(sent_hardened, charge_nurse, nurse_a):
+    escalate_due(INJECTED + 15 * MIN)
+    level_1 = Reminder.objects.get(kind="escalation", recipient_role="charge_nurse")
+
+    acknowledge(reminder=level_1, by=nurse_a, now=INJECTED + 16 * MIN)
+    for pk, token in claim_due(INJECTED + 16 * MIN):
+        deliver(pk, token, now=INJECTED + 16 * MIN)
+
+    assert escalate_due(INJECTED + 60 * MIN) == 0
+    sent_hardened.refresh_from_db()
+    assert (sent_hardened.acknowledged_by, sent_hardened.acknowledged_at) == (nurse_a, INJECTED + 16 * MIN)
+
+
+def test_completing_the_milestone_answers_its_sent_reminder(sent_hardened, nurse_a):
+    complete_milestone(milestone=sent_hardened.milestone, by=nurse_a)
+
+    assert escalate_due(INJECTED + 60 * MIN) == 0
+    sent_hardened.refresh_from_db()
+    assert sent_hardened.acknowledged_by == nurse_a
+
+
+def test_a_worker_starting_late_gets_a_whole_lease_and_an_expired_one_gets_nothing(injected):
+    now = INJECTED + 10 * MIN
+    ((pk, token),) = claim_due(now)
+
+    assert deliver(pk, token, now=now + LEASE + dt.timedelta(seconds=1)) == "not held"  # its lease ran out queued
+    ((pk, token),) = claim_due(now + LEASE + dt.timedelta(seconds=1))
+    started = now + LEASE + dt.timedelta(seconds=1) + LEASE - dt.timedelta(seconds=1)  # just before it runs out
+    assert deliver(pk, token, now=started) == "sent"
+
+
+def test_withdrawn_consent_cancels_every_unsent_patient_message(injected, patient):
+    from notifications.outbox import cancel_patient_reminders
+
+    cancelled = cancel_patient_reminders(patient)
+
+    assert cancelled == 9
+    assert set(Reminder.objects.filter(recipient_patient=patient).values_list("status", flat=True)) == {"cancelled"}
+    assert Reminder.objects.filter(recipient_role="nurse", status="scheduled").count() == 3

@@ -1,0 +1,50 @@
+import datetime as dt
+
+from django.core.management import call_command
+from django.utils import timezone
+
+from procedures.models import Milestone, Patient, Procedure, Staff
+
+
+def seed(*args) -> None:
+    call_command("seed_demo", *args, stdout=open("/dev/null", "w"))  # noqa: SIM115
+
+
+def test_the_demo_ward_has_patients_at_every_stage(db):
+    seed()
+
+    statuses = set(Procedure.objects.values_list("status", flat=True))
+    assert statuses == {"scheduled", "in_progress", "recovering", "discharged"}
+    now = timezone.now()
+    milestones = Milestone.objects.with_status(now)
+    stand = milestones.filter(step__code="may_stand")
+    assert {m.current_status for m in stand} >= {"pending", "due", "completed"}
+    assert milestones.filter(step__code="xray_control", current_status="due").exists()
+    assert milestones.filter(step__code__startswith="pain_checkin", current_status="completed").exists()
+    assert Staff.objects.filter(username="nurse", wards__name__startswith="Demo").exists()
+
+
+def test_seeding_twice_changes_nothing(db):
+    seed()
+    before = (Patient.objects.count(), Procedure.objects.count(), Milestone.objects.count(), Staff.objects.count())
+
+    seed()
+
+    assert (
+        Patient.objects.count(),
+        Procedure.objects.count(),
+        Milestone.objects.count(),
+        Staff.objects.count(),
+    ) == before
+
+
+def test_reset_rebuilds_the_timelines_from_now(db, time_machine):
+    time_machine.move_to(timezone.now() - dt.timedelta(days=3))
+    seed()
+    time_machine.move_to(timezone.now() + dt.timedelta(days=3))
+
+    seed("--reset")
+
+    just_injected = Procedure.objects.get(patient__mrn="DEMO-002")
+    assert timezone.now() - just_injected.events.get(kind="cement_injected").at < dt.timedelta(minutes=10)
+    assert Procedure.objects.count() == 7

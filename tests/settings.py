@@ -1,0 +1,26 @@
+"""Settings for the test suite: the real app settings, on PostgreSQL and Redis on this machine.
+
+Each value can still be overridden from the environment (a second checkout running its tests at
+the same time should use its own database name and Redis database).
+"""
+
+import os
+
+os.environ.setdefault("DJANGO_SECRET_KEY", "test-secret-key-not-for-production")
+os.environ.setdefault("DJANGO_ALLOWED_HOSTS", "testserver,localhost,127.0.0.1")
+os.environ.setdefault("DJANGO_SECURE_SSL_REDIRECT", "0")
+os.environ.setdefault("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/tracker")
+os.environ.setdefault("CELERY_BROKER_URL", "redis://127.0.0.1:6379/15")
+# A short lease keeps the crash tests short; workers started by the tests inherit it.
+os.environ.setdefault("REMINDER_LEASE_SECONDS", "8")
+
+from tracker.settings import *  # noqa: F403
+
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+STORAGES["staticfiles"]["BACKEND"] = "django.contrib.staticfiles.storage.StaticFilesStorage"  # noqa: F405
+EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+
+# Integration tests and benchmarks start workers with RECORDING_TRANSPORT=1: every channel then
+# delivers to a recorder in Redis instead of the outside world.
+if os.environ.get("RECORDING_TRANSPORT"):
+    NOTIFICATION_TRANSPORTS = dict.fromkeys(NOTIFICATION_TRANSPORTS, "tests.notifications.recording.RecordingTransport")  # noqa: F405

@@ -1,0 +1,155 @@
+"""The patient page: the drawn timeline, the tables of events and milestones, who did what."""
+
+import datetime as dt
+import re
+
+import pytest
+import time_machine
+from django.urls import reverse
+from django.utils import timezone
+
+from procedures.observations import record_pain_score
+from procedures.timeline import complete_milestone, record_event, undo_completion
+from tests.ward.conftest import MIN, NOW
+from ward.drawing import LEFT, RIGHT, WIDTH, Mark, thin_out_labels, timeline_drawing
+from ward.history import patient_history
+
+
+def text(html: str) -> str:
+    return " ".join(re.sub(r"<[^>]+>", " ", html).split())
+
+
+def at(minutes_before_now: int):
+    return time_machine.travel(NOW - minutes_before_now * MIN, tick=False)
+
+
+@pytest.fixture
+def timeline(procedure, nurse_a, admin_user):
+    """Started at 13:20, cement at 13:25 corrected to 13:30 by the administrator, hardened done at 13:42."""
+    with at(39):
+        record_event(procedure=procedure, kind="started", at=NOW - 40 * MIN, by=nurse_a)
+    with at(34):
+        record_event(procedure=procedure, kind="cement_injected", at=NOW - 35 * MIN, by=nurse_a)
+    with at(25):
+        record_event(procedure=procedure, kind="cement_injected", at=NOW - 30 * MIN, by=admin_user)
+    with at(18):
+        hardened = procedure.milestones.get(step__code="cement_hardened")
+        complete_milestone(milestone=hardened, by=nurse_a, note="Flat, comfortable")
+    return procedure
+
+
+def test_the_page_draws_events_milestones_and_now(logged_in, patient, timeline):
+    html = logged_in.get(reverse("ward:patient", args=[patient.pk])).content.decode()
+
+    svg = html[html.index("<svg viewBox") : html.index("</svg>")]
+    assert 'role="img"' in svg
+    assert "<title>Cement injected: 13:30</title>" in svg
+    assert re.search(r"<title>May stand: 11 Feb 01:30 \(\s*planned\s*\)</title>", svg)
+    assert re.search(r"<title>Cement hardened: 13:40 \(\s*done\s*\)</title>", svg)
+    assert "now 14:00" in svg
+
+
+def test_the_tables_list_every_time_in_ward_time(logged_in, patient, timeline):
+    page = text(logged_in.get(reverse("ward:patient", args=[patient.pk])).content.decode())
+
+    assert "Procedure started 13:20 alice Correct…" in page
+    assert "Cement injected 13:30 ada Correct…" in page  # the last to record it
+    assert "Cement hardened 13:40 ✓ Done 13:42 · alice “Flat, comfortable”" in page
+    assert "May stand 11 Feb 01:30 Planned" in page
+    assert "Control X-ray 11 Feb 13:30 Planned" in page
+
+
+def test_the_history_says_who_did_what(logged_in, patient, timeline, nurse_a):
+    hardened = timeline.milestones.get(step__code="cement_hardened")
+    with at(16):
+        undo_completion(milestone=hardened, by=nurse_a)
+
+    page = text(logged_in.get(reverse("ward:patient", args=[patient.pk])).content.decode())
+    history = page[page.index("Who did what") :]
+
+    assert "13:44 alice Undid the completion of “Cement hardened”" in history
+    assert "13:42 alice Completed “Cement hardened”: “Flat, comfortable”" in history
+    assert "13:35 ada Corrected “Cement injected” to 13:30" in history
+    assert "13:26 alice Recorded “Cement injected” at 13:25" in history
+    assert "alice Scheduled Vertebroplasty L1 for 1 Jan 09:00" in history
+    assert "the system Added the patient" in history  # created outside any request
+
+
+def test_the_history_leaves_out_milestones_planned_by_an_event(patient, timeline):
+    actions = [change.action for change in patient_history(patient=patient)]
+
+    assert actions.count("milestone_completed") == 1
+    assert sorted(set(actions)) == [
+        "event_corrected",
+        "event_recorded",
+        "milestone_completed",
+        "patient_added",
+        "scheduled",
+    ]
+
+
+def test_another_ward_s_patient_answers_404(client, nurse_b, patient, timeline):
+    client.force_login(nurse_b)
+
+    assert client.get(reverse("ward:patient", args=[patient.pk])).status_code == 404
+
+
+def test_an_administrator_sees_every_ward_s_patients(client, admin_user, patient):
+    client.force_login(admin_user)
+
+    assert client.get(reverse("ward:patient", args=[patient.pk])).status_code == 200
+
+
+def test_the_drawing_places_marks_in_time_order_on_a_log_axis(timeline):
+    drawing = timeline_drawing(procedure=timeline, now=NOW)
+
+    xs = [mark.x for mark in drawing.milestones]
+    assert xs == sorted(xs)
+    assert drawing.events[0].x == LEFT  # the first event is the origin
+    hardened, stand = (
+        next(m for m in drawing.milestones if m.label == label) for label in ["Cement hardened", "May stand"]
+    )
+    assert hardened.x < drawing.now_x < stand.x
+    assert drawing.milestones[-1].x == WIDTH - RIGHT  # the last review ends the axis
+    # The first twenty minutes take a sizeable part of the axis, not a pixel of a year.
+    assert hardened.x - LEFT > 0.1 * (drawing.axis_end - LEFT)
+
+
+def test_crowded_labels_are_thinned_but_overdue_ones_always_show():
+    marks = [
+        Mark(x, f"step at {x}", NOW, status) for x, status in [(100, "completed"), (105, "pending"), (110, "overdue")]
+    ]
+    marks += [Mark(x, f"step at {x}", NOW, "pending") for x in (118, 127, 200)]
+
+    thin_out_labels(marks)
+
+    assert [mark.x for mark in marks if mark.show_label] == [100, 110, 127, 200]
+
+
+def test_nothing_is_drawn_before_the_first_event(procedure):
+    assert timeline_drawing(procedure=procedure, now=NOW) is None
+
+
+def test_times_carry_their_date_on_another_day_and_their_year_in_another_year(logged_in, patient, timeline):
+    page = text(logged_in.get(reverse("ward:patient", args=[patient.pk])).content.decode())
+
+    assert "Cement hardened 13:40" in page  # today
+    assert "May stand 11 Feb 01:30" in page  # tomorrow
+    assert "Review at 12 months 10 Feb 2027 10:00" in page  # next year
+
+
+def test_the_patient_page_plots_pain_over_time_against_the_baseline(client, nurse_a, procedure):
+    start = timezone.now() - dt.timedelta(days=2)
+    record_pain_score(procedure=procedure, score=7, recorded_at=start, source="baseline", by=nurse_a)
+    for hours, score in [(1, 6), (24, 4), (47, 2)]:
+        record_pain_score(procedure=procedure, score=score, recorded_at=start + dt.timedelta(hours=hours),
+                          source="staff", by=nurse_a)  # fmt: skip
+    client.force_login(nurse_a)
+
+    page = client.get(reverse("ward:patient", args=[procedure.patient.pk])).content.decode()
+
+    assert "Pain over time (0–10)" in page
+    assert page.count('<circle cx="') == 3
+    assert 'points="30.0,70.0 ' in page  # 6/10 at the left edge: y = 30 + (10 - 6) × 10
+    assert "570.0,110.0" in page  # 2/10 at the right edge, 47 hours later
+    assert 'stroke-dasharray="6 4"' in page  # the baseline

@@ -1,0 +1,271 @@
+"""Settings for the recovery tracker, read from environment variables.
+
+Development needs nothing set: SQLite in the checkout, console e-mail, Redis on localhost.
+Production sets at least DJANGO_SECRET_KEY, DJANGO_ALLOWED_HOSTS and DATABASE_URL; with
+DJANGO_DEBUG off, a missing secret key or host list stops start-up with a message saying so.
+"""
+
+import datetime as dt
+from pathlib import Path
+
+import dj_database_url
+
+from tracker.env import env_bool, env_int, env_list, env_required, env_str
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+
+DEBUG = env_bool("DJANGO_DEBUG", default=False)
+
+if DEBUG:
+    SECRET_KEY = env_str("DJANGO_SECRET_KEY", "insecure-development-key-never-use-in-production")
+    ALLOWED_HOSTS = env_list("DJANGO_ALLOWED_HOSTS", "localhost,127.0.0.1,[::1]")
+else:
+    SECRET_KEY = env_required("DJANGO_SECRET_KEY", "a long random string; it signs sessions and patient links.")
+    ALLOWED_HOSTS = env_list("DJANGO_ALLOWED_HOSTS") or env_required(
+        "DJANGO_ALLOWED_HOSTS", "a comma-separated list of the host names this site is served under."
+    )
+CSRF_TRUSTED_ORIGINS = env_list("DJANGO_CSRF_TRUSTED_ORIGINS")
+
+INSTALLED_APPS = [
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "whitenoise.runserver_nostatic",
+    "django.contrib.staticfiles",
+    "rest_framework",
+    "rest_framework.authtoken",
+    "drf_spectacular",
+    "drf_spectacular_sidecar",
+    "axes",
+    "simple_history",
+    "procedures",
+    "notifications",
+    "interop",
+    "ward",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.locale.LocaleMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "simple_history.middleware.HistoryRequestMiddleware",
+    # Last, as django-axes asks: it turns a locked-out login into its lockout response.
+    "axes.middleware.AxesMiddleware",
+]
+
+# Failed logins are counted per username (django-axes): after AXES_FAILURE_LIMIT failures the
+# account is locked for AXES_COOLOFF_TIME, on the login page and the API token endpoint alike.
+AUTHENTICATION_BACKENDS = ["axes.backends.AxesStandaloneBackend", "django.contrib.auth.backends.ModelBackend"]
+AXES_FAILURE_LIMIT = env_int("LOGIN_FAILURE_LIMIT", 5)
+AXES_COOLOFF_TIME = dt.timedelta(minutes=env_int("LOGIN_LOCKOUT_MINUTES", 15))
+AXES_LOCKOUT_PARAMETERS = ["username"]
+# Not per IP address as well: a hospital's nurses often share one outgoing address, and one
+# mistyping nurse would lock out the whole ward. The DRF throttle limits each address instead.
+SILENCED_SYSTEM_CHECKS = ["axes.W006"]
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_CALLABLE = "tracker.lockout.lockout_response"
+
+ROOT_URLCONF = "tracker.urls"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [BASE_DIR / "templates"],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+            ],
+        },
+    },
+]
+
+WSGI_APPLICATION = "tracker.wsgi.application"
+
+# SQLite by default so the app runs with nothing installed; DATABASE_URL selects PostgreSQL.
+# The SQLite timeout and IMMEDIATE transactions let the web server, worker and beat share the
+# file without "database is locked" errors.
+DATABASES = {
+    "default": dj_database_url.config(
+        env="DATABASE_URL",
+        default=f"sqlite:///{BASE_DIR / 'db.sqlite3'}",
+        conn_max_age=env_int("DATABASE_CONN_MAX_AGE", 60),
+    )
+}
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    DATABASES["default"]["CONN_MAX_AGE"] = 0
+    DATABASES["default"]["OPTIONS"] = {"timeout": 20, "transaction_mode": "IMMEDIATE"}
+
+AUTH_USER_MODEL = "procedures.Staff"
+LOGIN_URL = "login"
+LOGIN_REDIRECT_URL = "/"
+LOGOUT_REDIRECT_URL = "login"
+
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+]
+
+LANGUAGE_CODE = "en"
+LANGUAGES = [("en", "English"), ("fr", "Français")]
+LOCALE_PATHS = [BASE_DIR / "locale"]
+USE_I18N = True
+# Stored in UTC; each ward's own IANA zone is used for display and messages.
+USE_TZ = True
+TIME_ZONE = env_str("DJANGO_TIME_ZONE", "UTC")
+
+# Region used to read phone numbers written without a country code.
+PHONE_DEFAULT_REGION = env_str("PHONE_DEFAULT_REGION", "FR")
+
+STATIC_URL = "static/"
+STATIC_ROOT = BASE_DIR / "staticfiles"
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {
+        "BACKEND": (
+            "django.contrib.staticfiles.storage.StaticFilesStorage"
+            if DEBUG
+            else "whitenoise.storage.CompressedManifestStaticFilesStorage"
+        )
+    },
+}
+
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+# Where patients reach the site from outside, for the links in their messages.
+PUBLIC_BASE_URL = env_str("PUBLIC_BASE_URL", "http://127.0.0.1:8000")
+PATIENT_LINK_MAX_AGE = dt.timedelta(days=env_int("PATIENT_LINK_DAYS", 30))
+
+# FHIR: the identifier systems of the hospital record (set them to the hospital's own URIs), and
+# the base of this tracker's local code systems.
+FHIR_MRN_SYSTEM = env_str("FHIR_MRN_SYSTEM", "urn:recovery-tracker:mrn")
+FHIR_PROCEDURE_ID_SYSTEM = env_str("FHIR_PROCEDURE_ID_SYSTEM", "urn:recovery-tracker:procedure-id")
+FHIR_LOCAL_SYSTEM_BASE = env_str("FHIR_LOCAL_SYSTEM_BASE", "urn:recovery-tracker:codes")
+
+# The protocol a new procedure follows unless told otherwise (its newest published version).
+DEFAULT_PROTOCOL_CODE = env_str("DEFAULT_PROTOCOL_CODE", "vertebral-augmentation")
+
+EMAIL_BACKEND = env_str(
+    "EMAIL_BACKEND",
+    "django.core.mail.backends.console.EmailBackend" if DEBUG else "django.core.mail.backends.smtp.EmailBackend",
+)
+EMAIL_HOST = env_str("EMAIL_HOST", "localhost")
+EMAIL_PORT = env_int("EMAIL_PORT", 25)
+EMAIL_HOST_USER = env_str("EMAIL_HOST_USER")
+EMAIL_HOST_PASSWORD = env_str("EMAIL_HOST_PASSWORD")
+EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", default=False)
+EMAIL_TIMEOUT = env_int("EMAIL_TIMEOUT", 10)
+DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "recovery-tracker@localhost")
+
+REST_FRAMEWORK = {
+    "DEFAULT_AUTHENTICATION_CLASSES": [
+        "rest_framework.authentication.TokenAuthentication",
+        "rest_framework.authentication.SessionAuthentication",
+    ],
+    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    "DEFAULT_PAGINATION_CLASS": "procedures.api.plumbing.Pagination",
+    "PAGE_SIZE": 50,
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_FILTER_BACKENDS": [],
+    "EXCEPTION_HANDLER": "procedures.api.plumbing.exception_handler",
+    "DEFAULT_THROTTLE_RATES": {"login": env_str("LOGIN_THROTTLE_RATE", "10/minute")},
+}
+
+SPECTACULAR_SETTINGS = {
+    "TITLE": "Vertebroplasty recovery tracker API",
+    "DESCRIPTION": "Procedures, timelines, reminders and exports for vertebral augmentation recovery.",
+    "VERSION": "1.0.0",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "SERVE_PERMISSIONS": ["rest_framework.permissions.IsAuthenticated"],
+    # Served from this site, not a CDN: hospital networks often have no internet.
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+    "COMPONENT_SPLIT_REQUEST": True,
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "procedures.api.plumbing.document_errors",
+    ],
+    "ENUM_NAME_OVERRIDES": {
+        "ProcedureKindEnum": "procedures.models.procedures.Procedure.Kind",
+        "EventKindEnum": "procedures.models.protocols.EventKind",
+        "ComplicationKindEnum": "procedures.models.observations.Complication.Kind",
+        "ReminderKindEnum": "notifications.models.Reminder.Kind",
+        "ProcedureStatusEnum": "procedures.models.procedures.Procedure.Status",
+        "ReminderStatusEnum": "notifications.models.Reminder.Status",
+        "NeuroEnum": "procedures.models.observations.ObservationCheck.Neuro",
+    },
+}
+
+# Celery: Redis carries "deliver reminder N now"; the database holds the schedule.
+CELERY_BROKER_URL = env_str("CELERY_BROKER_URL", "redis://127.0.0.1:6379/0")
+CELERY_TASK_ACKS_LATE = True
+CELERY_TASK_REJECT_ON_WORKER_LOST = True
+CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+CELERY_TASK_IGNORE_RESULT = True
+CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+# A worker delivering a reminder holds it this long; if it dies, the reminder is claimed again after
+# it. Longer than the slowest single delivery (e-mail and SMS calls time out after 10 s), so that a
+# live worker is never overtaken; a crashed worker's reminders are late by at most this plus one
+# dispatch interval.
+REMINDER_LEASE = dt.timedelta(seconds=env_int("REMINDER_LEASE_SECONDS", 30))
+
+# How often beat asks for due reminders: a reminder is at most this late (plus delivery time).
+DISPATCH_INTERVAL_SECONDS = env_int("DISPATCH_INTERVAL_SECONDS", 1)
+CELERY_BEAT_SCHEDULE = {
+    "dispatch-due-reminders": {"task": "notifications.dispatch", "schedule": DISPATCH_INTERVAL_SECONDS},
+    "escalate-unacknowledged": {
+        "task": "notifications.escalate",
+        "schedule": env_int("ESCALATION_INTERVAL_SECONDS", 15),
+    },
+}
+# A task still unacknowledged this long after a worker took it goes back to the queue. The outbox's
+# own lease (notifications.dispatch.LEASE) recovers reminders much sooner than this.
+CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": env_int("CELERY_VISIBILITY_TIMEOUT", 3600)}
+
+# Minutes within which a red-flag alert must be acknowledged before it escalates, per kind of flag
+# (procedures.red_flags.RedFlagKind). Neurological and chest signs are the most urgent.
+RED_FLAG_ACKNOWLEDGE_MINUTES = {
+    "default": 5,
+    "neuro_deficit": 3,
+    "chest_symptoms": 3,
+    "cement_leakage": 3,
+    "pain_not_improving": 24 * 60,
+}
+
+# Which transport delivers each channel; development prints messages instead of sending them.
+NOTIFICATION_TRANSPORTS = {
+    "inapp": "notifications.channels.inapp.InAppTransport",
+    "email": "notifications.channels.email.EmailTransport",
+    "sms": env_str("SMS_TRANSPORT", "notifications.channels.console.ConsoleTransport"),
+    "webhook": env_str("WEBHOOK_TRANSPORT", "notifications.channels.console.ConsoleTransport"),
+    "console": "notifications.channels.console.ConsoleTransport",
+}
+
+if not DEBUG:
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+    SECURE_SSL_REDIRECT = env_bool("DJANGO_SECURE_SSL_REDIRECT", default=True)
+    SECURE_HSTS_SECONDS = env_int("DJANGO_HSTS_SECONDS", 60 * 60 * 24 * 365)
+    SECURE_HSTS_INCLUDE_SUBDOMAINS = True
+    SECURE_HSTS_PRELOAD = True
+    SESSION_COOKIE_SECURE = True
+    CSRF_COOKIE_SECURE = True
+
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
+}

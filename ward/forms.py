@@ -1,0 +1,76 @@
+"""Forms of the ward pages. They read input only; the rules live in procedures.timeline."""
+
+import datetime as dt
+
+from django import forms
+from django.core.exceptions import ValidationError
+from django.utils.translation import gettext_lazy as _
+
+from procedures.models import EventKind, ObservationCheck
+
+# What a browser's datetime-local field sends; read in the current (the ward's) time zone.
+LOCAL_INPUT = "%Y-%m-%dT%H:%M"
+
+
+class RecordEventForm(forms.Form):
+    NOW, AT = "now", "at"
+
+    kind = forms.ChoiceField(label=_("What happened"), choices=EventKind.choices)
+    when = forms.ChoiceField(
+        label=_("When"),
+        choices=[(NOW, _("Now")), (AT, _("At the time below"))],
+        initial=NOW,
+        widget=forms.RadioSelect,
+    )
+    at = forms.DateTimeField(
+        label=_("Time (ward time)"),
+        required=False,
+        input_formats=[LOCAL_INPUT],
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format=LOCAL_INPUT),
+        help_text=_("Used when “At the time below” is chosen."),
+    )
+
+    def clean(self):
+        cleaned = super().clean()
+        if cleaned.get("when") == self.AT and not cleaned.get("at") and "at" not in self.errors:
+            self.add_error("at", _("Give the time, or choose “Now”."))
+        return cleaned
+
+    def moment(self, now: dt.datetime) -> dt.datetime:
+        return self.cleaned_data["at"] if self.cleaned_data["when"] == self.AT else now
+
+
+class CompleteMilestoneForm(forms.Form):
+    note = forms.CharField(
+        label=_("Note"),
+        required=False,
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=_("Optional: what you saw or did."),
+    )
+
+
+class ObservationForm(forms.ModelForm):
+    """The observation check that completes an obs, may-stand or discharge milestone."""
+
+    pain = forms.IntegerField(label=_("Pain (0–10)"), min_value=0, max_value=10, required=False)
+    note = CompleteMilestoneForm.base_fields["note"]
+
+    class Meta:
+        model = ObservationCheck
+        fields = [
+            "systolic_bp", "diastolic_bp", "pulse", "spo2", "temperature", "leg_strength", "leg_sensation",
+            "puncture_site", "bladder",
+        ]  # fmt: skip
+
+    def values(self) -> dict:
+        return {k: v for k, v in self.cleaned_data.items() if k != "note" and v is not None}
+
+
+def add_domain_error(form: forms.Form, error: ValidationError) -> None:
+    """Show a refusal from procedures.timeline on the field it names, or above the form."""
+    if not hasattr(error, "error_dict"):
+        form.add_error(None, error)
+        return
+    for name, errors in error.error_dict.items():
+        form.add_error(name if name in form.fields else None, errors)

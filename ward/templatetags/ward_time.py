@@ -1,0 +1,78 @@
+"""How the ward pages write times and durations. ward/static/ward/board.js writes the same
+formats when it moves the countdowns on between two refreshes; keep the two in step."""
+
+import datetime as dt
+
+from django import template
+from django.utils import formats, timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
+
+register = template.Library()
+
+# Below this, countdowns show seconds too: a step due in four minutes is watched closely.
+SECONDS_SHOWN_BELOW = dt.timedelta(minutes=10)
+
+
+@register.filter
+def duration(value: dt.timedelta) -> str:
+    """Write a duration as "45 s", "4 min 05 s", "25 min", "2 h 05 min" or "3 d 4 h"."""
+    seconds = int(abs(value.total_seconds()))
+    minutes, hours, days = seconds // 60, seconds // 3600, seconds // 86400
+    units = unit_words()
+    if seconds < 60:
+        return f"{seconds} {units['s']}"
+    if abs(value) < SECONDS_SHOWN_BELOW:
+        return f"{minutes} {units['min']} {seconds % 60:02d} {units['s']}"
+    if hours < 1:
+        return f"{minutes} {units['min']}"
+    if days < 1:
+        return f"{hours} {units['h']} {minutes % 60:02d} {units['min']}"
+    return f"{days} {units['d']} {hours % 24} {units['h']}"
+
+
+def unit_words() -> dict[str, str]:
+    return {
+        "s": pgettext("unit of time", "s"),
+        "min": pgettext("unit of time", "min"),
+        "h": pgettext("unit of time", "h"),
+        "d": pgettext("unit of time", "d"),
+    }
+
+
+@register.simple_tag
+def relative(moment: dt.datetime, now: dt.datetime) -> str:
+    """Write "in 5 min" for a time to come, "5 min ago" for a time past."""
+    if moment >= now:
+        return _("in %(duration)s") % {"duration": duration(moment - now)}
+    return _("%(duration)s ago") % {"duration": duration(now - moment)}
+
+
+@register.simple_tag
+def since(moment: dt.datetime, now: dt.datetime) -> str:
+    """Write the time elapsed since `moment`, such as "2 h 05 min"."""
+    return duration(max(now - moment, dt.timedelta(0)))
+
+
+@register.filter
+def ward_time(moment: dt.datetime | None) -> str:
+    """Write a time in the current (the ward's) zone: "14:10" today, "12 Feb 14:10" another day
+    this year, "12 Feb 2027 10:00" in another year (a review a year on is not next week)."""
+    if moment is None:
+        return ""
+    local, today = timezone.localtime(moment), timezone.localdate()
+    if local.date() == today:
+        return formats.time_format(local, "H:i")
+    return formats.date_format(local, "j M H:i" if local.year == today.year else "j M Y H:i")
+
+
+@register.simple_tag
+def countdown_words() -> dict[str, str]:
+    """The words board.js needs to write durations in the page's language."""
+    return unit_words() | {"in": _("in %(duration)s"), "ago": _("%(duration)s ago")}
+
+
+@register.filter
+def iso(moment: dt.datetime | None) -> str:
+    """Write a time for machines (a <time datetime> or board.js), to the second, with its offset."""
+    return moment.isoformat(timespec="seconds") if moment else ""
