@@ -170,9 +170,11 @@ def test_a_red_flag_alert_climbs_the_chain_through_real_workers_until_acknowledg
         # Three minutes is the clinical setting; two seconds keeps the test short.
         Reminder.objects.filter(kind="alert").update(acknowledge_within=dt.timedelta(seconds=2))
 
-    escalated = wait_for(
-        lambda: list(Reminder.objects.filter(kind="escalation", status="sent")), timeout=30, what="the escalation"
-    )
+    def both_level_one_escalations_sent():  # two channels: wait for both, not whichever lands first
+        sent = list(Reminder.objects.filter(kind="escalation", status="sent"))
+        return sent if len(sent) == 2 else None
+
+    escalated = wait_for(both_level_one_escalations_sent, timeout=30, what="both level-1 escalations")
     alert = Reminder.objects.get(kind="alert")
     acknowledge(reminder=alert, by=carol)
     time.sleep(3)
