@@ -41,7 +41,7 @@ def int_param(request, name: str) -> int | None:
     raw = text_param(request, name)
     if raw in (None, ""):
         return None
-    if not raw.isdigit():
+    if not (raw.isascii() and raw.isdigit()):  # "²".isdigit() is True, int("²") fails
         raise ValidationError({name: ["A whole number is required."]})
     return int(raw)
 

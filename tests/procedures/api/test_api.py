@@ -344,6 +344,12 @@ def test_a_null_character_in_a_query_is_a_400_not_a_500(alice, query):
     assert alice.get("/api/patients/" if "status" not in query else "/api/procedures/", query).status_code == 400
 
 
+@pytest.mark.parametrize("ward", ["²", "١", "x"])
+def test_a_ward_that_is_not_a_plain_number_is_a_400_naming_it(alice, ward):
+    response = alice.get("/api/patients/", {"ward": ward})
+    assert (response.status_code, list(response.json())) == (400, ["ward"])
+
+
 def test_a_step_that_records_observations_is_not_completed_without_them(alice, procedure, nurse_a):
     record_event(procedure=procedure, kind="cement_injected", at=NOW - dt.timedelta(minutes=40), by=nurse_a)
     record_event(procedure=procedure, kind="ended", at=NOW - dt.timedelta(minutes=30), by=nurse_a)
