@@ -7,7 +7,15 @@ from django.db import transaction
 from django.utils import timezone
 
 from notifications.channels import DeliveryError, transport_for
-from notifications.dispatch import LEASE, MAX_ATTEMPTS, held, settle_failed, settle_retry, settle_sent
+from notifications.dispatch import (
+    LEASE,
+    MAX_ATTEMPTS,
+    held,
+    settle_cancelled,
+    settle_failed,
+    settle_retry,
+    settle_sent,
+)
 from notifications.models import Reminder
 from procedures.models import Staff
 
@@ -25,12 +33,24 @@ def deliver(reminder_id: int, token: str, now: dt.datetime | None = None) -> str
     )
     if reminder is None or not renew_lease(reminder, token, now or timezone.now()):
         return "not held"  # already settled, or claimed again after this lease ran out
+    if not may_message(reminder):
+        settle_cancelled(reminder, token=token, reason="The patient no longer consents to messages.")
+        return "cancelled"
     try:
         provider_message_id = transport_for(reminder.channel).send(reminder)
     except DeliveryError as error:
         return settle_error(reminder, token, error, now or timezone.now())
     settle_sent(reminder, token=token, now=now or timezone.now(), provider_message_id=provider_message_id)
     return "sent"
+
+
+def may_message(reminder: Reminder) -> bool:
+    """Consent is checked again at send time: it may have been withdrawn since the reminder was planned.
+
+    The confirmation of a STOP is the one message sent after consent ends.
+    """
+    patient = reminder.recipient_patient
+    return patient is None or patient.messaging_consent or reminder.message_key == "stop_confirmation"
 
 
 def renew_lease(reminder: Reminder, token: str, now: dt.datetime) -> bool:

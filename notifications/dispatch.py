@@ -72,6 +72,12 @@ def settle_failed(reminder: Reminder, *, token: str, now: dt.datetime, error: st
     return held(reminder, token).update(status=Reminder.Status.FAILED, lease_until=None, last_error=error) == 1
 
 
+def settle_cancelled(reminder: Reminder, *, token: str, reason: str) -> bool:
+    """Not to be sent after all (found out at send time); the reason stays visible."""
+    changed = held(reminder, token).update(status=Reminder.Status.CANCELLED, lease_until=None, last_error=reason)
+    return changed == 1
+
+
 def held(reminder: Reminder, token: str):
     return Reminder.objects.filter(pk=reminder.pk, status=Reminder.Status.SENDING, lease_token=token)
 

@@ -209,3 +209,16 @@ def test_withdrawn_consent_cancels_every_unsent_patient_message(injected, patien
     assert cancelled == 9
     assert set(Reminder.objects.filter(recipient_patient=patient).values_list("status", flat=True)) == {"cancelled"}
     assert Reminder.objects.filter(recipient_role="nurse", status="scheduled").count() == 3
+
+
+def test_consent_withdrawn_after_the_claim_cancels_the_message_at_send_time(injected, patient, clock):
+    clock.move_to(dt.datetime(2026, 2, 11, 7, 0, tzinfo=dt.UTC))  # the patient's "may stand", held until 08:00
+    claimed = dict(claim_due(dt.datetime(2026, 2, 11, 7, 0, tzinfo=dt.UTC)))
+    stand = reminder(injected, "may_stand", recipient="patient")
+    type(patient).objects.filter(pk=patient.pk).update(messaging_consent=False)  # by another process, meanwhile
+
+    assert deliver(stand.pk, claimed[stand.pk]) == "cancelled"
+    stand.refresh_from_db()
+    assert (stand.status, stand.sent_at, stand.last_error) == (
+        "cancelled", None, "The patient no longer consents to messages.",
+    )  # fmt: skip
