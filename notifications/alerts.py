@@ -23,19 +23,27 @@ def raise_alert(*, procedure: Procedure, flag: RedFlag, source, now: dt.datetime
     """Create the alert for a red flag found in `source` (a saved row); the same flag twice is one alert."""
     # Pain that does not come down is for the doctor to review, not an emergency for the nurses.
     review = flag.kind == RedFlagKind.PAIN_NOT_IMPROVING
-    alert, _ = Reminder.objects.get_or_create(
-        key=f"alert:{source._meta.label_lower}:{source.pk}:{flag.kind}",
-        defaults={
-            "kind": Reminder.Kind.ALERT,
-            "ward": procedure.patient.ward,
-            "procedure": procedure,
+    key = f"alert:{source._meta.label_lower}:{source.pk}:{flag.kind}"
+    alert = {
+        "kind": Reminder.Kind.ALERT,
+        "ward": procedure.patient.ward,
+        "procedure": procedure,
+        "message_key": flag.kind,
+        "summary": flag.summary[:300],
+        "urgent": not review,
+        "due_at": now,
+    }
+    if settings.WEBHOOK_URL:
+        Reminder.objects.get_or_create(
+            key=f"{key}:webhook",
+            defaults=alert | {"recipient_role": Reminder.INTERFACE_ENGINE, "channel": Reminder.Channel.WEBHOOK},
+        )
+    return Reminder.objects.get_or_create(
+        key=key,
+        defaults=alert
+        | {
             "recipient_role": Staff.Role.DOCTOR if review else Staff.Role.NURSE,
             "channel": Reminder.Channel.INAPP,
-            "message_key": flag.kind,
-            "summary": flag.summary[:300],
-            "urgent": not review,
-            "due_at": now,
             "acknowledge_within": acknowledge_within(flag.kind),
         },
-    )
-    return alert
+    )[0]

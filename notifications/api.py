@@ -108,6 +108,7 @@ class AlertViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Ge
     def get_queryset(self):
         alerts = (
             Reminder.objects.visible_to(self.request.user)
+            .for_people()
             .filter(kind=Reminder.Kind.ALERT)
             .select_related("acknowledged_by")
             .prefetch_related(Prefetch("escalations", Reminder.objects.order_by("escalation_level", "id")))

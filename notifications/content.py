@@ -72,3 +72,10 @@ def email_address(reminder: Reminder) -> str:
     if reminder.recipient_patient_id:
         return reminder.recipient_patient.email
     return reminder.recipient_staff.email if reminder.recipient_staff_id else ""
+
+
+def phone_number(reminder: Reminder) -> str:
+    """The E.164 number an SMS goes to: the patient's, or the named staff member's."""
+    if reminder.recipient_patient_id:
+        return str(reminder.recipient_patient.phone or "")
+    return str(reminder.recipient_staff.phone or "") if reminder.recipient_staff_id else ""

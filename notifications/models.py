@@ -24,13 +24,18 @@ class ReminderQuerySet(models.QuerySet):
         abandoned = Q(status=Reminder.Status.SENDING, lease_until__lt=now)
         return self.filter(scheduled | abandoned)
 
+    def for_people(self) -> "ReminderQuerySet":
+        """Without the copies sent to the interface engine: nobody acknowledges those."""
+        return self.exclude(recipient_role=Reminder.INTERFACE_ENGINE)
+
     def needing_attention(self) -> "ReminderQuerySet":
         """Staff reminders to show on the ward board: sent and unanswered, or failed. Urgent first."""
         unanswered = Q(status=Reminder.Status.SENT, acknowledged_at__isnull=True)
         failed = Q(status=Reminder.Status.FAILED)
         # One line per chain: the escalations of a reminder are answered with it.
         return (
-            self.filter(unanswered | failed, recipient_patient__isnull=True, escalates__isnull=True)
+            self.for_people()
+            .filter(unanswered | failed, recipient_patient__isnull=True, escalates__isnull=True)
             .select_related("milestone__step")
             .order_by("-urgent", "due_at")
         )
@@ -61,6 +66,10 @@ class Reminder(models.Model):
         ESCALATION = "escalation", "Escalation"
         FAILURE = "failure", "Failed delivery report"
         ALERT = "alert", "Red-flag alert"
+
+    # The recipient role of the copies of staff reminders and alerts sent to the hospital's interface
+    # engine (the webhook channel), when WEBHOOK_URL is set.
+    INTERFACE_ENGINE = "interface_engine"
 
     # What the ward board and the alerts list show; never sent to a patient.
     summary = models.CharField(max_length=300, blank=True)

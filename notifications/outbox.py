@@ -9,6 +9,7 @@ twice, or in two processes at once, never creates one twice.
 import datetime as dt
 from dataclasses import dataclass
 
+from django.conf import settings
 from django.db import IntegrityError, transaction
 
 from notifications.models import Reminder
@@ -52,6 +53,11 @@ def plans_for(milestone: Milestone, procedure: Procedure) -> list[Plan]:
         plans.append(
             Plan(f"m{milestone.pk}:nurse:inapp", milestone, Reminder.Channel.INAPP, message_key, milestone.due_at,
                  recipient_role=Staff.Role.NURSE, acknowledge_within=step.acknowledge_within)
+        )  # fmt: skip
+    if step.notifies_staff and settings.WEBHOOK_URL:
+        plans.append(
+            Plan(f"m{milestone.pk}:interface:webhook", milestone, Reminder.Channel.WEBHOOK, message_key,
+                 milestone.due_at, recipient_role=Reminder.INTERFACE_ENGINE)
         )  # fmt: skip
     channel = patient_channel(patient)
     if step.notifies_patient and channel:

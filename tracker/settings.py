@@ -245,12 +245,41 @@ RED_FLAG_ACKNOWLEDGE_MINUTES = {
     "pain_not_improving": 24 * 60,
 }
 
-# Which transport delivers each channel; development prints messages instead of sending them.
+# SMS through Twilio, once TWILIO_ACCOUNT_SID is set (or SMS_TRANSPORT names another). Messages are
+# sent from TWILIO_FROM_NUMBER, or through a messaging service when its SID is given. Patients'
+# replies arrive at /sms/inbound/: set TWILIO_INBOUND_URL to that URL exactly as configured at
+# Twilio, since the signature covers it (behind a proxy the URL Django sees may differ).
+# TWILIO_API_BASE points the SDK at another server speaking the same API (the tests' local one).
+TWILIO_ACCOUNT_SID = env_str("TWILIO_ACCOUNT_SID")
+TWILIO_AUTH_TOKEN = env_str("TWILIO_AUTH_TOKEN")
+TWILIO_FROM_NUMBER = env_str("TWILIO_FROM_NUMBER")
+TWILIO_MESSAGING_SERVICE_SID = env_str("TWILIO_MESSAGING_SERVICE_SID")
+TWILIO_INBOUND_URL = env_str("TWILIO_INBOUND_URL")
+TWILIO_API_BASE = env_str("TWILIO_API_BASE")
+SMS_TIMEOUT_SECONDS = env_int("SMS_TIMEOUT_SECONDS", 10)
+
+# Webhook channel: with a URL, every staff reminder and alert is also POSTed there as JSON,
+# signed with WEBHOOK_SECRET (README, "Webhooks").
+WEBHOOK_URL = env_str("WEBHOOK_URL")
+WEBHOOK_SECRET = env_str("WEBHOOK_SECRET")
+WEBHOOK_TIMEOUT_SECONDS = env_int("WEBHOOK_TIMEOUT_SECONDS", 10)
+
+# Which transport delivers each channel: SMS and webhook print to the console until configured.
 NOTIFICATION_TRANSPORTS = {
     "inapp": "notifications.channels.inapp.InAppTransport",
     "email": "notifications.channels.email.EmailTransport",
-    "sms": env_str("SMS_TRANSPORT", "notifications.channels.console.ConsoleTransport"),
-    "webhook": env_str("WEBHOOK_TRANSPORT", "notifications.channels.console.ConsoleTransport"),
+    "sms": env_str(
+        "SMS_TRANSPORT",
+        "notifications.channels.sms.TwilioSmsTransport"
+        if TWILIO_ACCOUNT_SID
+        else "notifications.channels.console.ConsoleTransport",
+    ),
+    "webhook": env_str(
+        "WEBHOOK_TRANSPORT",
+        "notifications.channels.webhook.WebhookTransport"
+        if WEBHOOK_URL
+        else "notifications.channels.console.ConsoleTransport",
+    ),
     "console": "notifications.channels.console.ConsoleTransport",
 }
 
