@@ -38,6 +38,7 @@ def patient_content(reminder: Reminder) -> Content:
         ward=reminder.ward,
         at=milestone.due_at if milestone else None,
         day_before=reminder.key.endswith(":day_before"),
+        alert=reminder.message_key == "reply_alert",
         link=patient_link(patient),
     )
     attachments = []

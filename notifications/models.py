@@ -66,6 +66,7 @@ class Reminder(models.Model):
         ESCALATION = "escalation", "Escalation"
         FAILURE = "failure", "Failed delivery report"
         ALERT = "alert", "Red-flag alert"
+        REPLY = "reply", "Patient's reply"
 
     # The recipient role of the copies of staff reminders and alerts sent to the hospital's interface
     # engine (the webhook channel), when WEBHOOK_URL is set.
@@ -187,3 +188,23 @@ class Heartbeat(models.Model):
     @classmethod
     def beat(cls, name: str, now: dt.datetime) -> None:
         cls.objects.update_or_create(name=name, defaults={"ran_at": now})
+
+
+class InboundMessage(models.Model):
+    """A text message a patient sent back, as the SMS provider delivered it, and what was read in it."""
+
+    provider_message_id = models.CharField(max_length=64, unique=True, help_text="A retried webhook is read once.")
+    sender = models.CharField(max_length=20, help_text="The number it came from (E.164).")
+    body = models.TextField()
+    received_at = models.DateTimeField()
+    patient = models.ForeignKey(Patient, on_delete=models.CASCADE, null=True, blank=True, related_name="+")
+    procedure = models.ForeignKey(Procedure, on_delete=models.CASCADE, null=True, blank=True, related_name="replies")
+    stop = models.BooleanField(default=False)
+    score = models.PositiveSmallIntegerField(null=True, blank=True)
+    red_flags = models.JSONField(default=list, blank=True)
+
+    class Meta:
+        ordering = ["-received_at"]
+
+    def __str__(self) -> str:
+        return f"reply {self.provider_message_id} at {self.received_at:%Y-%m-%d %H:%M} UTC"

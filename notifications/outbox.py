@@ -40,7 +40,7 @@ def sync_reminders(procedure: Procedure, now: dt.datetime) -> None:
         plans = plans_for(milestone, procedure)
         if milestone.is_open:
             for plan in plans:
-                schedule(existing.get(plan.key), plan, procedure)
+                schedule(existing.get(plan.key), plan, procedure, now)
         else:
             close(milestone, [existing[p.key] for p in plans if p.key in existing], now)
 
@@ -64,7 +64,7 @@ def plans_for(milestone: Milestone, procedure: Procedure) -> list[Plan]:
         for variant, due_at in patient_times(milestone, message_key, ward.zone):
             plans.append(
                 Plan(f"m{milestone.pk}:patient:{channel}:{variant}", milestone, channel, message_key,
-                     release_at(due_at, ward.zone), for_patient=True)
+                     release_at(due_at, ward.zone, ward.quiet_hours_start, ward.quiet_hours_end), for_patient=True)
             )  # fmt: skip
     return plans
 
@@ -86,11 +86,16 @@ def patient_times(milestone: Milestone, message_key: str, zone) -> list[tuple[st
     return [("day_before", milestone.due_at - dt.timedelta(days=1)), ("morning", min(morning, milestone.due_at))]
 
 
-def schedule(reminder: Reminder | None, plan: Plan, procedure: Procedure) -> None:
+def schedule(reminder: Reminder | None, plan: Plan, procedure: Procedure, now: dt.datetime) -> None:
     if reminder is None:
         create(plan, procedure)
     elif reminder.status == Reminder.Status.SCHEDULED and reminder.due_at != plan.due_at:
         Reminder.objects.filter(pk=reminder.pk, status=Reminder.Status.SCHEDULED).update(due_at=plan.due_at)
+    elif reminder.status == Reminder.Status.CANCELLED and plan.for_patient and plan.due_at > now:
+        # Consent given again: what is still to come is sent after all (never what is already past).
+        Reminder.objects.filter(pk=reminder.pk, status=Reminder.Status.CANCELLED).update(
+            status=Reminder.Status.SCHEDULED, due_at=plan.due_at, last_error=""
+        )
 
 
 def create(plan: Plan, procedure: Procedure) -> None:
@@ -124,6 +129,17 @@ def close(milestone: Milestone, reminders: list[Reminder], now: dt.datetime) -> 
         chain.filter(acknowledged_at__isnull=True).update(
             acknowledged_at=milestone.completed_at, acknowledged_by=milestone.completed_by
         )
+
+
+def follow_patient(patient, now: dt.datetime) -> None:
+    """Consent, phone or e-mail changed: unsent messages move to the channel that now applies, or stop."""
+    channel = patient_channel(patient)
+    Reminder.objects.filter(
+        recipient_patient=patient, kind=Reminder.Kind.MILESTONE, status=Reminder.Status.SCHEDULED
+    ).exclude(channel=channel).update(status=Reminder.Status.CANCELLED)
+    if channel:
+        for procedure in patient.procedures.exclude(status=Procedure.Status.CANCELLED):
+            sync_reminders(procedure, now)
 
 
 def cancel_patient_reminders(patient) -> int:

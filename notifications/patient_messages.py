@@ -27,6 +27,7 @@ MESSAGES = {
     "review": ("appointment", _("Your follow-up review")),
     "stop_confirmation": ("stop_confirmation", _("No more messages")),
     "reply_received": ("reply_received", _("Your answer was received")),
+    "reply_alert": ("reply_received", _("Your answer was received")),
 }
 APPOINTMENTS = {"xray_followup": _("your follow-up X-ray"), "review": _("your follow-up review")}
 

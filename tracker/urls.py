@@ -3,6 +3,7 @@ from django.urls import include, path
 
 from notifications.health import healthz
 from notifications.patient_page import patient_page
+from notifications.sms_inbound import sms_inbound
 
 urlpatterns = [
     path("admin/", admin.site.urls),
@@ -13,5 +14,6 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("healthz", healthz, name="healthz"),
     path("p/<str:token>/", patient_page, name="patient-page"),
+    path("sms/inbound/", sms_inbound, name="sms-inbound"),
     path("", include("ward.urls")),
 ]

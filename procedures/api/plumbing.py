@@ -16,6 +16,7 @@ from functools import wraps
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import IntegrityError, transaction
 from django.utils.dateparse import parse_datetime
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers, status
 from rest_framework.exceptions import ValidationError
 from rest_framework.pagination import PageNumberPagination
@@ -48,6 +49,16 @@ class StrictDateTimeField(serializers.DateTimeField):
         if parsed is not None and parsed.tzinfo is None:
             self.fail("naive")
         return super().to_internal_value(value)
+
+
+@extend_schema_field({"type": "string", "pattern": "^([01][0-9]|2[0-3]):[0-5][0-9]$", "example": "21:00"})
+class ClockTimeField(serializers.TimeField):
+    """A local clock time, "HH:MM" (a ward's quiet hours), without seconds or offset."""
+
+    default_error_messages = {"invalid": "Give a clock time as HH:MM, e.g. 21:00."}
+
+    def __init__(self, **kwargs):
+        super().__init__(format="%H:%M", input_formats=["%H:%M"], **kwargs)
 
 
 class Pagination(PageNumberPagination):

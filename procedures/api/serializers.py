@@ -2,7 +2,7 @@
 
 from rest_framework import serializers
 
-from procedures.api.plumbing import RefuseUnknownFields, StrictDateTimeField, StrictSerializer
+from procedures.api.plumbing import ClockTimeField, RefuseUnknownFields, StrictDateTimeField, StrictSerializer
 from procedures.levels import LEVELS
 from procedures.models import (
     Complication,
@@ -21,9 +21,13 @@ from procedures.phones import to_e164
 
 
 class WardSerializer(serializers.ModelSerializer):
+    # Non-urgent patient messages due between these local times wait for the end of them.
+    quiet_hours_start = ClockTimeField(required=False)
+    quiet_hours_end = ClockTimeField(required=False)
+
     class Meta:
         model = Ward
-        fields = ["id", "name", "timezone"]
+        fields = ["id", "name", "timezone", "quiet_hours_start", "quiet_hours_end"]
 
 
 class StaffSerializer(RefuseUnknownFields, serializers.ModelSerializer):

@@ -1,5 +1,6 @@
 """Wards, the staff who work on them, and their patients."""
 
+import datetime as dt
 import zoneinfo
 
 from django.contrib.auth.models import AbstractUser, UserManager
@@ -32,6 +33,9 @@ class Ward(models.Model):
     name = models.CharField(max_length=100, unique=True)
     timezone = models.CharField(max_length=64, default="Europe/Paris", validators=[validate_time_zone])
     phone = PhoneNumberField(blank=True, help_text="The number patients are told to call.")
+    # Non-urgent patient messages due between these local times wait for the end of them.
+    quiet_hours_start = models.TimeField(default=dt.time(21, 0))
+    quiet_hours_end = models.TimeField(default=dt.time(8, 0))
 
     objects = WardQuerySet.as_manager()
     history = HistoricalRecords()

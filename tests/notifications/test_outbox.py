@@ -222,3 +222,49 @@ def test_consent_withdrawn_after_the_claim_cancels_the_message_at_send_time(inje
     assert (stand.status, stand.sent_at, stand.last_error) == (
         "cancelled", None, "The patient no longer consents to messages.",
     )  # fmt: skip
+
+
+def test_consent_withdrawn_on_the_record_cancels_and_given_again_brings_back_what_is_still_to_come(
+    injected, patient, clock
+):
+    patient_messages = Reminder.objects.filter(recipient_patient=patient)
+    patient.messaging_consent = False
+    patient.save()
+    assert set(patient_messages.values_list("status", flat=True)) == {"cancelled"}
+
+    clock.move_to(dt.datetime(2026, 2, 12, 8, 0, tzinfo=dt.UTC))  # "may stand" (11th, 08:00 local) is past
+    patient.messaging_consent = True
+    patient.save()
+
+    scheduled = set(patient_messages.filter(status="scheduled").values_list("milestone__step__code", flat=True))
+    assert "may_stand" not in scheduled and "xray_followup_1m" in scheduled
+    assert patient_messages.get(milestone__step__code="may_stand").status == "cancelled"
+
+
+def test_a_new_phone_number_moves_messages_from_email_to_sms(injected, patient):
+    patient.phone, patient.email = "", "jeanne@example.org"
+    patient.save()
+    assert set(
+        Reminder.objects.filter(recipient_patient=patient, status="scheduled").values_list("channel", flat=True)
+    ) == {"email"}
+
+    patient.phone = "+33612345679"
+    patient.save()
+
+    scheduled = Reminder.objects.filter(recipient_patient=patient, status="scheduled")
+    assert set(scheduled.values_list("channel", flat=True)) == {"sms"} and scheduled.count() == 9
+
+
+def test_a_ward_that_changes_its_quiet_hours_moves_the_messages_not_yet_sent(injected, patient, ward_a):
+    stand = reminder(injected, "may_stand", recipient="patient")
+    assert stand.due_at == dt.datetime(2026, 2, 11, 7, 0, tzinfo=dt.UTC)  # 08:00 in Paris, the default
+
+    ward_a.quiet_hours_start, ward_a.quiet_hours_end = dt.time(22, 0), dt.time(7, 0)
+    ward_a.save()
+
+    stand.refresh_from_db()
+    assert stand.due_at == dt.datetime(2026, 2, 10, 20, 0, tzinfo=dt.UTC)  # 21:00 in Paris is no longer quiet
+    ward_a.quiet_hours_start = dt.time(20, 30)
+    ward_a.save()
+    stand.refresh_from_db()
+    assert stand.due_at == dt.datetime(2026, 2, 11, 6, 0, tzinfo=dt.UTC)  # held until 07:00 Paris

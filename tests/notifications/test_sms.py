@@ -10,23 +10,10 @@ from notifications.delivery import deliver
 from notifications.dispatch import claim_due
 from notifications.models import Reminder
 from procedures.timeline import record_event
-from tests.notifications.http_peers import FakeTwilio
 
 INJECTED = dt.datetime(2026, 2, 10, 8, 0, tzinfo=dt.UTC)
 # The patient's "may stand" falls at 21:00 in Paris: quiet hours hold it until 08:00 (07:00 UTC).
 STAND_SENT = dt.datetime(2026, 2, 11, 7, 0, tzinfo=dt.UTC)
-ACCOUNT, TOKEN = "AC" + "0" * 32, "test-auth-token"
-
-
-@pytest.fixture
-def twilio(settings):
-    with FakeTwilio(ACCOUNT, TOKEN) as server:
-        settings.NOTIFICATION_TRANSPORTS = settings.NOTIFICATION_TRANSPORTS | {
-            "sms": "notifications.channels.sms.TwilioSmsTransport"
-        }
-        settings.TWILIO_ACCOUNT_SID, settings.TWILIO_AUTH_TOKEN = ACCOUNT, TOKEN
-        settings.TWILIO_FROM_NUMBER, settings.TWILIO_API_BASE = "+33700000000", server.url
-        yield server
 
 
 @pytest.fixture
@@ -54,13 +41,15 @@ def send(reminder: Reminder, at: dt.datetime = STAND_SENT) -> str:
         ("en", "Hello Jeanne, the cement in your back is now firm: from Tuesday 10 February, 21:00"),
     ],
 )
-def test_the_patient_gets_the_sms_in_her_language_through_the_twilio_sdk(twilio, stand_sms, patient, language, words):
+def test_the_patient_gets_the_sms_in_her_language_through_the_twilio_sdk(
+    twilio_api, stand_sms, patient, language, words
+):
     patient.language = language
     patient.save()
 
     assert send(stand_sms) == "sent"
 
-    (message,) = twilio.received
+    (message,) = twilio_api.received
     assert (message["To"], message["From"]) == ("+33612345678", "+33700000000")
     assert message["Body"].startswith(words), message["Body"]
     assert "/p/" in message["Body"]  # her own page
@@ -68,17 +57,17 @@ def test_the_patient_gets_the_sms_in_her_language_through_the_twilio_sdk(twilio,
     assert "Martin" not in message["Body"] and "L1" not in message["Body"]
 
 
-def test_a_messaging_service_is_used_when_configured(twilio, stand_sms, settings):
+def test_a_messaging_service_is_used_when_configured(twilio_api, stand_sms, settings):
     settings.TWILIO_MESSAGING_SERVICE_SID = "MG" + "1" * 32
 
     send(stand_sms)
 
-    (message,) = twilio.received
+    (message,) = twilio_api.received
     assert message["MessagingServiceSid"] == "MG" + "1" * 32 and "From" not in message
 
 
-def test_a_number_twilio_refuses_fails_at_once_and_is_reported(twilio, stand_sms):
-    twilio.fail_next(400, {"code": 21614, "message": "'To' number is not a valid mobile number"})
+def test_a_number_twilio_refuses_fails_at_once_and_is_reported(twilio_api, stand_sms):
+    twilio_api.fail_next(400, {"code": 21614, "message": "'To' number is not a valid mobile number"})
 
     assert send(stand_sms) == "failed"
 
@@ -89,18 +78,18 @@ def test_a_number_twilio_refuses_fails_at_once_and_is_reported(twilio, stand_sms
 
 
 @pytest.mark.parametrize("status", [429, 500, 503, 401])
-def test_a_busy_or_broken_provider_means_a_retry_with_backoff(twilio, stand_sms, status):
-    twilio.fail_next(status)
+def test_a_busy_or_broken_provider_means_a_retry_with_backoff(twilio_api, stand_sms, status):
+    twilio_api.fail_next(status)
 
     assert send(stand_sms) == "retry"
 
     assert stand_sms.status == "scheduled" and stand_sms.due_at > STAND_SENT + dt.timedelta(seconds=14)
     assert f"Twilio {status}" in stand_sms.last_error
     assert send(stand_sms, at=stand_sms.due_at) == "sent"
-    assert len(twilio.received) == 1
+    assert len(twilio_api.received) == 1
 
 
-def test_an_unreachable_provider_means_a_retry(twilio, stand_sms, settings):
+def test_an_unreachable_provider_means_a_retry(twilio_api, stand_sms, settings):
     with socket.socket() as closed:
         closed.bind(("127.0.0.1", 0))
         settings.TWILIO_API_BASE = f"http://127.0.0.1:{closed.getsockname()[1]}"  # bound, not listening

@@ -366,3 +366,15 @@ def test_a_step_that_records_observations_is_not_completed_without_them(alice, p
     assert done.status_code == 201
     obs_1.refresh_from_db()
     assert obs_1.completed_by == nurse_a
+
+
+def test_an_administrator_sets_a_wards_quiet_hours_as_clock_times(admin_user, ward_a):
+    admin = api_for(admin_user)
+
+    refused = admin.patch(f"/api/wards/{ward_a.pk}/", {"quiet_hours_start": "25:00"}, format="json")
+    changed = admin.patch(f"/api/wards/{ward_a.pk}/", {"quiet_hours_start": "20:30"}, format="json")
+
+    assert (refused.status_code, list(refused.json())) == (400, ["quiet_hours_start"])
+    assert changed.json()["quiet_hours_start"] == "20:30" and changed.json()["quiet_hours_end"] == "08:00"
+    ward_a.refresh_from_db()
+    assert ward_a.quiet_hours_start == dt.time(20, 30)

@@ -1,0 +1,108 @@
+"""What happens when a patient texts back: STOP ends every message, a number from 0 to 10 is a pain
+score, red-flag words alert the ward. The text is kept, and read once even if the provider retries.
+"""
+
+import datetime as dt
+import logging
+
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+
+from notifications.models import InboundMessage, Reminder
+from notifications.outbox import cancel_patient_reminders
+from notifications.replies import Reply, read_reply
+from procedures.models import PainScore, Patient, Procedure, Staff
+from procedures.observations import record_pain_score
+from procedures.phones import to_e164
+from procedures.red_flags import RedFlag, RedFlagKind
+from procedures.signals import red_flag_raised
+
+logger = logging.getLogger(__name__)
+
+
+def receive_reply(*, sender: str, body: str, provider_message_id: str, now: dt.datetime) -> InboundMessage:
+    """Record a patient's text and act on it; the same provider message id twice is read once."""
+    try:
+        with transaction.atomic():
+            return read_and_act(sender, body, provider_message_id, now)
+    except IntegrityError:  # the provider's retry raced its first delivery: that one acts
+        return InboundMessage.objects.get(provider_message_id=provider_message_id)
+
+
+def read_and_act(sender: str, body: str, provider_message_id: str, now: dt.datetime) -> InboundMessage:
+    known = InboundMessage.objects.filter(provider_message_id=provider_message_id).first()
+    if known:
+        return known
+    reply = read_reply(body)
+    patient = patient_with_number(sender)
+    procedure = patient and patient.procedures.exclude(status=Procedure.Status.CANCELLED).order_by("-pk").first()
+    message = InboundMessage.objects.create(
+        provider_message_id=provider_message_id, sender=sender, body=body, received_at=now, patient=patient,
+        procedure=procedure, stop=reply.stop, score=reply.score, red_flags=reply.red_flags,
+    )  # fmt: skip
+    if procedure is None:
+        logger.warning("Reply %s from a number no patient with a procedure has.", provider_message_id)
+        return message
+    if reply.stop:
+        stop_messages(message, procedure, now)
+    else:
+        act_on(reply, message, procedure, now)
+    return message
+
+
+def patient_with_number(sender: str) -> Patient | None:
+    """The patient with this mobile number; if several share it (a couple), the latest admitted."""
+    try:
+        number = to_e164(sender)
+    except ValidationError:  # a short code, an alphanumeric sender
+        return None
+    return Patient.objects.filter(phone=number).select_related("ward").order_by("-pk").first()
+
+
+def stop_messages(message: InboundMessage, procedure: Procedure, now: dt.datetime) -> None:
+    """STOP (or ARRET): consent ends now, nothing more is sent but the confirmation; the ward is told."""
+    patient = message.patient
+    patient.messaging_consent = False
+    patient.save(update_fields=["messaging_consent"])
+    cancel_patient_reminders(patient)
+    tell_patient(message, procedure, "stop_confirmation", now)
+    tell_ward(message, procedure, "The patient replied STOP: no more messages will be sent.", now)
+
+
+def act_on(reply: Reply, message: InboundMessage, procedure: Procedure, now: dt.datetime) -> None:
+    alarming = bool(reply.red_flags)
+    if reply.score is not None:
+        try:
+            pain = record_pain_score(
+                procedure=procedure, score=reply.score, recorded_at=now, source=PainScore.Source.PATIENT, now=now
+            )
+        except ValidationError as refused:
+            tell_ward(message, procedure, f"Pain {reply.score}/10 by text, not recorded: {refused.messages[0]}", now)
+        else:
+            alarming |= Reminder.objects.filter(key__startswith=f"alert:procedures.painscore:{pain.pk}:").exists()
+    if reply.red_flags:
+        summary = f"The patient's text mentions: {', '.join(reply.red_flags)}"
+        flag = RedFlag(RedFlagKind.PATIENT_REPORTED, summary)
+        red_flag_raised.send(sender=Procedure, procedure=procedure, flag=flag, source=message, now=now)
+    if not reply.understood:
+        tell_ward(message, procedure, f"Text from the patient, not understood: “{message.body[:200]}”", now)
+        return
+    if message.patient.messaging_consent:
+        tell_patient(message, procedure, "reply_alert" if alarming else "reply_received", now)
+
+
+def tell_patient(message: InboundMessage, procedure: Procedure, message_key: str, now: dt.datetime) -> None:
+    Reminder.objects.create(
+        key=f"reply:{message.pk}:patient", kind=Reminder.Kind.REPLY, ward=procedure.patient.ward, procedure=procedure,
+        recipient_patient=message.patient, channel=Reminder.Channel.SMS, message_key=message_key, urgent=True,
+        due_at=now,
+    )  # fmt: skip
+
+
+def tell_ward(message: InboundMessage, procedure: Procedure, summary: str, now: dt.datetime) -> None:
+    """A line in the ward inbox, on the board until a nurse acknowledges it."""
+    Reminder.objects.create(
+        key=f"reply:{message.pk}:ward", kind=Reminder.Kind.REPLY, ward=procedure.patient.ward, procedure=procedure,
+        recipient_role=Staff.Role.NURSE, channel=Reminder.Channel.INAPP, message_key="patient_reply",
+        summary=summary[:300], due_at=now,
+    )  # fmt: skip
