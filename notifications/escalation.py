@@ -62,23 +62,26 @@ def escalate(reminder: Reminder, now: dt.datetime) -> None:
 
 
 def chain_step(ward, level: int, now: dt.datetime) -> list[tuple[str, Staff | None, str]]:
-    """Who is told at escalation `level`: first the charge nurses, then the doctor on call."""
-    charge_nurses = [("charge_nurse", None, Reminder.Channel.INAPP)] + [
-        ("", nurse, Reminder.Channel.EMAIL)
-        for nurse in ward.staff.filter(role=Staff.Role.CHARGE_NURSE, is_active=True)
-        if nurse.email
-    ]
+    """Who is told at escalation `level`: first the charge nurses, then the doctor on call.
+
+    The ward inbox for the charge nurses' role, and each person on every channel she can be reached
+    on: e-mail, and SMS when she has a mobile number (the fastest).
+    """
     if level == 1:
-        return charge_nurses
+        people = list(ward.staff.filter(role=Staff.Role.CHARGE_NURSE, is_active=True))
+        return [("charge_nurse", None, Reminder.Channel.INAPP), *personal_channels(people)]
     shifts = OnCall.objects.filter(ward=ward, starts_at__lte=now, ends_at__gt=now).select_related("doctor")
     doctors = [shift.doctor for shift in shifts]
     if not doctors:
         logger.error("No doctor on call for %s: escalation level %s goes to the charge nurses again.", ward, level)
-        return charge_nurses
-    return [(
-        "", doctor, channel) for doctor in doctors for channel in (Reminder.Channel.INAPP, Reminder.Channel.EMAIL)
-        if channel == Reminder.Channel.INAPP or doctor.email
-    ]  # fmt: skip
+        return chain_step(ward, 1, now)
+    return [("", doctor, Reminder.Channel.INAPP) for doctor in doctors] + personal_channels(doctors)
+
+
+def personal_channels(people: list[Staff]) -> list[tuple[str, Staff, str]]:
+    return [("", person, Reminder.Channel.SMS) for person in people if person.phone] + [
+        ("", person, Reminder.Channel.EMAIL) for person in people if person.email
+    ]
 
 
 @transaction.atomic

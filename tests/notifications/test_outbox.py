@@ -268,3 +268,16 @@ def test_a_ward_that_changes_its_quiet_hours_moves_the_messages_not_yet_sent(inj
     ward_a.save()
     stand.refresh_from_db()
     assert stand.due_at == dt.datetime(2026, 2, 11, 6, 0, tzinfo=dt.UTC)  # held until 07:00 Paris
+
+
+def test_staff_with_a_mobile_number_are_also_texted_when_a_chain_reaches_them(
+    sent_hardened, charge_nurse, doctor_on_call, twilio_api
+):
+    Staff.objects.filter(pk__in=[charge_nurse.pk, doctor_on_call.pk]).update(phone="+33611111111")
+    escalate_due(INJECTED + 15 * MIN)
+    texted = Reminder.objects.get(kind="escalation", channel="sms")
+    deliver(*next((pk, t) for pk, t in claim_due(INJECTED + 15 * MIN) if pk == texted.pk), now=INJECTED + 15 * MIN)
+
+    (sms,) = twilio_api.received
+    assert sms["To"] == "+33611111111"
+    assert sms["Body"] == "Not acknowledged: Cement hardened due 09:10, bed 12, Ward A (spine)."
