@@ -29,8 +29,6 @@ class SafeJSONParser(JSONParser):
             return super().parse(stream, media_type, parser_context)
         except RecursionError:
             raise ParseError("JSON parse error - nested too deeply.") from None
-        except LookupError:  # an unknown charset in Content-Type
-            raise ParseError("Unknown character set.") from None
 
 
 class FhirJSONParser(SafeJSONParser):
@@ -94,7 +92,7 @@ class ProcedureBundleView(FhirView):
 class PlanDefinitionView(FhirView):
     @extend_schema(responses={200: RESOURCE})
     def get(self, request, code: str, version: str):
-        if not (version.isascii() and version.isdigit()):
+        if "\x00" in code or not (version.isascii() and version.isdigit()):  # PostgreSQL refuses NUL
             raise NotFound("No such protocol version.")
         return fhir(plan_definition(get_object_or_404(Protocol, code=code, version=int(version))))
 

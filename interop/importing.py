@@ -32,6 +32,9 @@ DATETIME_WITH_OFFSET = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(
 # A planned procedure outside these years is a typing error; the bounds also keep every
 # milestone computed from it (months later) inside what Python and PostgreSQL can hold.
 PLANNED_YEARS = range(2000, 2200)
+# A booking nests about ten levels (Bundle.entry[0].resource.contained[0].name[0].given[0]); an
+# extension may nest in an extension, but not this deep in any record we have seen.
+MAX_DEPTH = 40
 # Where each model field comes from in the FHIR resources, to name it in an OperationOutcome.
 PATIENT_ELEMENTS = {
     "mrn": "Patient.identifier", "given_name": "Patient.name", "family_name": "Patient.name",
@@ -110,7 +113,7 @@ def parse(payload) -> tuple[dict, dict]:
     The dicts are the validated resources dumped without nulls, so every element read later has
     the type FHIR gives it."""
     kind = payload.get("resourceType") if isinstance(payload, dict) else None
-    model = {"Procedure": FhirProcedure, "Bundle": Bundle}.get(kind)
+    model = {"Procedure": FhirProcedure, "Bundle": Bundle}.get(kind) if isinstance(kind, str) else None
     if model is None:
         raise Invalid([("resourceType", "Send a JSON object: a Procedure (with a contained Patient) or a Bundle.")])
     refuse_null_characters(payload, kind)
@@ -141,20 +144,29 @@ def bundle_parts(bundle: dict) -> tuple[dict, dict]:
     return procedures[0], patients[0]
 
 
+def nodes(payload, root: str):
+    """Yield (FHIRPath, value) for every value in the payload, the payload itself first.
+
+    Refuses a payload nested deeper than MAX_DEPTH: fhir.resources validates recursively and
+    would fail with a RecursionError."""
+    stack = [(root, payload, 0)]
+    while stack:  # a loop, not recursion, for the same reason
+        path, node, depth = stack.pop()
+        if depth > MAX_DEPTH:
+            raise Invalid([(path, f"Nested deeper than {MAX_DEPTH} levels.")])
+        yield path, node
+        if isinstance(node, dict):
+            stack.extend((f"{path}.{key}", value, depth + 1) for key, value in node.items())
+        elif isinstance(node, list):
+            stack.extend((f"{path}[{index}]", value, depth + 1) for index, value in enumerate(node))
+
+
 def refuse_null_characters(payload: dict, root: str) -> None:
     """PostgreSQL cannot store a NUL character: name the first string holding one."""
-    stack = [(root, payload)]
-    while stack:  # a loop, not recursion: the payload may nest deeper than the recursion limit
-        path, node = stack.pop()
-        if isinstance(node, str) and "\x00" in node:
+    for path, node in nodes(payload, root):
+        keys = list(node) if isinstance(node, dict) else []
+        if any("\x00" in text for text in [node, *keys] if isinstance(text, str)):
             raise Invalid([(path, "Null characters (\\u0000) are not allowed.")])
-        if isinstance(node, dict):
-            for key, value in node.items():
-                if "\x00" in key:
-                    raise Invalid([(path, "Null characters (\\u0000) are not allowed.")])
-                stack.append((f"{path}.{key}", value))
-        elif isinstance(node, list):
-            stack.extend((f"{path}[{index}]", value) for index, value in enumerate(node))
 
 
 def refuse_unknown_resources(payload: dict, kind: str) -> None:
@@ -165,10 +177,9 @@ def refuse_unknown_resources(payload: dict, kind: str) -> None:
             resource = entry.get("resource") if isinstance(entry, dict) else None
             if isinstance(resource, dict) and resource.get("resourceType") not in ("Patient", "Procedure"):
                 raise Invalid([(f"Bundle.entry[{index}].resource.resourceType", "Only a Patient and a Procedure.")])
-    contained = payload.get("contained")
-    for index, resource in enumerate(contained if isinstance(contained, list) else []):
-        if isinstance(resource, dict) and not is_resource_type(resource.get("resourceType")):
-            raise Invalid([(f"{kind}.contained[{index}].resourceType", "Not a FHIR R4B resource type.")])
+    for path, node in nodes(payload, kind):
+        if isinstance(node, dict) and "resourceType" in node and not is_resource_type(node["resourceType"]):
+            raise Invalid([(f"{path}.resourceType", "Not a FHIR R4B resource type.")])
 
 
 def is_resource_type(name) -> bool:
@@ -195,7 +206,7 @@ def patient_fields(resource: dict) -> dict:
     languages = [c.get("code") for comm in resource.get("communication", [])
                  for c in comm.get("language", {}).get("coding", [])]  # fmt: skip
     fields = {
-        "given_name": " ".join(name.get("given", [])),
+        "given_name": " ".join(given for given in name.get("given", []) if given),
         "family_name": name.get("family", ""),
         "birth_date": resource.get("birthDate"),
         "phone": telecom.get("phone", ""),
@@ -260,7 +271,7 @@ def planned_time(raw) -> dt.datetime:
     try:
         moment = parse_datetime(raw)
         moment.astimezone(dt.UTC)
-    except (ValueError, OverflowError):  # 23:59:60 (a leap second), an offset pushing past year 9999
+    except (ValueError, OverflowError, AttributeError):  # 23:59:60 (a leap second), past year 9999 in UTC
         raise Invalid([(where, "Not a valid time.")]) from None
     if moment.year not in PLANNED_YEARS:
         raise Invalid([(where, f"Plan the procedure between {PLANNED_YEARS[0]} and {PLANNED_YEARS[-1]}.")])

@@ -280,6 +280,13 @@ def with_patient(**changes) -> dict:
     return posted
 
 
+def nested_extension(depth: int) -> dict:
+    extension = {"url": "urn:example:leaf", "valueString": "x"}
+    for _ in range(depth):
+        extension = {"url": "urn:example:branch", "extension": [extension]}
+    return extension
+
+
 def in_bundle(*extra: dict) -> dict:
     posted = booking()
     patient = posted.pop("contained")[0]
@@ -317,6 +324,12 @@ def in_bundle(*extra: dict) -> dict:
         (booking() | {"performedDateTime": "0001-01-01T00:00:00+01:00"}, "Procedure.performedDateTime"),
         (booking() | {"reasonCode": [{"coding": [{"system": "urn:recovery-tracker:codes/indication", "code": "x"}]}]},
          "Procedure.reasonCode"),
+        (booking() | {"contained": [{"resourceType": "Bundle", "type": "collection",
+                                     "entry": [{"resource": {"resourceType": "Nope"}}]}]},
+         "Procedure.contained[0].entry[0].resource.resourceType"),
+        (with_patient(name=[{"family": "Roux", "given": [None]}]), "Patient.name"),
+        (booking() | {"extension": [nested_extension(depth=50)]}, "Procedure.extension[0].extension[0]"),
+        ({"resourceType": ["Procedure"]}, "resourceType"),
         ([booking()], "resourceType"),
         ("Procedure", "resourceType"),
     ],
@@ -366,18 +379,19 @@ def test_a_ward_that_is_not_a_number_of_yours_gets_an_operation_outcome(nurse_a,
 def test_drf_errors_on_the_fhir_endpoints_are_operation_outcomes(nurse_a, procedure):
     alice, stranger = api_for(nurse_a), APIClient()
 
-    answers = {
-        401: stranger.post("/api/fhir/Procedure", booking(), format="json"),
-        404: alice.get("/api/procedures/²/fhir/"),
-        405: alice.get("/api/fhir/Procedure"),
-        406: alice.get(f"/api/procedures/{procedure.pk}/fhir/", HTTP_ACCEPT="text/csv"),
-    }
+    answers = [
+        (401, stranger.post("/api/fhir/Procedure", booking(), format="json")),
+        (404, alice.get("/api/procedures/²/fhir/")),
+        (404, alice.get("/api/protocols/%00/1/fhir/")),
+        (405, alice.get("/api/fhir/Procedure")),
+        (406, alice.get(f"/api/procedures/{procedure.pk}/fhir/", HTTP_ACCEPT="text/csv")),
+    ]
 
-    for status, response in answers.items():
+    for status, response in answers:
         assert response.status_code == status
         outcome = response.json()
         assert outcome["resourceType"] == "OperationOutcome" and outcome["issue"][0]["diagnostics"], outcome
-    assert answers[401].json()["issue"][0]["code"] == "login"
+    assert answers[0][1].json()["issue"][0]["code"] == "login"
 
 
 @pytest.mark.parametrize("accept", ["application/json", FHIR, "application/fhir+json; fhirVersion=4.3"])
