@@ -26,6 +26,7 @@ from procedures.models.procedures import clean_levels
 from procedures.timeline import schedule_procedure
 
 LEVEL_OF_SNOMED = {code: level for level, code in SNOMED_CODES.items()}
+MRN_LENGTH = Patient._meta.get_field("mrn").max_length
 EXTERNAL_ID_LENGTH = ExternalProcedure._meta.get_field("value").max_length
 # A FHIR dateTime with its time and offset; fhir.resources also accepts a bare date or year.
 DATETIME_WITH_OFFSET = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})")
@@ -94,17 +95,13 @@ def read_order(payload) -> Order:
     if procedure_resource.get("status") != "preparation":
         raise Invalid([("Procedure.status", "Only a planned procedure (status preparation) can be booked.")])
     return Order(
-        mrn=identifier(patient_resource, settings.FHIR_MRN_SYSTEM, "Patient", max_length=mrn_length()),
+        mrn=identifier(patient_resource, settings.FHIR_MRN_SYSTEM, "Patient", max_length=MRN_LENGTH),
         external_id=identifier(
             procedure_resource, settings.FHIR_PROCEDURE_ID_SYSTEM, "Procedure", max_length=EXTERNAL_ID_LENGTH
         ),
         patient=patient_fields(patient_resource),
         procedure=procedure_fields(procedure_resource),
     )
-
-
-def mrn_length() -> int:
-    return Patient._meta.get_field("mrn").max_length
 
 
 def parse(payload) -> tuple[dict, dict]:
