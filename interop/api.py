@@ -5,7 +5,7 @@ from django.utils import timezone
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import status
-from rest_framework.exceptions import NotFound, ValidationError
+from rest_framework.exceptions import NotFound, ParseError, ValidationError
 from rest_framework.parsers import JSONParser
 from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
@@ -21,7 +21,17 @@ FHIR_JSON = "application/fhir+json"
 RESOURCE = OpenApiTypes.OBJECT
 
 
-class FhirJSONParser(JSONParser):
+class SafeJSONParser(JSONParser):
+    """DRF's JSON parser, with the failures it lets through as a 500 answered as parse errors."""
+
+    def parse(self, stream, media_type=None, parser_context=None):
+        try:
+            return super().parse(stream, media_type, parser_context)
+        except RecursionError:
+            raise ParseError("JSON parse error - nested too deeply.") from None
+
+
+class FhirJSONParser(SafeJSONParser):
     media_type = FHIR_JSON
 
 
@@ -30,9 +40,39 @@ class FhirJSONRenderer(JSONRenderer):
     format = "fhir"
 
 
+# The OperationOutcome issue type for each HTTP error DRF may answer with.
+ISSUE_CODES = {
+    401: "login", 403: "forbidden", 404: "not-found", 405: "not-supported", 406: "not-supported", 409: "conflict",
+    415: "not-supported", 422: "processing", 429: "throttled",
+}  # fmt: skip
+
+
 class FhirView(APIView):
-    parser_classes = [FhirJSONParser, JSONParser]
-    renderer_classes = [FhirJSONRenderer]
+    """FHIR content types in and out; every error answered as an OperationOutcome."""
+
+    parser_classes = [FhirJSONParser, SafeJSONParser]
+    renderer_classes = [FhirJSONRenderer, JSONRenderer]  # a client asking for application/json gets it too
+
+    def finalize_response(self, request, response, *args, **kwargs):
+        if response.status_code >= 400 and not is_operation_outcome(response.data):
+            response.data = as_operation_outcome(response.data, response.status_code)
+        return super().finalize_response(request, response, *args, **kwargs)
+
+
+def is_operation_outcome(data) -> bool:
+    return isinstance(data, dict) and data.get("resourceType") == "OperationOutcome"
+
+
+def as_operation_outcome(detail, status_code: int) -> dict:
+    """DRF's error body ({"detail": …} or {"field": [messages]}) as an OperationOutcome."""
+    code = ISSUE_CODES.get(status_code, "invalid" if status_code < 500 else "exception")
+    if isinstance(detail, dict) and set(detail) != {"detail"}:
+        issues = [(field, " ".join(map(str, m)) if isinstance(m, list) else str(m)) for field, m in detail.items()]
+    elif isinstance(detail, dict):
+        issues = [(None, str(detail["detail"]))]
+    else:
+        issues = [(None, " ".join(map(str, detail)) if isinstance(detail, list) else str(detail))]
+    return operation_outcome(issues, code)
 
 
 def fhir(data: dict, status_code: int = 200, **headers) -> Response:
@@ -42,7 +82,7 @@ def fhir(data: dict, status_code: int = 200, **headers) -> Response:
 class ProcedureBundleView(FhirView):
     @extend_schema(responses={200: RESOURCE})
     def get(self, request, pk: str):
-        if not pk.isdigit():
+        if not (pk.isascii() and pk.isdigit()):
             raise NotFound("No such procedure.")
         procedure = get_object_or_404(Procedure.objects.visible_to(request.user), pk=int(pk))
         log_access(request, action="read", what="fhir bundle", patients=[procedure.patient_id], object_id=pk)
@@ -52,7 +92,7 @@ class ProcedureBundleView(FhirView):
 class PlanDefinitionView(FhirView):
     @extend_schema(responses={200: RESOURCE})
     def get(self, request, code: str, version: str):
-        if not version.isdigit():
+        if "\x00" in code or not (version.isascii() and version.isdigit()):  # PostgreSQL refuses NUL
             raise NotFound("No such protocol version.")
         return fhir(plan_definition(get_object_or_404(Protocol, code=code, version=int(version))))
 
@@ -74,7 +114,7 @@ class BookingView(FhirView):
         try:
             booking = book(request.data, ward=ward, by=request.user)
         except Invalid as invalid:
-            return fhir(operation_outcome(invalid.issues), status.HTTP_400_BAD_REQUEST)
+            return fhir(operation_outcome(invalid.issues, invalid.code), status.HTTP_400_BAD_REQUEST)
         procedure = booking.procedure
         log_access(request, action="create" if booking.created else "update", what="fhir booking",
                    patients=[procedure.patient_id], object_id=procedure.pk)  # fmt: skip

@@ -159,10 +159,11 @@ def document_errors(result, generator, request, public):
     for operations in result.get("paths", {}).values():
         for method, operation in operations.items():
             responses = operation.setdefault("responses", {})
-            # Errors come in the same media type as the operation's answers (FHIR views: fhir+json).
-            media = next((m for r in responses.values() for m in r.get("content", {})), "application/json")
+            # Errors come in the media types of the operation's answers (FHIR views: fhir+json or json).
+            media = list(dict.fromkeys(m for r in responses.values() for m in r.get("content", {})))
             for code, description in ERRORS.items():
                 if code == "422" and method != "post":
                     continue
-                responses.setdefault(code, {"description": description, "content": {media: {"schema": ERROR_BODY}}})
+                content = {m: {"schema": ERROR_BODY} for m in media or ["application/json"]}
+                responses.setdefault(code, {"description": description, "content": content})
     return result

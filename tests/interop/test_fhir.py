@@ -2,17 +2,22 @@
 
 import datetime as dt
 import importlib
+import threading
 
 import pytest
 import time_machine
+from django.db import connection
+from django.db.models.signals import pre_save
 from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
+from interop.models import ExternalProcedure
 from notifications.delivery import deliver
 from notifications.dispatch import claim_due
 from procedures.models import Patient, Procedure
 from procedures.observations import record_observations, record_pain_score
 from procedures.timeline import record_event
+from tests.conftest import reload_default_protocol
 
 NOW = dt.datetime(2026, 2, 10, 12, 0, tzinfo=dt.UTC)
 FHIR = "application/fhir+json"
@@ -215,7 +220,7 @@ def test_an_invalid_payload_gets_an_operation_outcome_naming_what_is_wrong(nurse
 def test_a_nurse_cannot_book_onto_another_ward(nurse_b, ward_a):
     response = api_for(nurse_b).post(f"/api/fhir/Procedure?ward={ward_a.pk}", booking(), format="json")
 
-    assert response.status_code == 400 and "ward" in response.json()
+    assert response.status_code == 400 and issue(response, "ward")["diagnostics"] == "No such ward among yours."
     assert not Patient.objects.exists()
 
 
@@ -231,3 +236,223 @@ def test_the_export_runs_the_same_queries_however_many_milestones(nurse_a, make_
 
     with django_assert_num_queries(len(few.captured_queries)):
         alice.get(f"/api/procedures/{procedure.pk}/fhir/")
+
+
+def issue(response, expression: str) -> dict:
+    """The OperationOutcome issue naming `expression` (fails if the body is not an OperationOutcome)."""
+    outcome = response.json()
+    assert outcome["resourceType"] == "OperationOutcome", outcome
+    return next(i for i in outcome["issue"] if expression in i.get("expression", [""])[0])
+
+
+def history() -> tuple[int, int]:
+    return Patient.history.count(), Procedure.history.count()
+
+
+def test_a_known_procedure_identifier_with_another_patients_mrn_is_refused_and_changes_nothing(nurse_a, ward_a):
+    alice = api_for(nurse_a)
+    alice.post(f"/api/fhir/Procedure?ward={ward_a.pk}", booking(mrn="MRN-77"), format="json")
+    before = history()
+
+    response = alice.post(f"/api/fhir/Procedure?ward={ward_a.pk}", booking(mrn="MRN-88"), format="json")
+
+    assert response.status_code == 400
+    assert issue(response, "Procedure.identifier")["code"] == "conflict"
+    assert issue(response, "Patient.identifier")["code"] == "conflict"
+    assert Procedure.objects.get().patient.mrn == "MRN-77"
+    assert not Patient.objects.filter(mrn="MRN-88").exists() and history() == before
+
+
+def test_a_known_procedure_on_another_ward_is_refused_without_naming_its_patient(nurse_a, nurse_b, ward_a, ward_b):
+    api_for(nurse_a).post(f"/api/fhir/Procedure?ward={ward_a.pk}", booking(mrn="MRN-77"), format="json")
+
+    response = api_for(nurse_b).post(f"/api/fhir/Procedure?ward={ward_b.pk}", booking(mrn="MRN-99"), format="json")
+
+    assert response.status_code == 400
+    assert "MRN-77" not in response.content.decode() and "Roux" not in response.content.decode()
+    assert issue(response, "Procedure.identifier")
+    assert Procedure.objects.get().patient.mrn == "MRN-77" and not Patient.objects.filter(mrn="MRN-99").exists()
+
+
+def with_patient(**changes) -> dict:
+    posted = booking()
+    posted["contained"][0] |= changes
+    return posted
+
+
+def nested_extension(depth: int) -> dict:
+    extension = {"url": "urn:example:leaf", "valueString": "x"}
+    for _ in range(depth):
+        extension = {"url": "urn:example:branch", "extension": [extension]}
+    return extension
+
+
+def in_bundle(*extra: dict) -> dict:
+    posted = booking()
+    patient = posted.pop("contained")[0]
+    posted["subject"] = {"reference": "urn:uuid:11111111-1111-1111-1111-111111111111"}
+    entries = [{"fullUrl": "urn:uuid:11111111-1111-1111-1111-111111111111", "resource": patient}, {"resource": posted}]
+    return {"resourceType": "Bundle", "type": "collection", "entry": entries + [{"resource": r} for r in extra]}
+
+
+@pytest.mark.parametrize(
+    ("payload", "expression"),
+    [
+        (in_bundle({"resourceType": "Nope"}), "Bundle.entry[2].resource.resourceType"),
+        (in_bundle({"resourceType": "Observation", "status": "final", "code": {"text": "x"}}),
+         "Bundle.entry[2].resource.resourceType"),
+        (booking() | {"contained": [{"resourceType": "Nope"}]}, "Procedure.contained[0].resourceType"),
+        (booking() | {"identifier": None}, "Procedure.identifier"),
+        (with_patient(identifier=None), "Patient.identifier"),
+        (with_patient(name=[None]), "Procedure.contained[0].name"),
+        (with_patient(telecom=[None]), "Procedure.contained[0].telecom"),
+        (with_patient(name=None), "Patient.name"),
+        (booking() | {"code": {"coding": None}}, "Procedure.code"),
+        (booking() | {"bodySite": [{"coding": None}]}, "Procedure.bodySite[0]"),
+        (booking(levels=("23215003", "23215003")), "Procedure.bodySite"),
+        (with_patient(name=[{"family": "Ro\u0000ux", "given": ["Anne"]}]), "Procedure.contained[0].name[0].family"),
+        (booking(external="RX\u00001"), "Procedure.identifier[0].value"),
+        (booking(mrn="M" * 33), "Patient.identifier"),
+        (booking(external="X" * 201), "Procedure.identifier"),
+        (with_patient(name=[{"family": "R" * 101, "given": ["Anne"]}]), "Patient.name"),
+        (with_patient(telecom=[{"system": "phone", "value": "12"}]), "Patient.telecom"),
+        (with_patient(birthDate="1944"), "Patient.birthDate"),
+        (booking() | {"performedDateTime": "2026-12-01"}, "Procedure.performedDateTime"),
+        (booking() | {"performedDateTime": "2026"}, "Procedure.performedDateTime"),
+        (booking() | {"performedDateTime": "2026-12-31T23:59:60Z"}, "Procedure.performedDateTime"),
+        (booking() | {"performedDateTime": "9999-12-31T23:00:00-05:00"}, "Procedure.performedDateTime"),
+        (booking() | {"performedDateTime": "0001-01-01T00:00:00+01:00"}, "Procedure.performedDateTime"),
+        (booking() | {"reasonCode": [{"coding": [{"system": "urn:recovery-tracker:codes/indication", "code": "x"}]}]},
+         "Procedure.reasonCode"),
+        (booking() | {"contained": [{"resourceType": "Bundle", "type": "collection",
+                                     "entry": [{"resource": {"resourceType": "Nope"}}]}]},
+         "Procedure.contained[0].entry[0].resource.resourceType"),
+        (with_patient(name=[{"family": "Roux", "given": [None]}]), "Patient.name"),
+        (booking() | {"extension": [nested_extension(depth=50)]}, "Procedure.extension[0].extension[0]"),
+        ({"resourceType": ["Procedure"]}, "resourceType"),
+        ([booking()], "resourceType"),
+        ("Procedure", "resourceType"),
+    ],
+)  # fmt: skip
+def test_a_hostile_payload_gets_an_operation_outcome_and_saves_nothing(nurse_a, ward_a, payload, expression):
+    response = api_for(nurse_a).post(f"/api/fhir/Procedure?ward={ward_a.pk}", payload, format="json")
+
+    assert response.status_code == 400, response.content
+    assert issue(response, expression)["severity"] == "error"
+    assert not Patient.objects.exists() and not Procedure.objects.exists()
+
+
+def test_a_datetime_without_an_offset_is_refused(nurse_a, ward_a):
+    # fhir.resources refuses it too; the message must still say what is wanted.
+    posted = booking() | {"performedDateTime": "2026-12-01T09:00:00"}
+
+    response = api_for(nurse_a).post(f"/api/fhir/Procedure?ward={ward_a.pk}", posted, format="json")
+
+    assert response.status_code == 400 and issue(response, "Procedure.performedDateTime")
+    assert not Procedure.objects.exists()
+
+
+@pytest.mark.parametrize(
+    ("body", "content_type", "status"),
+    [
+        ("{", FHIR, 400),
+        ("[" * 100_000, FHIR, 400),
+        ('{"resourceType": "Procedure"}', "application/fhir+json; charset=no-such-charset", 400),
+        ("resourceType=Procedure", "application/x-www-form-urlencoded", 415),
+    ],
+)
+def test_a_body_that_is_not_json_gets_an_operation_outcome(nurse_a, ward_a, body, content_type, status):
+    response = api_for(nurse_a).post(f"/api/fhir/Procedure?ward={ward_a.pk}", body, content_type=content_type)
+
+    assert response.status_code == status
+    assert response.json()["resourceType"] == "OperationOutcome" and response.json()["issue"][0]["diagnostics"]
+
+
+@pytest.mark.parametrize("ward", ["²", "x", "١", "99999999999999999999999"])
+def test_a_ward_that_is_not_a_number_of_yours_gets_an_operation_outcome(nurse_a, ward, ward_a):
+    response = api_for(nurse_a).post(f"/api/fhir/Procedure?ward={ward}", booking(), format="json")
+
+    assert response.status_code == 400 and issue(response, "ward")
+    assert not Patient.objects.exists()
+
+
+def test_drf_errors_on_the_fhir_endpoints_are_operation_outcomes(nurse_a, procedure):
+    alice, stranger = api_for(nurse_a), APIClient()
+
+    answers = [
+        (401, stranger.post("/api/fhir/Procedure", booking(), format="json")),
+        (404, alice.get("/api/procedures/²/fhir/")),
+        (404, alice.get("/api/protocols/%00/1/fhir/")),
+        (405, alice.get("/api/fhir/Procedure")),
+        (406, alice.get(f"/api/procedures/{procedure.pk}/fhir/", HTTP_ACCEPT="text/csv")),
+    ]
+
+    for status, response in answers:
+        assert response.status_code == status
+        outcome = response.json()
+        assert outcome["resourceType"] == "OperationOutcome" and outcome["issue"][0]["diagnostics"], outcome
+    assert answers[0][1].json()["issue"][0]["code"] == "login"
+
+
+@pytest.mark.parametrize("accept", ["application/json", FHIR, "application/fhir+json; fhirVersion=4.3"])
+def test_a_client_asking_for_json_or_fhir_json_gets_it(nurse_a, ward_a, procedure, accept):
+    alice = api_for(nurse_a)
+
+    got = alice.get(f"/api/procedures/{procedure.pk}/fhir/", HTTP_ACCEPT=accept)
+    plan = alice.get("/api/protocols/vertebral-augmentation/1/fhir/", HTTP_ACCEPT=accept)
+    posted = alice.post(f"/api/fhir/Procedure?ward={ward_a.pk}", booking(), format="json", HTTP_ACCEPT=accept)
+
+    assert (got.status_code, plan.status_code, posted.status_code) == (200, 200, 201)
+    assert got.json()["resourceType"] == "Bundle" and posted.json()["resourceType"] == "Procedure"
+
+
+def test_a_repeated_post_in_another_written_form_writes_no_history(nurse_a, ward_a):
+    alice = api_for(nurse_a)
+    alice.post(f"/api/fhir/Procedure?ward={ward_a.pk}", booking(levels=("23215003", "66794005")), format="json")
+    before = history()
+    again = booking(levels=("66794005", "23215003"))  # L1 then T12: stored in spine order
+    again["contained"][0]["telecom"] = [{"system": "phone", "value": "06 11 22 33 44"}]  # stored as +33611223344
+
+    response = alice.post(f"/api/fhir/Procedure?ward={ward_a.pk}", again, format="json")
+
+    assert response.status_code == 200, response.json()
+    assert history() == before and Procedure.objects.get().levels == ["T12", "L1"]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_identical_posts_at_once_book_one_procedure(nurse_a, ward_a):
+    reload_default_protocol()
+    token = Token.objects.create(user=nurse_a).key
+    both_looked_up = threading.Barrier(2)
+    waited = set()
+
+    def wait_for_the_other(sender, **kwargs):
+        # Both posts found no patient and are about to insert one: the race of two identical posts.
+        if threading.get_ident() not in waited:
+            waited.add(threading.get_ident())
+            both_looked_up.wait(timeout=10)
+
+    answers, errors = [], []
+
+    def post():
+        client = APIClient()
+        client.credentials(HTTP_AUTHORIZATION=f"Token {token}")
+        try:
+            answers.append(client.post(f"/api/fhir/Procedure?ward={ward_a.pk}", booking(), format="json").status_code)
+        except Exception as error:  # the test client re-raises a 500's exception
+            errors.append(error)
+        finally:
+            connection.close()
+
+    pre_save.connect(wait_for_the_other, sender=Patient)
+    try:
+        threads = [threading.Thread(target=post) for _ in range(2)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(timeout=30)
+    finally:
+        pre_save.disconnect(wait_for_the_other, sender=Patient)
+
+    assert not errors and sorted(answers) == [200, 201]
+    assert (Patient.objects.count(), Procedure.objects.count(), ExternalProcedure.objects.count()) == (1, 1, 1)
