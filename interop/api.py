@@ -5,30 +5,19 @@ from django.utils import timezone
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import status
-from rest_framework.exceptions import NotFound, ParseError, ValidationError
-from rest_framework.parsers import JSONParser
+from rest_framework.exceptions import NotFound, ValidationError
 from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from interop.export import bundle_for, plan_definition
 from interop.importing import Invalid, book, operation_outcome
-from procedures.api.plumbing import idempotent, log_access
+from procedures.api.plumbing import SafeJSONParser, idempotent, log_access
 from procedures.api.views import int_param
 from procedures.models import Procedure, Protocol, Ward
 
 FHIR_JSON = "application/fhir+json"
 RESOURCE = OpenApiTypes.OBJECT
-
-
-class SafeJSONParser(JSONParser):
-    """DRF's JSON parser, with the failures it lets through as a 500 answered as parse errors."""
-
-    def parse(self, stream, media_type=None, parser_context=None):
-        try:
-            return super().parse(stream, media_type, parser_context)
-        except RecursionError:
-            raise ParseError("JSON parse error - nested too deeply.") from None
 
 
 class FhirJSONParser(SafeJSONParser):

@@ -18,8 +18,9 @@ from django.db import IntegrityError, transaction
 from django.utils.dateparse import parse_datetime
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers, status
-from rest_framework.exceptions import ValidationError
+from rest_framework.exceptions import ParseError, ValidationError
 from rest_framework.pagination import PageNumberPagination
+from rest_framework.parsers import JSONParser
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
@@ -59,6 +60,16 @@ class ClockTimeField(serializers.TimeField):
 
     def __init__(self, **kwargs):
         super().__init__(format="%H:%M", input_formats=["%H:%M"], **kwargs)
+
+
+class SafeJSONParser(JSONParser):
+    """DRF's JSON parser, with the failures it lets through as a 500 answered as parse errors."""
+
+    def parse(self, stream, media_type=None, parser_context=None):
+        try:
+            return super().parse(stream, media_type, parser_context)
+        except RecursionError:
+            raise ParseError("JSON parse error - nested too deeply.") from None
 
 
 class Pagination(PageNumberPagination):

@@ -378,3 +378,11 @@ def test_an_administrator_sets_a_wards_quiet_hours_as_clock_times(admin_user, wa
     assert changed.json()["quiet_hours_start"] == "20:30" and changed.json()["quiet_hours_end"] == "08:00"
     ward_a.refresh_from_db()
     assert ward_a.quiet_hours_start == dt.time(20, 30)
+
+
+def test_json_nested_too_deeply_is_a_400_not_a_500(alice, patient):
+    body = "[" * 100_000 + "]" * 100_000
+
+    response = alice.post("/api/procedures/", body, content_type="application/json")
+
+    assert response.status_code == 400 and "nested too deeply" in response.json()["detail"]
