@@ -32,6 +32,8 @@ EVENT_RECORDED = "event_recorded"
 EVENT_CORRECTED = "event_corrected"
 MILESTONE_COMPLETED = "milestone_completed"
 MILESTONE_REOPENED = "milestone_reopened"
+CONSENT_WITHDRAWN = "consent_withdrawn"
+CONSENT_GIVEN = "consent_given"
 
 
 def patient_history(*, patient: Patient, limit: int = 200) -> list[Change]:
@@ -60,6 +62,9 @@ def patient_changes(patient: Patient):
             yield Change(record.history_date, record.history_user, PATIENT_ADDED, subject=record.bed)
         elif record.history_type == CHANGED and before and before.bed != record.bed:
             yield Change(record.history_date, record.history_user, BED_CHANGED, subject=record.bed)
+        elif record.history_type == CHANGED and before and before.messaging_consent != record.messaging_consent:
+            action = CONSENT_GIVEN if record.messaging_consent else CONSENT_WITHDRAWN
+            yield Change(record.history_date, record.history_user, action)
         elif record.history_type == CHANGED:
             yield Change(record.history_date, record.history_user, DETAILS_CHANGED)
 

@@ -17,7 +17,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from notifications.escalation import acknowledge
-from notifications.models import Reminder
+from notifications.models import InboundMessage, Reminder
 from procedures.models import Event, EventKind, Milestone, Patient, Procedure, ProtocolStep, Ward
 from procedures.observations import record_observations
 from procedures.timeline import UNDO_WINDOW, complete_milestone, record_event, undo_completion
@@ -110,6 +110,7 @@ def patient_page(request: HttpRequest, pk: int) -> HttpResponse:
                 "now": now,
                 "timelines": timelines,
                 "history": patient_history(patient=patient),
+                "replies": InboundMessage.objects.filter(patient=patient)[:50],
             },
         )
 

@@ -153,3 +153,18 @@ def test_the_patient_page_plots_pain_over_time_against_the_baseline(client, nurs
     assert 'points="30.0,70.0 ' in page  # 6/10 at the left edge: y = 30 + (10 - 6) × 10
     assert "570.0,110.0" in page  # 2/10 at the right edge, 47 hours later
     assert 'stroke-dasharray="6 4"' in page  # the baseline
+
+
+def test_the_page_shows_the_patients_texts_and_that_she_replied_stop(logged_in, patient, timeline):
+    from notifications.inbound import receive_reply
+
+    with at(-5):  # after the patient was added, at 14:00
+        receive_reply(sender=patient.phone, body="douleur 3", provider_message_id="SM1", now=NOW + 5 * MIN)
+    with at(-10):
+        receive_reply(sender=patient.phone, body="STOP", provider_message_id="SM2", now=NOW + 10 * MIN)
+
+    page = text(logged_in.get(reverse("ward:patient", args=[patient.pk])).content.decode())
+
+    assert "No messages: the patient has not consented or has replied STOP." in page
+    assert "14:05 “douleur 3” pain 3/10" in page and "14:10 “STOP” STOP" in page
+    assert "14:10 the system The patient replied STOP: no more messages" in page[page.index("Who did what") :]
