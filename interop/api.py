@@ -12,7 +12,8 @@ from rest_framework.views import APIView
 
 from interop.export import bundle_for, plan_definition
 from interop.importing import Invalid, book, operation_outcome
-from procedures.api.plumbing import SafeJSONParser, idempotent, log_access
+from procedures.api.parsers import SafeJSONParser
+from procedures.api.plumbing import idempotent, log_access
 from procedures.api.views import int_param
 from procedures.models import Procedure, Protocol, Ward
 

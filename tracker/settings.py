@@ -154,6 +154,9 @@ FHIR_MRN_SYSTEM = env_str("FHIR_MRN_SYSTEM", "urn:recovery-tracker:mrn")
 FHIR_PROCEDURE_ID_SYSTEM = env_str("FHIR_PROCEDURE_ID_SYSTEM", "urn:recovery-tracker:procedure-id")
 FHIR_LOCAL_SYSTEM_BASE = env_str("FHIR_LOCAL_SYSTEM_BASE", "urn:recovery-tracker:codes")
 
+# How long a POST's reply is kept for a retry with the same Idempotency-Key (procedures.tasks purges).
+IDEMPOTENCY_KEY_HOURS = env_int("IDEMPOTENCY_KEY_HOURS", 24)
+
 # The protocol a new procedure follows unless told otherwise (its newest published version).
 DEFAULT_PROTOCOL_CODE = env_str("DEFAULT_PROTOCOL_CODE", "vertebral-augmentation")
 
@@ -177,7 +180,7 @@ REST_FRAMEWORK = {
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_PAGINATION_CLASS": "procedures.api.plumbing.Pagination",
     "DEFAULT_PARSER_CLASSES": [
-        "procedures.api.plumbing.SafeJSONParser",
+        "procedures.api.parsers.SafeJSONParser",
         "rest_framework.parsers.FormParser",
         "rest_framework.parsers.MultiPartParser",
     ],
@@ -231,6 +234,7 @@ REMINDER_LEASE = dt.timedelta(seconds=env_int("REMINDER_LEASE_SECONDS", 30))
 DISPATCH_INTERVAL_SECONDS = env_int("DISPATCH_INTERVAL_SECONDS", 1)
 CELERY_BEAT_SCHEDULE = {
     "dispatch-due-reminders": {"task": "notifications.dispatch", "schedule": DISPATCH_INTERVAL_SECONDS},
+    "purge-idempotency-keys": {"task": "procedures.purge_idempotency_keys", "schedule": 3600},
     "escalate-unacknowledged": {
         "task": "notifications.escalate",
         "schedule": env_int("ESCALATION_INTERVAL_SECONDS", 15),

@@ -15,12 +15,12 @@ from functools import wraps
 
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import IntegrityError, transaction
+from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers, status
-from rest_framework.exceptions import ParseError, ValidationError
+from rest_framework.exceptions import ValidationError
 from rest_framework.pagination import PageNumberPagination
-from rest_framework.parsers import JSONParser
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
@@ -62,16 +62,6 @@ class ClockTimeField(serializers.TimeField):
         super().__init__(format="%H:%M", input_formats=["%H:%M"], **kwargs)
 
 
-class SafeJSONParser(JSONParser):
-    """DRF's JSON parser, with the failures it lets through as a 500 answered as parse errors."""
-
-    def parse(self, stream, media_type=None, parser_context=None):
-        try:
-            return super().parse(stream, media_type, parser_context)
-        except RecursionError:
-            raise ParseError("JSON parse error - nested too deeply.") from None
-
-
 class Pagination(PageNumberPagination):
     page_size_query_param = "page_size"
     max_page_size = 200
@@ -103,11 +93,12 @@ def idempotent(view_method):
         key = request.headers.get("Idempotency-Key", "").strip()
         if not key:
             return view_method(self, request, *args, **kwargs)
-        if len(key) > 200:
-            raise ValidationError({"Idempotency-Key": ["At most 200 characters."]})
+        if len(key) > 200 or "\x00" in key:
+            raise ValidationError({"Idempotency-Key": ["At most 200 characters, and no NUL."]})
         digest = hashlib.sha256(
             json.dumps([request.method, request.path, request.data], sort_keys=True, default=str).encode()
         ).hexdigest()
+        IdempotencyKey.objects.expired(timezone.now()).filter(user=request.user, key=key).delete()
         earlier = IdempotencyKey.objects.filter(user=request.user, key=key).first()
         if earlier is None:
             try:

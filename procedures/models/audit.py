@@ -1,5 +1,7 @@
 """Who looked at or changed which patient's record, and replies kept for retried API requests."""
 
+import datetime as dt
+
 from django.conf import settings
 from django.db import models
 
@@ -32,6 +34,12 @@ class AccessLog(models.Model):
         return f"{self.user} {self.action} {self.what} {self.object_id} at {self.at:%Y-%m-%d %H:%M:%S}"
 
 
+class IdempotencyKeyQuerySet(models.QuerySet):
+    def expired(self, now) -> "IdempotencyKeyQuerySet":
+        """Kept long enough for any client's retries; the replies hold patient data, so not longer."""
+        return self.filter(created_at__lt=now - dt.timedelta(hours=settings.IDEMPOTENCY_KEY_HOURS))
+
+
 class IdempotencyKey(models.Model):
     """The first reply to a POST sent with an Idempotency-Key, returned again to a retry."""
 
@@ -41,6 +49,8 @@ class IdempotencyKey(models.Model):
     status_code = models.PositiveSmallIntegerField()
     response = models.JSONField()
     created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = IdempotencyKeyQuerySet.as_manager()
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["user", "key"], name="one_reply_per_key")]

@@ -274,6 +274,26 @@ def test_a_retried_post_with_the_same_idempotency_key_records_once(alice, proced
     assert Event.history.count() == 1
 
 
+def test_replies_kept_for_retries_are_purged_after_a_day_and_the_key_is_free_again(alice, procedure, clock):
+    from procedures.models import IdempotencyKey
+    from procedures.tasks import purge_idempotency_keys
+
+    body = {"kind": "started", "at": "2026-02-10T12:50:00+01:00"}
+    alice.post(f"/api/procedures/{procedure.pk}/events/", body, format="json", HTTP_IDEMPOTENCY_KEY="k-2")
+    clock.shift(dt.timedelta(hours=23))
+    assert purge_idempotency_keys.apply().result == 0
+    clock.shift(dt.timedelta(hours=2))
+    other = alice.post(
+        f"/api/procedures/{procedure.pk}/events/", body | {"at": "2026-02-10T12:55:00+01:00"}, format="json",
+        HTTP_IDEMPOTENCY_KEY="k-2",
+    )  # fmt: skip
+
+    assert other.status_code == 201 and "Idempotent-Replayed" not in other
+    assert IdempotencyKey.objects.count() == 1
+    clock.shift(dt.timedelta(hours=25))
+    assert purge_idempotency_keys.apply().result == 1 and not IdempotencyKey.objects.exists()
+
+
 def test_a_retried_create_makes_one_procedure(alice, patient):
     for _ in range(3):
         response = alice.post("/api/procedures/", new_procedure(patient.pk), format="json", HTTP_IDEMPOTENCY_KEY="p-7")
