@@ -7,6 +7,7 @@ import datetime as dt
 from dataclasses import dataclass
 
 from django.db import models
+from django.utils import translation
 
 from procedures.models import Complication, ObservationCheck, ObservationLimit, PainScore
 
@@ -37,6 +38,11 @@ def complication_flag(complication: Complication) -> RedFlag:
 
 
 def observation_flags(check: ObservationCheck, limits: list[ObservationLimit]) -> list[RedFlag]:
+    with translation.override("en"):  # summaries are stored, and staff texts are in English
+        return english_observation_flags(check, limits)
+
+
+def english_observation_flags(check: ObservationCheck, limits: list[ObservationLimit]) -> list[RedFlag]:
     flags = []
     breached = [limit for limit in limits if limit.is_breached_by(getattr(check, limit.measure))]
     if breached:

@@ -3,6 +3,7 @@
 from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
 from procedures.models.procedures import Milestone, Procedure
@@ -44,35 +45,35 @@ class ObservationCheck(models.Model):
     """One set of post-operative observations: vital signs, legs, puncture site, bladder."""
 
     class Neuro(models.TextChoices):
-        NORMAL = "normal", "As before"
-        CHANGED = "changed", "Changed"
+        NORMAL = "normal", _("As before")
+        CHANGED = "changed", _("Changed")
 
     class PunctureSite(models.TextChoices):
-        CLEAN = "clean", "Clean and dry"
-        OOZING = "oozing", "Oozing"
-        BLEEDING = "bleeding", "Bleeding"
-        HAEMATOMA = "haematoma", "Haematoma"
-        INFLAMED = "inflamed", "Red, swollen or discharging"
+        CLEAN = "clean", _("Clean and dry")
+        OOZING = "oozing", _("Oozing")
+        BLEEDING = "bleeding", _("Bleeding")
+        HAEMATOMA = "haematoma", _("Haematoma")
+        INFLAMED = "inflamed", _("Red, swollen or discharging")
 
     class Bladder(models.TextChoices):
-        NORMAL = "normal", "Normal"
-        RETENTION = "retention", "Retention"
-        INCONTINENCE = "incontinence", "Incontinence"
+        NORMAL = "normal", _("Normal")
+        RETENTION = "retention", _("Retention")
+        INCONTINENCE = "incontinence", _("Incontinence")
 
     procedure = models.ForeignKey(Procedure, on_delete=models.CASCADE, related_name="observations")
     milestone = models.ForeignKey(Milestone, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
     recorded_at = models.DateTimeField()
     recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     # Plausibility limits, not clinical ones: a value outside them is a typing mistake and refused.
-    systolic_bp = models.PositiveSmallIntegerField("systolic BP (mmHg)", validators=between(40, 300))
-    diastolic_bp = models.PositiveSmallIntegerField("diastolic BP (mmHg)", validators=between(20, 200))
-    pulse = models.PositiveSmallIntegerField("pulse (/min)", validators=between(20, 250))
-    spo2 = models.PositiveSmallIntegerField("SpO2 (%)", validators=between(50, 100))
-    temperature = models.DecimalField("temperature (°C)", max_digits=3, decimal_places=1, validators=between(30, 45))
-    leg_strength = models.CharField(max_length=10, choices=Neuro.choices)
-    leg_sensation = models.CharField(max_length=10, choices=Neuro.choices)
-    puncture_site = models.CharField(max_length=10, choices=PunctureSite.choices)
-    bladder = models.CharField(max_length=15, choices=Bladder.choices, default=Bladder.NORMAL)
+    systolic_bp = models.PositiveSmallIntegerField(_("systolic BP (mmHg)"), validators=between(40, 300))
+    diastolic_bp = models.PositiveSmallIntegerField(_("diastolic BP (mmHg)"), validators=between(20, 200))
+    pulse = models.PositiveSmallIntegerField(_("pulse (/min)"), validators=between(20, 250))
+    spo2 = models.PositiveSmallIntegerField(_("SpO2 (%)"), validators=between(50, 100))
+    temperature = models.DecimalField(_("temperature (°C)"), max_digits=3, decimal_places=1, validators=between(30, 45))
+    leg_strength = models.CharField(_("leg strength"), max_length=10, choices=Neuro.choices)
+    leg_sensation = models.CharField(_("leg sensation"), max_length=10, choices=Neuro.choices)
+    puncture_site = models.CharField(_("puncture site"), max_length=10, choices=PunctureSite.choices)
+    bladder = models.CharField(_("bladder"), max_length=15, choices=Bladder.choices, default=Bladder.NORMAL)
     pain = models.OneToOneField(PainScore, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
 
     history = HistoricalRecords()
