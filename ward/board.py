@@ -1,15 +1,19 @@
 """The rows of the ward board: one per active procedure, sorted by what needs action first.
 
-Everything is read in a fixed number of queries (procedures with their patients, their events,
-their milestones with steps), whatever the number of patients, and judged against one `now`.
+Everything is read in a fixed number of queries (procedures with their patients and may-stand
+time, their events, the milestones each row is about, their reminders wanting attention),
+whatever the number of patients, and judged against one `now`. A ward of 300 patients is a page of
+300 rows refreshed every few seconds, so the rows are plain values, not model instances, and only
+what a row shows is read: of the open milestones, the first overdue, the first due and the next
+to come per procedure, with how many there are of each (ward/board_html.py writes the rows).
 """
 
 import datetime as dt
 import re
 from dataclasses import dataclass, field
-from functools import cached_property
 
-from django.db.models import Prefetch
+from django.db.models import Case, Count, F, OuterRef, Subquery, When, Window
+from django.db.models.functions import RowNumber
 
 from notifications.models import Reminder
 from procedures.models import Event, EventKind, Milestone, Procedure, Staff, Ward
@@ -30,87 +34,69 @@ class Urgency:
     NOTHING_PLANNED = 4
 
 
+@dataclass(slots=True)
+class BoardPatient:
+    pk: int
+    bed: str
+    family_name: str
+    given_name: str
+    mrn: str
+
+
+@dataclass(slots=True)
+class BoardMilestone:
+    """The first open milestone of a procedure in one status (at the board's `now`), and how many share it."""
+
+    pk: int
+    code: str
+    label: str
+    window_opens_at: dt.datetime
+    due_at: dt.datetime
+    overdue_at: dt.datetime
+    status: str
+    of_status: int
+
+
 @dataclass
 class BoardRow:
-    procedure: Procedure
+    pk: int  # the procedure's
+    kind: str  # Procedure.Kind value
+    levels: list[str]
+    scheduled_at: dt.datetime
+    patient: BoardPatient
     now: dt.datetime
-    events: dict[str, Event]
-    milestones: list[Milestone]  # ordered by due time
+    events: dict[str, dt.datetime]  # kind → time
+    firsts: dict[str, BoardMilestone]  # status → the first open milestone in it
+    may_stand_at: dt.datetime | None = None  # when the may-stand step is due
+    stood_up: bool = False  # may-stand is completed
     # The procedure's staff reminders that want attention: sent and not acknowledged, or failed.
-    reminders: list = field(default_factory=list)
+    reminders: list[Reminder] = field(default_factory=list)
 
-    @property
-    def patient(self):
-        return self.procedure.patient
-
-    @cached_property
-    def statuses(self) -> dict[int, str]:
-        return {m.pk: m.status_at(self.now) for m in self.milestones}
-
-    def _with_status(self, *statuses: str) -> list[Milestone]:
-        return [m for m in self.milestones if self.statuses[m.pk] in statuses]
-
-    @cached_property
-    def overdue(self) -> list[Milestone]:
-        return sorted(self._with_status(Milestone.Status.OVERDUE), key=lambda m: m.overdue_at)
-
-    @cached_property
-    def due(self) -> list[Milestone]:
-        return self._with_status(Milestone.Status.DUE)
-
-    @cached_property
-    def to_do(self) -> list[Milestone]:
-        """Milestones that can be completed now, the most pressing first."""
-        return self.overdue + self.due
-
-    @cached_property
-    def next_milestone(self) -> Milestone | None:
-        """The milestone the row is about: the most pressing one, or else the next to come."""
-        if self.to_do:
-            return self.to_do[0]
-        upcoming = self._with_status(Milestone.Status.PENDING)
-        return min(upcoming, key=lambda m: m.window_opens_at, default=None)
-
-    def status_of(self, milestone: Milestone) -> str:
-        return self.statuses[milestone.pk]
-
-    @property
-    def next_status(self) -> str | None:
-        return self.next_milestone and self.status_of(self.next_milestone)
-
-    @property
-    def cement_at(self) -> dt.datetime | None:
-        event = self.events.get(EventKind.CEMENT_INJECTED)
-        return event and event.at
-
-    @cached_property
-    def may_stand(self) -> Milestone | None:
-        return next((m for m in self.milestones if m.step.code == MAY_STAND and m.cancelled_at is None), None)
+    def __post_init__(self) -> None:
+        firsts = self.firsts
+        overdue, due = firsts.get(Milestone.Status.OVERDUE), firsts.get(Milestone.Status.DUE)
+        self.overdue = overdue.of_status if overdue else 0
+        self.due = due.of_status if due else 0
+        self.to_do = self.overdue + self.due  # how many milestones can be completed now
+        # The milestone the row is about: the most pressing one, or else the next to come.
+        self.next_milestone = overdue or due or firsts.get(Milestone.Status.PENDING)
+        self.next_status = self.next_milestone and self.next_milestone.status
+        self.cement_at = self.events.get(EventKind.CEMENT_INJECTED)
+        self.red_flags = [r for r in self.reminders if r.kind == Reminder.Kind.ALERT]
+        # The event the nurse most likely records next, offered first on the row.
+        done = [SEQUENCE.index(kind) for kind in self.events if kind in SEQUENCE]
+        following = max(done, default=-1) + 1
+        self.next_event_kind = SEQUENCE[following] if following < len(SEQUENCE) else None
 
     @property
     def consolidation_percent(self) -> int | None:
-        if not (self.cement_at and self.may_stand):
+        if not (self.cement_at and self.may_stand_at):
             return None
-        total = (self.may_stand.due_at - self.cement_at).total_seconds()
+        total = (self.may_stand_at - self.cement_at).total_seconds()
         elapsed = (self.now - self.cement_at).total_seconds()
-        if total <= 0 or self.may_stand.completed_at:
+        if total <= 0 or self.stood_up:
             return 100
         return max(0, min(100, int(100 * elapsed / total)))
-
-    @property
-    def next_event_kind(self) -> str | None:
-        """The event the nurse most likely records next, offered first on the row."""
-        done = [SEQUENCE.index(kind) for kind in self.events if kind in SEQUENCE]
-        following = max(done, default=-1) + 1
-        return SEQUENCE[following] if following < len(SEQUENCE) else None
-
-    @property
-    def next_event_label(self) -> str:
-        return self.next_event_kind and EventKind(self.next_event_kind).label
-
-    @property
-    def red_flags(self) -> list:
-        return [r for r in self.reminders if r.kind == Reminder.Kind.ALERT]
 
     @property
     def urgency(self) -> int:
@@ -126,17 +112,18 @@ class BoardRow:
 
     def sort_key(self) -> tuple:
         milestone = self.next_milestone
+        urgency = self.urgency
         if self.red_flags:
             when = self.red_flags[0].due_at
         elif milestone is None:
-            when = self.procedure.scheduled_at
-        elif self.urgency == Urgency.OVERDUE:
+            when = self.scheduled_at
+        elif urgency == Urgency.OVERDUE:
             when = milestone.overdue_at
-        elif self.urgency == Urgency.DUE:
+        elif urgency == Urgency.DUE:
             when = milestone.due_at
         else:
             when = milestone.window_opens_at
-        return (self.urgency, when, bed_key(self.patient.bed))
+        return (urgency, when, bed_key(self.patient.bed))
 
 
 def bed_key(bed: str) -> tuple:
@@ -145,29 +132,67 @@ def bed_key(bed: str) -> tuple:
     return (not bed, [(0, int(part), "") if part.isdigit() else (1, 0, part) for part in parts if part])
 
 
+PROCEDURE_COLUMNS = ("pk", "kind", "levels", "scheduled_at", "may_stand_at", "stood_up_at")
+PATIENT_COLUMNS = ("patient_id", "patient__bed", "patient__family_name", "patient__given_name", "patient__mrn")
+MILESTONE_COLUMNS = (
+    "procedure_id", "pk", "step__code", "step__label", "window_opens_at", "due_at", "overdue_at",
+    "current_status", "of_status",
+)  # fmt: skip
+
+
+def first_open_milestones(procedure_ids, now: dt.datetime):
+    """Per procedure and status (overdue, due, pending at `now`), the open milestone that comes first
+    and how many are in that status: overdue ones by the time they became overdue, due ones by
+    due time, pending ones by the time their window opens (ties by due time, then protocol order)."""
+    status = F("current_status")
+    same_status = [F("procedure_id"), status]
+    first_by = Case(
+        When(current_status=Milestone.Status.OVERDUE, then=F("overdue_at")),
+        When(current_status=Milestone.Status.DUE, then=F("due_at")),
+        default=F("window_opens_at"),
+    )
+    return (
+        Milestone.objects.open()
+        .with_status(now)
+        .filter(procedure__in=procedure_ids)
+        .annotate(
+            rank=Window(RowNumber(), partition_by=same_status, order_by=[first_by, "due_at", "step__order"]),
+            of_status=Window(Count("pk"), partition_by=same_status),
+        )
+        .filter(rank=1)
+        .values_list(*MILESTONE_COLUMNS)
+    )
+
+
 def board_rows(*, ward: Ward, user: Staff, now: dt.datetime) -> list[BoardRow]:
     """Return the rows of `ward`'s board as `user` may see them, the most pressing first."""
-    procedures = (
-        Procedure.objects.visible_to(user)
-        .active()
-        .filter(patient__ward=ward)
-        .select_related("patient")
-        .prefetch_related(
-            "events",
-            Prefetch("milestones", queryset=Milestone.objects.select_related("step").order_by("due_at", "step__order")),
-            Prefetch("reminders", queryset=Reminder.objects.needing_attention(), to_attr="attention"),
-        )
+    procedures = Procedure.objects.visible_to(user).active().filter(patient__ward=ward)
+    ids = procedures.values("pk")
+    events: dict[int, dict[str, dt.datetime]] = {}
+    for procedure_id, kind, at in Event.objects.filter(procedure__in=ids).values_list("procedure_id", "kind", "at"):
+        events.setdefault(procedure_id, {})[kind] = at
+    firsts: dict[int, dict[str, BoardMilestone]] = {}
+    for procedure_id, *values in first_open_milestones(ids, now):
+        milestone = BoardMilestone(*values)
+        firsts.setdefault(procedure_id, {})[milestone.status] = milestone
+    reminders: dict[int, list[Reminder]] = {}
+    for reminder in Reminder.objects.needing_attention().filter(procedure__in=ids):
+        reminders.setdefault(reminder.procedure_id, []).append(reminder)
+    may_stand = Milestone.objects.filter(procedure=OuterRef("pk"), step__code=MAY_STAND, cancelled_at__isnull=True)
+    procedures = procedures.annotate(
+        may_stand_at=Subquery(may_stand.values("due_at")[:1]),
+        stood_up_at=Subquery(may_stand.values("completed_at")[:1]),
     )
-    rows = [
-        BoardRow(
-            procedure=procedure,
-            now=now,
-            events={event.kind: event for event in procedure.events.all()},
-            milestones=list(procedure.milestones.all()),
-            reminders=procedure.attention,
-        )
-        for procedure in procedures
-    ]
+    rows = []
+    for pk, kind, levels, scheduled_at, may_stand_at, stood_up_at, *patient in procedures.values_list(
+        *PROCEDURE_COLUMNS, *PATIENT_COLUMNS
+    ):
+        row = BoardRow(
+            pk=pk, kind=kind, levels=levels, scheduled_at=scheduled_at, patient=BoardPatient(*patient), now=now,
+            events=events.get(pk, {}), firsts=firsts.get(pk, {}), may_stand_at=may_stand_at,
+            stood_up=stood_up_at is not None, reminders=reminders.get(pk, []),
+        )  # fmt: skip
+        rows.append(row)
     return sorted(rows, key=BoardRow.sort_key)
 
 

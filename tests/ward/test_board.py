@@ -117,7 +117,7 @@ def test_rows_come_overdue_first_then_due_then_upcoming_then_not_started(ward_a,
 
     rows = board_rows(ward=ward_a, user=nurse_a, now=NOW)
 
-    assert [row.patient for row in rows] == [overdue, due, upcoming, not_started]
+    assert [row.patient.pk for row in rows] == [p.pk for p in (overdue, due, upcoming, not_started)]
     assert [row.urgency for row in rows] == [Urgency.OVERDUE, Urgency.DUE, Urgency.UPCOMING, Urgency.NOTHING_PLANNED]
 
 
@@ -133,14 +133,29 @@ def test_completed_steps_leave_the_row_and_may_stand_fills_the_bar(ward_a, nurse
 
     assert row.consolidation_percent == 100
     assert row.next_milestone.code == "xray_control"
-    assert row.to_do == []
+    assert row.to_do == 0
+
+
+def test_the_row_is_about_the_first_step_overdue_and_counts_the_others_to_do(logged_in, ward_a, nurse_a, procedure):
+    # Cement 60 min ago, ended 50 min ago: cement hardened, observations 1 and 2 are overdue,
+    # observations 3 (due 13:55 Paris time) is due, observations 4 is still to come.
+    record_event(procedure=procedure, kind="cement_injected", at=NOW - 60 * MIN, by=nurse_a)
+    record_event(procedure=procedure, kind="ended", at=NOW - 50 * MIN, by=nurse_a)
+
+    [row] = board_rows(ward=ward_a, user=nurse_a, now=NOW)
+    [text] = rows_of(logged_in.get("/"))
+
+    assert (row.overdue, row.due, row.to_do) == (3, 1, 4)
+    assert row.next_milestone.code == "cement_hardened"
+    assert "⚠ Overdue Cement hardened due 13:10 ( 50 min ago ) and 3 more to do" in text
+    assert "Record: Discharged" in text
 
 
 def test_discharged_and_cancelled_procedures_leave_the_board(ward_a, nurse_a, fill_ward):
     staying, cancelled = fill_ward(ward_a, 2)
     record_event(procedure=cancelled.procedures.get(), kind="cancelled", at=NOW, by=nurse_a)
 
-    assert [row.patient for row in board_rows(ward=ward_a, user=nurse_a, now=NOW)] == [staying]
+    assert [row.patient.pk for row in board_rows(ward=ward_a, user=nurse_a, now=NOW)] == [staying.pk]
 
 
 def test_a_nurse_never_sees_another_ward_s_rows_even_when_asking_for_that_ward(ward_b, nurse_a, fill_ward):
@@ -221,5 +236,5 @@ def test_a_red_flag_puts_its_row_first(nurse_a, ward_a, fill_ward):
 
     rows = board_rows(ward=ward_a, user=nurse_a, now=NOW)
 
-    assert [row.patient for row in rows] == [flagged, quiet]
+    assert [row.patient.pk for row in rows] == [flagged.pk, quiet.pk]
     assert rows[0].urgency == Urgency.RED_FLAG and rows[0].red_flags[0].label == "Leg strength or sensation changed"
