@@ -27,6 +27,7 @@ class TimeWriter:
         self.past = _("%(duration)s ago")
         self.zone = timezone.get_current_timezone()
         self.today = timezone.localdate()
+        self.days: dict[dt.date, str] = {}
 
     def duration(self, value: dt.timedelta) -> str:
         """Write a duration as "45 s", "4 min 05 s", "25 min", "2 h 05 min" or "3 d 4 h"."""
@@ -59,9 +60,12 @@ class TimeWriter:
         if moment is None:
             return ""
         local = moment.astimezone(self.zone)
-        if local.date() == self.today:
+        day = local.date()
+        if day == self.today:
             return f"{local:%H:%M}"
-        return formats.date_format(local, "j M H:i" if local.year == self.today.year else "j M Y H:i")
+        if day not in self.days:  # many times on a page fall on the same few days
+            self.days[day] = formats.date_format(local, "j M" if local.year == self.today.year else "j M Y")
+        return f"{self.days[day]} {local:%H:%M}"
 
 
 @register.filter
