@@ -50,9 +50,9 @@ class BoardMilestone:
     pk: int
     code: str
     label: str
-    window_opens_at: dt.datetime
     due_at: dt.datetime
-    overdue_at: dt.datetime
+    # When it took its status: the time it became overdue, or fell due, or its window opens.
+    since: dt.datetime
     status: str
     of_status: int
 
@@ -117,12 +117,8 @@ class BoardRow:
             when = self.red_flags[0].due_at
         elif milestone is None:
             when = self.scheduled_at
-        elif urgency == Urgency.OVERDUE:
-            when = milestone.overdue_at
-        elif urgency == Urgency.DUE:
-            when = milestone.due_at
-        else:
-            when = milestone.window_opens_at
+        else:  # the time it became overdue, or fell due, or will open
+            when = milestone.since
         return (urgency, when, bed_key(self.patient.bed))
 
 
@@ -135,18 +131,23 @@ def bed_key(bed: str) -> tuple:
 PROCEDURE_COLUMNS = ("pk", "kind", "levels", "scheduled_at", "may_stand_at", "stood_up_at")
 PATIENT_COLUMNS = ("patient_id", "patient__bed", "patient__family_name", "patient__given_name", "patient__mrn")
 MILESTONE_COLUMNS = (
-    "procedure_id", "pk", "step__code", "step__label", "window_opens_at", "due_at", "overdue_at",
-    "current_status", "of_status",
-)  # fmt: skip
+    "procedure_id",
+    "pk",
+    "step__code",
+    "step__label",
+    "due_at",
+    "since",
+    "current_status",
+    "of_status",
+)
 
 
 def first_open_milestones(procedure_ids, now: dt.datetime):
     """Per procedure and status (overdue, due, pending at `now`), the open milestone that comes first
     and how many are in that status: overdue ones by the time they became overdue, due ones by
     due time, pending ones by the time their window opens (ties by due time, then protocol order)."""
-    status = F("current_status")
-    same_status = [F("procedure_id"), status]
-    first_by = Case(
+    same_status = [F("procedure_id"), F("current_status")]
+    since = Case(
         When(current_status=Milestone.Status.OVERDUE, then=F("overdue_at")),
         When(current_status=Milestone.Status.DUE, then=F("due_at")),
         default=F("window_opens_at"),
@@ -155,11 +156,13 @@ def first_open_milestones(procedure_ids, now: dt.datetime):
         Milestone.objects.open()
         .with_status(now)
         .filter(procedure__in=procedure_ids)
+        .annotate(since=since)
         .annotate(
-            rank=Window(RowNumber(), partition_by=same_status, order_by=[first_by, "due_at", "step__order"]),
+            rank=Window(RowNumber(), partition_by=same_status, order_by=["since", "due_at", "step__order"]),
             of_status=Window(Count("pk"), partition_by=same_status),
         )
         .filter(rank=1)
+        .order_by()
         .values_list(*MILESTONE_COLUMNS)
     )
 
@@ -169,7 +172,9 @@ def board_rows(*, ward: Ward, user: Staff, now: dt.datetime) -> list[BoardRow]:
     procedures = Procedure.objects.visible_to(user).active().filter(patient__ward=ward)
     ids = procedures.values("pk")
     events: dict[int, dict[str, dt.datetime]] = {}
-    for procedure_id, kind, at in Event.objects.filter(procedure__in=ids).values_list("procedure_id", "kind", "at"):
+    for procedure_id, kind, at in (
+        Event.objects.filter(procedure__in=ids).order_by().values_list("procedure_id", "kind", "at")
+    ):
         events.setdefault(procedure_id, {})[kind] = at
     firsts: dict[int, dict[str, BoardMilestone]] = {}
     for procedure_id, *values in first_open_milestones(ids, now):
@@ -182,7 +187,7 @@ def board_rows(*, ward: Ward, user: Staff, now: dt.datetime) -> list[BoardRow]:
     procedures = procedures.annotate(
         may_stand_at=Subquery(may_stand.values("due_at")[:1]),
         stood_up_at=Subquery(may_stand.values("completed_at")[:1]),
-    )
+    ).order_by()
     rows = []
     for pk, kind, levels, scheduled_at, may_stand_at, stood_up_at, *patient in procedures.values_list(
         *PROCEDURE_COLUMNS, *PATIENT_COLUMNS
