@@ -1,7 +1,7 @@
 """The rows of the ward board: one per active procedure, sorted by what needs action first.
 
-Everything is read in a fixed number of queries (procedures with their patients and may-stand
-time, their events, the milestones each row is about, their reminders wanting attention),
+Everything is read in a fixed number of queries (procedures with their patients, cement and
+may-stand times, the milestones each row is about, their reminders wanting attention),
 whatever the number of patients, and judged against one `now`. A ward of 300 patients is a page of
 300 rows refreshed every few seconds, so the rows are plain values, not model instances, and only
 what a row shows is read: of the open milestones, the first overdue, the first due and the next
@@ -17,7 +17,7 @@ from django.db.models.functions import RowNumber
 
 from notifications.models import Reminder
 from procedures.models import Event, EventKind, Milestone, Procedure, Staff, Ward
-from procedures.timeline import SEQUENCE, UNDO_WINDOW
+from procedures.timeline import UNDO_WINDOW
 
 # The protocol step whose due time ends consolidation; the progress bar runs from the cement
 # injection to it, so a site that lets patients up after 6 hours sees its own 6 hours.
@@ -65,7 +65,8 @@ class BoardRow:
     scheduled_at: dt.datetime
     patient: BoardPatient
     now: dt.datetime
-    events: dict[str, dt.datetime]  # kind → time
+    status: str  # Procedure.Status, which follows from the events recorded
+    cement_at: dt.datetime | None
     firsts: dict[str, BoardMilestone]  # status → the first open milestone in it
     may_stand_at: dt.datetime | None = None  # when the may-stand step is due
     stood_up: bool = False  # may-stand is completed
@@ -81,12 +82,8 @@ class BoardRow:
         # The milestone the row is about: the most pressing one, or else the next to come.
         self.next_milestone = overdue or due or firsts.get(Milestone.Status.PENDING)
         self.next_status = self.next_milestone and self.next_milestone.status
-        self.cement_at = self.events.get(EventKind.CEMENT_INJECTED)
         self.red_flags = [r for r in self.reminders if r.kind == Reminder.Kind.ALERT]
-        # The event the nurse most likely records next, offered first on the row.
-        done = [SEQUENCE.index(kind) for kind in self.events if kind in SEQUENCE]
-        following = max(done, default=-1) + 1
-        self.next_event_kind = SEQUENCE[following] if following < len(SEQUENCE) else None
+        self.next_event_kind = next_event_kind(self.status, cement_injected=self.cement_at is not None)
 
     @property
     def consolidation_percent(self) -> int | None:
@@ -122,13 +119,27 @@ class BoardRow:
         return (urgency, when, bed_key(self.patient.bed))
 
 
+def next_event_kind(status: str, *, cement_injected: bool) -> str | None:
+    """The event the nurse most likely records next, offered first on the row: the one after the
+    last recorded in SEQUENCE (started, cement injected, ended, discharged), told by the status the
+    events gave the procedure (Procedure.status_after) and whether the cement went in."""
+    match status:
+        case Procedure.Status.SCHEDULED:
+            return EventKind.STARTED
+        case Procedure.Status.IN_PROGRESS:
+            return EventKind.ENDED if cement_injected else EventKind.CEMENT_INJECTED
+        case Procedure.Status.RECOVERING:
+            return EventKind.DISCHARGED
+    return None
+
+
 def bed_key(bed: str) -> tuple:
     """Sort beds as people read them: 2 before 10, "" last."""
     parts = re.split(r"(\d+)", bed)
     return (not bed, [(0, int(part), "") if part.isdigit() else (1, 0, part) for part in parts if part])
 
 
-PROCEDURE_COLUMNS = ("pk", "kind", "levels", "scheduled_at", "may_stand_at", "stood_up_at")
+PROCEDURE_COLUMNS = ("pk", "kind", "levels", "scheduled_at", "status", "cement_at", "may_stand_at", "stood_up_at")
 PATIENT_COLUMNS = ("patient_id", "patient__bed", "patient__family_name", "patient__given_name", "patient__mrn")
 MILESTONE_COLUMNS = (
     "procedure_id",
@@ -171,11 +182,6 @@ def board_rows(*, ward: Ward, user: Staff, now: dt.datetime) -> list[BoardRow]:
     """Return the rows of `ward`'s board as `user` may see them, the most pressing first."""
     procedures = Procedure.objects.visible_to(user).active().filter(patient__ward=ward)
     ids = procedures.values("pk")
-    events: dict[int, dict[str, dt.datetime]] = {}
-    for procedure_id, kind, at in (
-        Event.objects.filter(procedure__in=ids).order_by().values_list("procedure_id", "kind", "at")
-    ):
-        events.setdefault(procedure_id, {})[kind] = at
     firsts: dict[int, dict[str, BoardMilestone]] = {}
     for procedure_id, *values in first_open_milestones(ids, now):
         milestone = BoardMilestone(*values)
@@ -184,17 +190,27 @@ def board_rows(*, ward: Ward, user: Staff, now: dt.datetime) -> list[BoardRow]:
     for reminder in Reminder.objects.needing_attention().filter(procedure__in=ids):
         reminders.setdefault(reminder.procedure_id, []).append(reminder)
     may_stand = Milestone.objects.filter(procedure=OuterRef("pk"), step__code=MAY_STAND, cancelled_at__isnull=True)
+    cement = Event.objects.filter(procedure=OuterRef("pk"), kind=EventKind.CEMENT_INJECTED)
     procedures = procedures.annotate(
+        cement_at=Subquery(cement.values("at")[:1]),
         may_stand_at=Subquery(may_stand.values("due_at")[:1]),
         stood_up_at=Subquery(may_stand.values("completed_at")[:1]),
     ).order_by()
     rows = []
-    for pk, kind, levels, scheduled_at, may_stand_at, stood_up_at, *patient in procedures.values_list(
-        *PROCEDURE_COLUMNS, *PATIENT_COLUMNS
-    ):
+    for (
+        pk,
+        kind,
+        levels,
+        scheduled_at,
+        status,
+        cement_at,
+        may_stand_at,
+        stood_up_at,
+        *patient,
+    ) in procedures.values_list(*PROCEDURE_COLUMNS, *PATIENT_COLUMNS):
         row = BoardRow(
             pk=pk, kind=kind, levels=levels, scheduled_at=scheduled_at, patient=BoardPatient(*patient), now=now,
-            events=events.get(pk, {}), firsts=firsts.get(pk, {}), may_stand_at=may_stand_at,
+            status=status, cement_at=cement_at, firsts=firsts.get(pk, {}), may_stand_at=may_stand_at,
             stood_up=stood_up_at is not None, reminders=reminders.get(pk, []),
         )  # fmt: skip
         rows.append(row)

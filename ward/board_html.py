@@ -32,8 +32,8 @@ PLACEHOLDER = 2147483647
 
 def link_to(name: str) -> Callable[[int], str]:
     """Return a function writing the URL `name` for an object's id, with one reverse() per page."""
-    before, after = reverse(name, args=[PLACEHOLDER]).split(str(PLACEHOLDER))
-    return lambda pk: f"{esc(before)}{int(pk)}{esc(after)}"
+    before, after = (esc(part) for part in reverse(name, args=[PLACEHOLDER]).split(str(PLACEHOLDER)))
+    return lambda pk: f"{before}{int(pk)}{after}"
 
 
 class RowWriter:

@@ -9,11 +9,11 @@ from notifications.delivery import deliver
 from notifications.dispatch import claim_due
 from notifications.models import Reminder
 from procedures.management.commands.seed_demo import NORMAL_OBSERVATIONS
-from procedures.models import Procedure
+from procedures.models import EventKind, Procedure
 from procedures.observations import record_observations
-from procedures.timeline import complete_milestone, record_event
+from procedures.timeline import SEQUENCE, complete_milestone, record_event
 from tests.ward.conftest import MIN, NOW
-from ward.board import Urgency, board_rows, recent_actions
+from ward.board import Urgency, board_rows, next_event_kind, recent_actions
 from ward.views import WARD_SESSION_KEY
 
 
@@ -151,6 +151,18 @@ def test_the_row_is_about_the_first_step_overdue_and_counts_the_others_to_do(log
     assert "Record: Discharged" in text
 
 
+@pytest.mark.parametrize(
+    "recorded",
+    [(), ("started",), ("cement_injected",), ("started", "cement_injected"), ("started", "cement_injected", "ended")],
+)
+def test_the_event_offered_next_is_the_one_after_the_last_recorded(recorded):
+    """The row tells it from the procedure's status (one query fewer than reading the events)."""
+    following = max((SEQUENCE.index(kind) for kind in recorded), default=-1) + 1
+    status = Procedure.status_after(set(recorded))
+
+    assert next_event_kind(status, cement_injected=EventKind.CEMENT_INJECTED in recorded) == SEQUENCE[following]
+
+
 def test_discharged_and_cancelled_procedures_leave_the_board(ward_a, nurse_a, fill_ward):
     staying, cancelled = fill_ward(ward_a, 2)
     record_event(procedure=cancelled.procedures.get(), kind="cancelled", at=NOW, by=nurse_a)
@@ -177,9 +189,9 @@ def test_your_recent_completions_offer_an_undo_for_five_minutes(logged_in, ward_
     assert not recent_actions(ward=ward_a, user=nurse_a, now=NOW + 6 * MIN)
 
 
-# Session, user, ward, procedures, their events, their milestones, their reminders wanting attention,
-# your recent completions and events.
-BOARD_QUERIES = 9
+# Session, user, ward, procedures (with their cement and may-stand times), the milestones the rows are
+# about, their reminders wanting attention, your recent completions and events.
+BOARD_QUERIES = 8
 
 
 @pytest.mark.parametrize("url_name", ["ward:board", "ward:live"])
