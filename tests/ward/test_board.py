@@ -250,3 +250,22 @@ def test_a_red_flag_puts_its_row_first(nurse_a, ward_a, fill_ward):
 
     assert [row.patient.pk for row in rows] == [flagged.pk, quiet.pk]
     assert rows[0].urgency == Urgency.RED_FLAG and rows[0].red_flags[0].label == "Leg strength or sensation changed"
+
+
+def test_names_and_red_flags_are_escaped_on_the_row(logged_in, ward_a, fill_ward):
+    [patient] = fill_ward(ward_a, 1, minutes_ago=30)
+    patient.family_name, patient.bed, patient.mrn = "O'Brien <b>", '3 "A"', "<i>MRN</i>"
+    patient.save()
+    procedure = Procedure.objects.get(patient=patient)
+    Reminder.objects.create(
+        key="alert:escape", kind="alert", ward=ward_a, procedure=procedure, recipient_role="nurse", channel="inapp",
+        message_key="neuro_deficit", summary="<script>alert(1)</script>", due_at=NOW, status="sent", urgent=True,
+    )  # fmt: skip
+
+    response = logged_in.get("/")
+    page = response.content.decode()
+
+    assert "<b>" not in page and "<i>" not in page and "<script>alert" not in page
+    assert "O&#x27;BRIEN &lt;B&gt; Given0" in page
+    assert "3 &quot;A&quot;" in page and "&lt;i&gt;MRN&lt;/i&gt;" in page
+    assert "⚠ Red flag: &lt;script&gt;alert(1)&lt;/script&gt;" in rows_of(response)[0]
