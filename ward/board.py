@@ -4,15 +4,15 @@ Everything is read in a fixed number of queries (procedures with their patients,
 may-stand times, the milestones each row is about, their reminders wanting attention),
 whatever the number of patients, and judged against one `now`. A ward of 300 patients is a page of
 300 rows refreshed every few seconds, so the rows are plain values, not model instances, and only
-what a row shows is read: of the open milestones, the first overdue, the first due and the next
-to come per procedure, with how many there are of each (ward/board_html.py writes the rows).
+what a row shows is read: of the open milestones, only the one each row is about, with how many
+are overdue and due (a window query, on PostgreSQL and SQLite). ward/board_html.py writes the rows.
 """
 
 import datetime as dt
 import re
 from dataclasses import dataclass, field
 
-from django.db.models import Case, Count, F, OuterRef, Subquery, When, Window
+from django.db.models import Case, Count, F, OuterRef, Q, Subquery, Value, When, Window
 from django.db.models.functions import RowNumber
 
 from notifications.models import Reminder
@@ -45,7 +45,8 @@ class BoardPatient:
 
 @dataclass(slots=True)
 class BoardMilestone:
-    """The first open milestone of a procedure in one status (at the board's `now`), and how many share it."""
+    """The open milestone a row is about, with its status at the board's `now`, and how many of the
+    procedure's open milestones are overdue and due."""
 
     pk: int
     code: str
@@ -54,7 +55,8 @@ class BoardMilestone:
     # When it took its status: the time it became overdue, or fell due, or its window opens.
     since: dt.datetime
     status: str
-    of_status: int
+    overdue: int
+    due: int
 
 
 @dataclass
@@ -67,20 +69,17 @@ class BoardRow:
     now: dt.datetime
     status: str  # Procedure.Status, which follows from the events recorded
     cement_at: dt.datetime | None
-    firsts: dict[str, BoardMilestone]  # status → the first open milestone in it
+    next_milestone: BoardMilestone | None  # the most pressing open milestone, or else the next to come
     may_stand_at: dt.datetime | None = None  # when the may-stand step is due
     stood_up: bool = False  # may-stand is completed
     # The procedure's staff reminders that want attention: sent and not acknowledged, or failed.
     reminders: list[Reminder] = field(default_factory=list)
 
     def __post_init__(self) -> None:
-        firsts = self.firsts
-        overdue, due = firsts.get(Milestone.Status.OVERDUE), firsts.get(Milestone.Status.DUE)
-        self.overdue = overdue.of_status if overdue else 0
-        self.due = due.of_status if due else 0
+        milestone = self.next_milestone
+        self.overdue = milestone.overdue if milestone else 0
+        self.due = milestone.due if milestone else 0
         self.to_do = self.overdue + self.due  # how many milestones can be completed now
-        # The milestone the row is about: the most pressing one, or else the next to come.
-        self.next_milestone = overdue or due or firsts.get(Milestone.Status.PENDING)
         self.next_status = self.next_milestone and self.next_milestone.status
         self.red_flags = [r for r in self.reminders if r.kind == Reminder.Kind.ALERT]
         self.next_event_kind = next_event_kind(self.status, cement_injected=self.cement_at is not None)
@@ -149,30 +148,37 @@ MILESTONE_COLUMNS = (
     "due_at",
     "since",
     "current_status",
-    "of_status",
+    "overdue",
+    "due",
 )
 
 
-def first_open_milestones(procedure_ids, now: dt.datetime):
-    """Per procedure and status (overdue, due, pending at `now`), the open milestone that comes first
-    and how many are in that status: overdue ones by the time they became overdue, due ones by
-    due time, pending ones by the time their window opens (ties by due time, then protocol order)."""
-    same_status = [F("procedure_id"), F("current_status")]
+def next_milestones(procedure_ids, now: dt.datetime):
+    """Per procedure, the open milestone its row is about at `now`: the first overdue (by the time
+    it became overdue), else the first due (by due time), else the next whose window opens (ties
+    by due time, then protocol order); with how many of its open milestones are overdue and due."""
+    status = Case(
+        When(current_status=Milestone.Status.OVERDUE, then=Value(0)),
+        When(current_status=Milestone.Status.DUE, then=Value(1)),
+        default=Value(2),
+    )
     since = Case(
         When(current_status=Milestone.Status.OVERDUE, then=F("overdue_at")),
         When(current_status=Milestone.Status.DUE, then=F("due_at")),
         default=F("window_opens_at"),
     )
+    per_procedure = [F("procedure_id")]
     return (
         Milestone.objects.open()
         .with_status(now)
         .filter(procedure__in=procedure_ids)
         .annotate(since=since)
         .annotate(
-            rank=Window(RowNumber(), partition_by=same_status, order_by=["since", "due_at", "step__order"]),
-            of_status=Window(Count("pk"), partition_by=same_status),
+            place=Window(RowNumber(), partition_by=per_procedure, order_by=[status, "since", "due_at", "step__order"]),
+            overdue=Window(Count("pk", filter=Q(current_status=Milestone.Status.OVERDUE)), partition_by=per_procedure),
+            due=Window(Count("pk", filter=Q(current_status=Milestone.Status.DUE)), partition_by=per_procedure),
         )
-        .filter(rank=1)
+        .filter(place=1)
         .order_by()
         .values_list(*MILESTONE_COLUMNS)
     )
@@ -182,10 +188,7 @@ def board_rows(*, ward: Ward, user: Staff, now: dt.datetime) -> list[BoardRow]:
     """Return the rows of `ward`'s board as `user` may see them, the most pressing first."""
     procedures = Procedure.objects.visible_to(user).active().filter(patient__ward=ward)
     ids = procedures.values("pk")
-    firsts: dict[int, dict[str, BoardMilestone]] = {}
-    for procedure_id, *values in first_open_milestones(ids, now):
-        milestone = BoardMilestone(*values)
-        firsts.setdefault(procedure_id, {})[milestone.status] = milestone
+    milestones = {procedure_id: BoardMilestone(*values) for procedure_id, *values in next_milestones(ids, now)}
     reminders: dict[int, list[Reminder]] = {}
     for reminder in Reminder.objects.needing_attention().filter(procedure__in=ids):
         reminders.setdefault(reminder.procedure_id, []).append(reminder)
@@ -210,7 +213,7 @@ def board_rows(*, ward: Ward, user: Staff, now: dt.datetime) -> list[BoardRow]:
     ) in procedures.values_list(*PROCEDURE_COLUMNS, *PATIENT_COLUMNS):
         row = BoardRow(
             pk=pk, kind=kind, levels=levels, scheduled_at=scheduled_at, patient=BoardPatient(*patient), now=now,
-            status=status, cement_at=cement_at, firsts=firsts.get(pk, {}), may_stand_at=may_stand_at,
+            status=status, cement_at=cement_at, next_milestone=milestones.get(pk), may_stand_at=may_stand_at,
             stood_up=stood_up_at is not None, reminders=reminders.get(pk, []),
         )  # fmt: skip
         rows.append(row)
