@@ -147,36 +147,37 @@ MILESTONE_COLUMNS = (
     "step__label",
     "due_at",
     "since",
-    "current_status",
+    "status",
     "overdue",
     "due",
 )
 
 
-def next_milestones(procedure_ids, now: dt.datetime):
+# The status of an open milestone at `now`, by the rule of Milestone.status_at, as a number that
+# sorts the most pressing first.
+OVERDUE, DUE, PENDING = 0, 1, 2
+STATUS_OF = {OVERDUE: Milestone.Status.OVERDUE, DUE: Milestone.Status.DUE, PENDING: Milestone.Status.PENDING}
+
+
+def next_milestones(procedure_ids: list[int], now: dt.datetime):
     """Per procedure, the open milestone its row is about at `now`: the first overdue (by the time
     it became overdue), else the first due (by due time), else the next whose window opens (ties
     by due time, then protocol order); with how many of its open milestones are overdue and due."""
-    status = Case(
-        When(current_status=Milestone.Status.OVERDUE, then=Value(0)),
-        When(current_status=Milestone.Status.DUE, then=Value(1)),
-        default=Value(2),
-    )
-    since = Case(
-        When(current_status=Milestone.Status.OVERDUE, then=F("overdue_at")),
-        When(current_status=Milestone.Status.DUE, then=F("due_at")),
-        default=F("window_opens_at"),
-    )
+    pending, due = Q(window_opens_at__gt=now), Q(window_opens_at__lte=now, overdue_at__gt=now)
+    overdue = Q(window_opens_at__lte=now, overdue_at__lte=now)
+    status = Case(When(pending, then=Value(PENDING)), When(due, then=Value(DUE)), default=Value(OVERDUE))
+    since = Case(When(pending, then=F("window_opens_at")), When(due, then=F("due_at")), default=F("overdue_at"))
     per_procedure = [F("procedure_id")]
     return (
         Milestone.objects.open()
-        .with_status(now)
-        .filter(procedure__in=procedure_ids)
-        .annotate(since=since)
+        .filter(procedure_id__in=procedure_ids)
+        .annotate(status=status, since=since)
         .annotate(
-            place=Window(RowNumber(), partition_by=per_procedure, order_by=[status, "since", "due_at", "step__order"]),
-            overdue=Window(Count("pk", filter=Q(current_status=Milestone.Status.OVERDUE)), partition_by=per_procedure),
-            due=Window(Count("pk", filter=Q(current_status=Milestone.Status.DUE)), partition_by=per_procedure),
+            place=Window(
+                RowNumber(), partition_by=per_procedure, order_by=["status", "since", "due_at", "step__order"]
+            ),
+            overdue=Window(Count("pk", filter=overdue), partition_by=per_procedure),
+            due=Window(Count("pk", filter=due), partition_by=per_procedure),
         )
         .filter(place=1)
         .order_by()
@@ -186,31 +187,29 @@ def next_milestones(procedure_ids, now: dt.datetime):
 
 def board_rows(*, ward: Ward, user: Staff, now: dt.datetime) -> list[BoardRow]:
     """Return the rows of `ward`'s board as `user` may see them, the most pressing first."""
-    procedures = Procedure.objects.visible_to(user).active().filter(patient__ward=ward)
-    ids = procedures.values("pk")
-    milestones = {procedure_id: BoardMilestone(*values) for procedure_id, *values in next_milestones(ids, now)}
-    reminders: dict[int, list[Reminder]] = {}
-    for reminder in Reminder.objects.needing_attention().filter(procedure__in=ids):
-        reminders.setdefault(reminder.procedure_id, []).append(reminder)
     may_stand = Milestone.objects.filter(procedure=OuterRef("pk"), step__code=MAY_STAND, cancelled_at__isnull=True)
     cement = Event.objects.filter(procedure=OuterRef("pk"), kind=EventKind.CEMENT_INJECTED)
-    procedures = procedures.annotate(
-        cement_at=Subquery(cement.values("at")[:1]),
-        may_stand_at=Subquery(may_stand.values("due_at")[:1]),
-        stood_up_at=Subquery(may_stand.values("completed_at")[:1]),
-    ).order_by()
+    procedures = list(
+        Procedure.objects.visible_to(user)
+        .active()
+        .filter(patient__ward=ward)
+        .annotate(
+            cement_at=Subquery(cement.values("at")[:1]),
+            may_stand_at=Subquery(may_stand.values("due_at")[:1]),
+            stood_up_at=Subquery(may_stand.values("completed_at")[:1]),
+        )
+        .order_by()
+        .values_list(*PROCEDURE_COLUMNS, *PATIENT_COLUMNS)
+    )
+    ids = [procedure[0] for procedure in procedures]
+    milestones = {}
+    for procedure_id, pk, code, label, due_at, since, status, overdue, due in next_milestones(ids, now):
+        milestones[procedure_id] = BoardMilestone(pk, code, label, due_at, since, STATUS_OF[status], overdue, due)
+    reminders: dict[int, list[Reminder]] = {}
+    for reminder in Reminder.objects.needing_attention().filter(procedure_id__in=ids):
+        reminders.setdefault(reminder.procedure_id, []).append(reminder)
     rows = []
-    for (
-        pk,
-        kind,
-        levels,
-        scheduled_at,
-        status,
-        cement_at,
-        may_stand_at,
-        stood_up_at,
-        *patient,
-    ) in procedures.values_list(*PROCEDURE_COLUMNS, *PATIENT_COLUMNS):
+    for pk, kind, levels, scheduled_at, status, cement_at, may_stand_at, stood_up_at, *patient in procedures:
         row = BoardRow(
             pk=pk, kind=kind, levels=levels, scheduled_at=scheduled_at, patient=BoardPatient(*patient), now=now,
             status=status, cement_at=cement_at, next_milestone=milestones.get(pk), may_stand_at=may_stand_at,
