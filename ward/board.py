@@ -80,7 +80,6 @@ class BoardRow:
         self.overdue = milestone.overdue if milestone else 0
         self.due = milestone.due if milestone else 0
         self.to_do = self.overdue + self.due  # how many milestones can be completed now
-        self.next_status = self.next_milestone and self.next_milestone.status
         self.red_flags = [r for r in self.reminders if r.kind == Reminder.Kind.ALERT]
         self.next_event_kind = next_event_kind(self.status, cement_injected=self.cement_at is not None)
 
