@@ -1,7 +1,8 @@
 """What every benchmark shares: a fresh PostgreSQL database, a clock, a table and a JSON file.
 
 Benchmarks are not tests: they print figures. Each runs against its own throw-away database
-(`test_tracker_bench` by default) so that it never touches development or test data.
+(`test_tracker_bench` by default, or the name in the environment variable BENCH_DATABASE, so that
+two checkouts can run benchmarks at once) so that it never touches development or test data.
 """
 
 import json
@@ -31,6 +32,8 @@ def fresh_database() -> Iterator[str]:
     """Create and migrate an empty database for the run, and drop it afterwards."""
     from django.db import connection
 
+    if os.environ.get("BENCH_DATABASE"):
+        connection.settings_dict.setdefault("TEST", {})["NAME"] = os.environ["BENCH_DATABASE"]
     name = connection.creation.create_test_db(verbosity=0, autoclobber=True, keepdb=False)
     try:
         yield name

@@ -22,6 +22,7 @@ from procedures.models import Event, EventKind, Milestone, Patient, Procedure, P
 from procedures.observations import record_observations
 from procedures.timeline import UNDO_WINDOW, complete_milestone, record_event, undo_completion
 from ward.board import board_rows, recent_actions
+from ward.board_html import board_html
 from ward.drawing import timeline_drawing
 from ward.forms import CompleteMilestoneForm, ObservationForm, RecordEventForm, add_domain_error
 from ward.history import patient_history
@@ -62,10 +63,12 @@ def board_live(request: HttpRequest, ward_id: int) -> HttpResponse:
 
 def board_context(request: HttpRequest, ward: Ward) -> dict:
     now = timezone.now()
+    rows = board_rows(ward=ward, user=request.user, now=now)
     return {
         "ward": ward,
         "now": now,
-        "rows": board_rows(ward=ward, user=request.user, now=now),
+        "rows": rows,
+        "rows_html": board_html(rows, request),
         "recent": recent_actions(ward=ward, user=request.user, now=now),
     }
 

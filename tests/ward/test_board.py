@@ -9,11 +9,11 @@ from notifications.delivery import deliver
 from notifications.dispatch import claim_due
 from notifications.models import Reminder
 from procedures.management.commands.seed_demo import NORMAL_OBSERVATIONS
-from procedures.models import Procedure
+from procedures.models import EventKind, Procedure
 from procedures.observations import record_observations
-from procedures.timeline import complete_milestone, record_event
+from procedures.timeline import SEQUENCE, complete_milestone, record_event
 from tests.ward.conftest import MIN, NOW
-from ward.board import Urgency, board_rows, recent_actions
+from ward.board import Urgency, board_rows, next_event_kind, recent_actions
 from ward.views import WARD_SESSION_KEY
 
 
@@ -117,7 +117,7 @@ def test_rows_come_overdue_first_then_due_then_upcoming_then_not_started(ward_a,
 
     rows = board_rows(ward=ward_a, user=nurse_a, now=NOW)
 
-    assert [row.patient for row in rows] == [overdue, due, upcoming, not_started]
+    assert [row.patient.pk for row in rows] == [p.pk for p in (overdue, due, upcoming, not_started)]
     assert [row.urgency for row in rows] == [Urgency.OVERDUE, Urgency.DUE, Urgency.UPCOMING, Urgency.NOTHING_PLANNED]
 
 
@@ -133,14 +133,41 @@ def test_completed_steps_leave_the_row_and_may_stand_fills_the_bar(ward_a, nurse
 
     assert row.consolidation_percent == 100
     assert row.next_milestone.code == "xray_control"
-    assert row.to_do == []
+    assert row.to_do == 0
+
+
+def test_the_row_is_about_the_first_step_overdue_and_counts_the_others_to_do(logged_in, ward_a, nurse_a, procedure):
+    # Cement 60 min ago, ended 50 min ago: cement hardened, observations 1 and 2 are overdue,
+    # observations 3 (due 13:55 Paris time) is due, observations 4 is still to come.
+    record_event(procedure=procedure, kind="cement_injected", at=NOW - 60 * MIN, by=nurse_a)
+    record_event(procedure=procedure, kind="ended", at=NOW - 50 * MIN, by=nurse_a)
+
+    [row] = board_rows(ward=ward_a, user=nurse_a, now=NOW)
+    [text] = rows_of(logged_in.get("/"))
+
+    assert (row.overdue, row.due, row.to_do) == (3, 1, 4)
+    assert row.next_milestone.code == "cement_hardened"
+    assert "⚠ Overdue Cement hardened due 13:10 ( 50 min ago ) and 3 more to do" in text
+    assert "Record: Discharged" in text
+
+
+@pytest.mark.parametrize(
+    "recorded",
+    [(), ("started",), ("cement_injected",), ("started", "cement_injected"), ("started", "cement_injected", "ended")],
+)
+def test_the_event_offered_next_is_the_one_after_the_last_recorded(recorded):
+    """The row tells it from the procedure's status (one query fewer than reading the events)."""
+    following = max((SEQUENCE.index(kind) for kind in recorded), default=-1) + 1
+    status = Procedure.status_after(set(recorded))
+
+    assert next_event_kind(status, cement_injected=EventKind.CEMENT_INJECTED in recorded) == SEQUENCE[following]
 
 
 def test_discharged_and_cancelled_procedures_leave_the_board(ward_a, nurse_a, fill_ward):
     staying, cancelled = fill_ward(ward_a, 2)
     record_event(procedure=cancelled.procedures.get(), kind="cancelled", at=NOW, by=nurse_a)
 
-    assert [row.patient for row in board_rows(ward=ward_a, user=nurse_a, now=NOW)] == [staying]
+    assert [row.patient.pk for row in board_rows(ward=ward_a, user=nurse_a, now=NOW)] == [staying.pk]
 
 
 def test_a_nurse_never_sees_another_ward_s_rows_even_when_asking_for_that_ward(ward_b, nurse_a, fill_ward):
@@ -162,9 +189,9 @@ def test_your_recent_completions_offer_an_undo_for_five_minutes(logged_in, ward_
     assert not recent_actions(ward=ward_a, user=nurse_a, now=NOW + 6 * MIN)
 
 
-# Session, user, ward, procedures, their events, their milestones, their reminders wanting attention,
-# your recent completions and events.
-BOARD_QUERIES = 9
+# Session, user, ward, procedures (with their cement and may-stand times), the milestones the rows are
+# about, their reminders wanting attention, your recent completions and events.
+BOARD_QUERIES = 8
 
 
 @pytest.mark.parametrize("url_name", ["ward:board", "ward:live"])
@@ -221,5 +248,24 @@ def test_a_red_flag_puts_its_row_first(nurse_a, ward_a, fill_ward):
 
     rows = board_rows(ward=ward_a, user=nurse_a, now=NOW)
 
-    assert [row.patient for row in rows] == [flagged, quiet]
+    assert [row.patient.pk for row in rows] == [flagged.pk, quiet.pk]
     assert rows[0].urgency == Urgency.RED_FLAG and rows[0].red_flags[0].label == "Leg strength or sensation changed"
+
+
+def test_names_and_red_flags_are_escaped_on_the_row(logged_in, ward_a, fill_ward):
+    [patient] = fill_ward(ward_a, 1, minutes_ago=30)
+    patient.family_name, patient.bed, patient.mrn = "O'Brien <b>", '3 "A"', "<i>MRN</i>"
+    patient.save()
+    procedure = Procedure.objects.get(patient=patient)
+    Reminder.objects.create(
+        key="alert:escape", kind="alert", ward=ward_a, procedure=procedure, recipient_role="nurse", channel="inapp",
+        message_key="neuro_deficit", summary="<script>alert(1)</script>", due_at=NOW, status="sent", urgent=True,
+    )  # fmt: skip
+
+    response = logged_in.get("/")
+    page = response.content.decode()
+
+    assert "<b>" not in page and "<i>" not in page and "<script>alert" not in page
+    assert "O&#x27;BRIEN &lt;B&gt; Given0" in page
+    assert "3 &quot;A&quot;" in page and "&lt;i&gt;MRN&lt;/i&gt;" in page
+    assert "⚠ Red flag: &lt;script&gt;alert(1)&lt;/script&gt;" in rows_of(response)[0]

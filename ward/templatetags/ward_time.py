@@ -14,21 +14,64 @@ register = template.Library()
 SECONDS_SHOWN_BELOW = dt.timedelta(minutes=10)
 
 
+class TimeWriter:
+    """Writes times and durations in the active language and the current (the ward's) zone.
+
+    The words are looked up once, so a page that writes hundreds of times (the ward board) makes
+    one writer and uses it for every row; the template tags below make one per call.
+    """
+
+    def __init__(self) -> None:
+        self.units = unit_words()
+        self.future = _("in %(duration)s")
+        self.past = _("%(duration)s ago")
+        self.zone = timezone.get_current_timezone()
+        self.today = timezone.localdate()
+        self.days: dict[dt.date, str] = {}
+
+    def duration(self, value: dt.timedelta) -> str:
+        """Write a duration as "45 s", "4 min 05 s", "25 min", "2 h 05 min" or "3 d 4 h"."""
+        seconds = int(abs(value.total_seconds()))
+        minutes, hours, days = seconds // 60, seconds // 3600, seconds // 86400
+        units = self.units
+        if seconds < 60:
+            return f"{seconds} {units['s']}"
+        if abs(value) < SECONDS_SHOWN_BELOW:
+            return f"{minutes} {units['min']} {seconds % 60:02d} {units['s']}"
+        if hours < 1:
+            return f"{minutes} {units['min']}"
+        if days < 1:
+            return f"{hours} {units['h']} {minutes % 60:02d} {units['min']}"
+        return f"{days} {units['d']} {hours % 24} {units['h']}"
+
+    def relative(self, moment: dt.datetime, now: dt.datetime) -> str:
+        """Write "in 5 min" for a time to come, "5 min ago" for a time past."""
+        if moment >= now:
+            return self.future % {"duration": self.duration(moment - now)}
+        return self.past % {"duration": self.duration(now - moment)}
+
+    def since(self, moment: dt.datetime, now: dt.datetime) -> str:
+        """Write the time elapsed since `moment`, such as "2 h 05 min"."""
+        return self.duration(max(now - moment, dt.timedelta(0)))
+
+    def time(self, moment: dt.datetime | None) -> str:
+        """Write a time in the ward's zone: "14:10" today, "12 Feb 14:10" another day this year,
+        "12 Feb 2027 10:00" in another year (a review a year on is not next week)."""
+        if moment is None:
+            return ""
+        local = moment.astimezone(self.zone)
+        day = local.date()
+        if day == self.today:
+            return f"{local:%H:%M}"
+        if day not in self.days:  # many times on a page fall on the same few days
+            self.days[day] = formats.date_format(local, "j M" if local.year == self.today.year else "j M Y")
+        return f"{self.days[day]} {local:%H:%M}"
+
+
 @register.filter
 def duration(value: dt.timedelta) -> str:
     """Write a duration as "45 s", "4 min 05 s", "25 min", "2 h 05 min" or "3 d 4 h"."""
-    seconds = int(abs(value.total_seconds()))
-    minutes, hours, days = seconds // 60, seconds // 3600, seconds // 86400
-    units = unit_words()
-    if seconds < 60:
-        return f"{seconds} {units['s']}"
-    if abs(value) < SECONDS_SHOWN_BELOW:
-        return f"{minutes} {units['min']} {seconds % 60:02d} {units['s']}"
-    if hours < 1:
-        return f"{minutes} {units['min']}"
-    if days < 1:
-        return f"{hours} {units['h']} {minutes % 60:02d} {units['min']}"
-    return f"{days} {units['d']} {hours % 24} {units['h']}"
+    return TimeWriter().duration(value)
 
 
 def unit_words() -> dict[str, str]:
@@ -43,27 +86,20 @@ def unit_words() -> dict[str, str]:
 @register.simple_tag
 def relative(moment: dt.datetime, now: dt.datetime) -> str:
     """Write "in 5 min" for a time to come, "5 min ago" for a time past."""
-    if moment >= now:
-        return _("in %(duration)s") % {"duration": duration(moment - now)}
-    return _("%(duration)s ago") % {"duration": duration(now - moment)}
+    return TimeWriter().relative(moment, now)
 
 
 @register.simple_tag
 def since(moment: dt.datetime, now: dt.datetime) -> str:
     """Write the time elapsed since `moment`, such as "2 h 05 min"."""
-    return duration(max(now - moment, dt.timedelta(0)))
+    return TimeWriter().since(moment, now)
 
 
 @register.filter
 def ward_time(moment: dt.datetime | None) -> str:
     """Write a time in the current (the ward's) zone: "14:10" today, "12 Feb 14:10" another day
     this year, "12 Feb 2027 10:00" in another year (a review a year on is not next week)."""
-    if moment is None:
-        return ""
-    local, today = timezone.localtime(moment), timezone.localdate()
-    if local.date() == today:
-        return formats.time_format(local, "H:i")
-    return formats.date_format(local, "j M H:i" if local.year == today.year else "j M Y H:i")
+    return TimeWriter().time(moment)
 
 
 @register.simple_tag
