@@ -44,6 +44,17 @@ def test_the_domain_s_refusals_are_french_too(logged_in, procedure):
     ]
 
 
+def test_the_observation_check_asks_in_french(logged_in, procedure, nurse_a):
+    record_event(procedure=procedure, kind="cement_injected", at=NOW - 30 * MIN, by=nurse_a)
+    check = procedure.milestones.filter(step__records="observations").order_by("due_at").first()
+    choose_french(logged_in)
+
+    page = logged_in.get(reverse("ward:complete", args=[check.pk])).content.decode()
+
+    for words in ["PA systolique (mmHg)", "Force des jambes", "Comme avant", "Point de ponction", "Propre et sec"]:
+        assert words in page
+
+
 def test_the_log_in_page_offers_the_switch_and_keeps_django_s_field_names(client, db):
     choose_french(client)
 
