@@ -39,10 +39,15 @@ def dispatch_pass() -> int:
     now = timezone.now()
     claimed = claim_due(now)
     Heartbeat.beat("dispatch", now)
+    hand_out(claimed)
+    return len(claimed)
+
+
+def hand_out(claimed: list[tuple[int, str]]) -> None:
+    """Enqueue one claim's reminders for workers, one task per CHUNK of them."""
     for start in range(0, len(claimed), CHUNK):
         chunk = claimed[start : start + CHUNK]
         deliver_reminders.delay([pk for pk, _ in chunk], chunk[0][1])  # one claim: one token for all
-    return len(claimed)
 
 
 @shared_task(name="notifications.deliver_batch", ignore_result=True)
