@@ -37,6 +37,7 @@ def deliver_batch(reminder_ids: list[int], token: str, now: dt.datetime | None =
 
     Per batch, not per reminder: one query loads them, one UPDATE renews their leases, and the sent
     ones are settled with one UPDATE (every SETTLE_EVERY). Errors and cancellations settle one by one.
+    Once half a lease has gone by (a slow channel), the rest are held again before they are sent.
     Reminders missing from the result were not held: already settled, or claimed again after this
     lease ran out.
     """
@@ -44,11 +45,17 @@ def deliver_batch(reminder_ids: list[int], token: str, now: dt.datetime | None =
     outcomes: dict[int, str] = {}
     sent: dict[int, str] = {}  # id -> provider's message id, sent but not yet marked sent
     settled_at = time.monotonic()
-    for reminder in hold(reminder_ids, token, clock()):
-        outcomes[reminder.pk] = send(reminder, token, clock, sent)
-        if sent and time.monotonic() - settled_at >= SETTLE_EVERY:
-            settle_sent(sent, token=token, now=clock())
-            sent, settled_at = {}, time.monotonic()
+    while reminder_ids:
+        reminders, reminder_ids = hold(reminder_ids, token, clock()), []
+        renew_after = time.monotonic() + LEASE.total_seconds() / 2
+        for position, reminder in enumerate(reminders):
+            if position and time.monotonic() > renew_after:
+                reminder_ids = [later.pk for later in reminders[position:]]
+                break
+            outcomes[reminder.pk] = send(reminder, token, clock, sent)
+            if time.monotonic() - settled_at >= SETTLE_EVERY:
+                settle_sent(sent, token=token, now=clock())
+                sent, settled_at = {}, time.monotonic()
     settle_sent(sent, token=token, now=clock())
     return outcomes
 
@@ -68,7 +75,7 @@ def hold(reminder_ids: list[int], token: str, now: dt.datetime) -> list[Reminder
             )
             .select_for_update(of=("self",))
             .filter(pk__in=reminder_ids, status=Reminder.Status.SENDING, lease_token=token, lease_until__gte=now)
-            .order_by("due_at")
+            .order_by("due_at", "pk")
         )
         Reminder.objects.filter(pk__in=[reminder.pk for reminder in reminders]).update(lease_until=now + LEASE)
     return reminders

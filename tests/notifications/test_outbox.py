@@ -147,6 +147,36 @@ class Numbered(Transport):
         return f"n-{reminder.pk}"
 
 
+def test_a_slow_batch_holds_the_rest_again_and_skips_one_claimed_again_meanwhile(procedure, settings, monkeypatch):
+    settings.NOTIFICATION_TRANSPORTS = settings.NOTIFICATION_TRANSPORTS | {
+        "inapp": "tests.notifications.test_outbox.Slow"
+    }
+    monkeypatch.setattr("notifications.delivery.LEASE", dt.timedelta(0))  # every send outlasts half of it
+    first, second, third = Reminder.objects.bulk_create(
+        Reminder(key=f"slow:{i}", ward=procedure.patient.ward, procedure=procedure, recipient_role="nurse",
+                 channel="inapp", message_key="test", due_at=INJECTED)
+        for i in range(3)
+    )  # fmt: skip
+    ((_, token), *_) = claimed = claim_due(INJECTED)
+    Slow.sent = []
+
+    outcomes = deliver_batch([pk for pk, _ in claimed], token, now=INJECTED)
+
+    assert Slow.sent == [first.pk, third.pk]  # the second was claimed again while the first was being sent
+    assert outcomes == {first.pk: "sent", third.pk: "sent"}
+    assert Reminder.objects.get(pk=second.pk).status == "sending"  # the other dispatcher's to send
+
+
+class Slow(Transport):
+    sent: list[int] = []
+
+    def send(self, reminder) -> str:
+        if not self.sent:  # meanwhile the second's lease ran out and another dispatcher claimed it
+            Reminder.objects.filter(key="slow:1").update(lease_token=uuid.uuid4())
+        self.sent.append(reminder.pk)
+        return ""
+
+
 def test_backoff_doubles_with_jitter_and_is_capped():
     for attempts, ceiling in [(1, 30), (2, 60), (3, 120), (10, 900)]:
         wait = backoff(attempts).total_seconds()
