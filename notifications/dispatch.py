@@ -1,4 +1,4 @@
-"""Claiming due reminders for delivery, and settling each delivery's outcome.
+"""Claiming due reminders for delivery, and settling the outcomes of deliveries.
 
 A claim is atomic: the rows are locked with SKIP LOCKED on PostgreSQL (SQLite's IMMEDIATE
 transactions serialise the whole claim), moved to `sending` with a lease and a fresh token, and
@@ -16,8 +16,10 @@ from django.db.models import Case, F, Value, When
 
 from notifications.models import Reminder
 
-# A pass claims at most this many reminders: at one pass every 2 s that is 500 a second per
-# dispatcher, more than the workers of one host deliver, and the claim stays one short transaction.
+# A pass claims at most this many reminders: at a pass every 0.2 s (notifications.tasks) that is
+# 5,000 a second, more than the workers of one host deliver (~1,400/s on the 2-core development
+# machine), and the claim stays one short transaction. A backlog does not pile up claims whose
+# leases run out in the queue: the next dispatch task waits behind the deliveries already queued.
 BATCH_SIZE = 1000
 LEASE = settings.REMINDER_LEASE
 MAX_ATTEMPTS = 6
