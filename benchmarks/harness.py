@@ -1,8 +1,8 @@
 """What every benchmark shares: a fresh PostgreSQL database, a clock, a table and a JSON file.
 
 Benchmarks are not tests: they print figures. Each runs against its own throw-away database
-(`test_tracker_bench` by default, or the name in the environment variable BENCH_DATABASE, so that
-two checkouts can run benchmarks at once) so that it never touches development or test data.
+(`test_tracker_bench` by default; `BENCH_DATABASE=name` makes it `test_name`, for two benchmarks
+run at once) so that it never touches development or test data.
 """
 
 import json
@@ -19,6 +19,8 @@ RESULTS = Path(__file__).resolve().parent / "results"
 
 def setup_django() -> None:
     """Configure Django with the test settings on the benchmark database."""
+    if os.environ.get("BENCH_DATABASE"):
+        os.environ["DATABASE_URL"] = f"postgres://postgres@127.0.0.1:5432/{os.environ['BENCH_DATABASE']}"
     os.environ.setdefault("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/tracker_bench")
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "tests.settings")
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
@@ -32,8 +34,6 @@ def fresh_database() -> Iterator[str]:
     """Create and migrate an empty database for the run, and drop it afterwards."""
     from django.db import connection
 
-    if os.environ.get("BENCH_DATABASE"):
-        connection.settings_dict.setdefault("TEST", {})["NAME"] = os.environ["BENCH_DATABASE"]
     name = connection.creation.create_test_db(verbosity=0, autoclobber=True, keepdb=False)
     try:
         yield name

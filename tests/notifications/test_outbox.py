@@ -1,11 +1,13 @@
 """The outbox follows the milestones; claims are atomic; deliveries settle once; staff chains escalate."""
 
 import datetime as dt
+import uuid
 
 import pytest
 import time_machine
 
-from notifications.delivery import deliver
+from notifications.channels import Transport
+from notifications.delivery import deliver, deliver_batch
 from notifications.dispatch import LEASE, backoff, claim_due
 from notifications.escalation import acknowledge, escalate_due
 from notifications.models import OnCall, Reminder
@@ -14,6 +16,7 @@ from procedures.timeline import complete_milestone, record_event
 
 INJECTED = dt.datetime(2026, 2, 10, 8, 0, tzinfo=dt.UTC)
 MIN = dt.timedelta(minutes=1)
+SEC = dt.timedelta(seconds=1)
 
 
 @pytest.fixture(autouse=True)
@@ -109,6 +112,69 @@ def test_a_delivery_settles_once_and_a_stale_lease_cannot_settle(injected):
     assert deliver(pk, new_token) == "not held"
     sent = Reminder.objects.get(pk=pk)
     assert (sent.status, sent.escalate_at) == ("sent", now + 5 * MIN)
+
+
+def test_a_batch_is_loaded_renewed_and_settled_in_a_few_queries_and_skips_what_it_no_longer_holds(
+    procedure, settings, django_assert_max_num_queries
+):
+    settings.NOTIFICATION_TRANSPORTS = settings.NOTIFICATION_TRANSPORTS | {
+        "inapp": "tests.notifications.test_outbox.Numbered"
+    }
+    rows = Reminder.objects.bulk_create(
+        Reminder(key=f"batch:{i}", ward=procedure.patient.ward, procedure=procedure, recipient_role="nurse",
+                 channel="inapp", message_key="test", due_at=INJECTED, acknowledge_within=5 * MIN if i == 0 else None)
+        for i in range(20)
+    )  # fmt: skip
+    claimed = claim_due(INJECTED)
+    token = claimed[0][1]
+    taken_over = rows[-1].pk  # its lease ran out and another dispatcher claimed it again
+    Reminder.objects.filter(pk=taken_over).update(lease_token=uuid.uuid4())
+
+    with django_assert_max_num_queries(6):  # not a query or two per reminder
+        outcomes = deliver_batch([pk for pk, _ in claimed], token, now=INJECTED + SEC)
+
+    assert outcomes == {row.pk: "sent" for row in rows[:-1]}
+    sent = {r.pk: r for r in Reminder.objects.filter(status="sent")}
+    assert set(sent) == set(outcomes)
+    assert {r.provider_message_id for r in sent.values()} == {f"n-{pk}" for pk in outcomes}
+    assert (sent[rows[0].pk].escalate_at, sent[rows[1].pk].escalate_at) == (INJECTED + SEC + 5 * MIN, None)
+    assert {r.sent_at for r in sent.values()} == {INJECTED + SEC}
+    assert Reminder.objects.get(pk=taken_over).status == "sending"
+
+
+class Numbered(Transport):
+    def send(self, reminder) -> str:
+        return f"n-{reminder.pk}"
+
+
+def test_a_slow_batch_holds_the_rest_again_and_skips_one_claimed_again_meanwhile(procedure, settings, monkeypatch):
+    settings.NOTIFICATION_TRANSPORTS = settings.NOTIFICATION_TRANSPORTS | {
+        "inapp": "tests.notifications.test_outbox.Slow"
+    }
+    monkeypatch.setattr("notifications.delivery.LEASE", dt.timedelta(0))  # every send outlasts half of it
+    first, second, third = Reminder.objects.bulk_create(
+        Reminder(key=f"slow:{i}", ward=procedure.patient.ward, procedure=procedure, recipient_role="nurse",
+                 channel="inapp", message_key="test", due_at=INJECTED)
+        for i in range(3)
+    )  # fmt: skip
+    ((_, token), *_) = claimed = claim_due(INJECTED)
+    Slow.sent = []
+
+    outcomes = deliver_batch([pk for pk, _ in claimed], token, now=INJECTED)
+
+    assert Slow.sent == [first.pk, third.pk]  # the second was claimed again while the first was being sent
+    assert outcomes == {first.pk: "sent", third.pk: "sent"}
+    assert Reminder.objects.get(pk=second.pk).status == "sending"  # the other dispatcher's to send
+
+
+class Slow(Transport):
+    sent: list[int] = []
+
+    def send(self, reminder) -> str:
+        if not self.sent:  # meanwhile the second's lease ran out and another dispatcher claimed it
+            Reminder.objects.filter(key="slow:1").update(lease_token=uuid.uuid4())
+        self.sent.append(reminder.pk)
+        return ""
 
 
 def test_backoff_doubles_with_jitter_and_is_capped():

@@ -14,7 +14,7 @@ from django.utils import timezone
 from notifications.dispatch import LEASE, claim_due
 from notifications.escalation import acknowledge
 from notifications.models import Reminder
-from notifications.tasks import deliver_reminder, dispatch
+from notifications.tasks import dispatch, hand_out
 from procedures.models import Staff
 from procedures.observations import report_complication
 from procedures.timeline import record_event
@@ -112,8 +112,7 @@ def test_two_dispatchers_at_once_deliver_each_of_500_reminders_exactly_once(cele
 
 def claim_and_enqueue() -> list[tuple[int, str]]:
     claimed = claim_due(timezone.now(), limit=60)
-    for pk, token in claimed:
-        deliver_reminder.delay(pk, token)
+    hand_out(claimed)
     return claimed
 
 
