@@ -234,7 +234,13 @@ REMINDER_LEASE = dt.timedelta(seconds=env_int("REMINDER_LEASE_SECONDS", 30))
 # (notifications.tasks.dispatch), so that a reminder waits at most ~0.2 s for its claim.
 DISPATCH_INTERVAL_SECONDS = env_int("DISPATCH_INTERVAL_SECONDS", 1)
 CELERY_BEAT_SCHEDULE = {
-    "dispatch-due-reminders": {"task": "notifications.dispatch", "schedule": DISPATCH_INTERVAL_SECONDS},
+    "dispatch-due-reminders": {
+        "task": "notifications.dispatch",
+        "schedule": DISPATCH_INTERVAL_SECONDS,
+        # A dispatch queued behind deliveries for longer than an interval is dropped: a newer one
+        # is on its way, and running both would only hold two worker processes.
+        "options": {"expires": DISPATCH_INTERVAL_SECONDS},
+    },
     "purge-idempotency-keys": {"task": "procedures.purge_idempotency_keys", "schedule": 3600},
     "escalate-unacknowledged": {
         "task": "notifications.escalate",
