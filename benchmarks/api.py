@@ -1,12 +1,13 @@
 """API speed: the ward board and a procedure's timeline, served by gunicorn, loaded with wrk.
 
-    .venv/bin/python -m benchmarks.api [--seconds 10]
+    .venv/bin/python -m benchmarks.api [--seconds 10] [--connections 1,4]
 
 A fresh PostgreSQL database holds a ward of 30 and a ward of 300 active patients (each with a
 procedure whose cement injection is recorded). gunicorn (2 workers, the test settings) serves
 them on loopback; wrk, a second process, loads the board `/` (a nurse of the ward, session
-cookie) and `/api/procedures/{id}/timeline/` (API token) with 4 connections, and reports
-requests per second and p95 latency.
+cookie) and `/api/procedures/{id}/timeline/` (API token) with 1 connection (one board refreshing
+without a pause) and with 4 (more than the 2 workers: requests queue), and reports requests per
+second and p95 latency.
 """
 
 import argparse
@@ -39,10 +40,13 @@ end
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seconds", type=int, default=10)
+    parser.add_argument(
+        "--connections", default="1,4", help="wrk connections, comma-separated: 1 is one board refreshing non-stop"
+    )
     args = parser.parse_args()
     setup_django()
     with fresh_database():
-        run(seconds=args.seconds)
+        run(seconds=args.seconds, connections=[int(c) for c in args.connections.split(",")])
 
 
 def make_ward(size: int) -> tuple[str, str, int]:
@@ -74,11 +78,11 @@ def make_ward(size: int) -> tuple[str, str, int]:
     return client.cookies["sessionid"].value, token.key, procedure.pk
 
 
-def wrk(url: str, header: str, seconds: int) -> dict:
+def wrk(url: str, header: str, seconds: int, connections: int) -> dict:
     with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as script:
         script.write(WRK_SCRIPT)
     out = subprocess.run(
-        ["wrk", "-t2", "-c4", f"-d{seconds}s", "-s", script.name, "-H", header, url],
+        ["wrk", f"-t{min(2, connections)}", f"-c{connections}", f"-d{seconds}s", "-s", script.name, "-H", header, url],
         capture_output=True, text=True, check=True,
     ).stdout  # fmt: skip
     os.unlink(script.name)
@@ -89,7 +93,7 @@ def wrk(url: str, header: str, seconds: int) -> dict:
     }
 
 
-def run(*, seconds: int) -> None:
+def run(*, seconds: int, connections: list[int]) -> None:
     from django.db import connection
 
     wards = {size: make_ward(size) for size in (30, 300)}
@@ -109,20 +113,22 @@ def run(*, seconds: int) -> None:
     try:
         wait_until_serving()
         rows = []
+        base = f"http://127.0.0.1:{PORT}"
         for size, (session, token, procedure_id) in wards.items():
-            base = f"http://127.0.0.1:{PORT}"
-            board = wrk(f"{base}/", f"Cookie: sessionid={session}", seconds)
-            check_ok(f"{base}/", {"Cookie": f"sessionid={session}"})
-            rows.append({"page": "board /", "patients": size, **board})
-            timeline = f"{base}/api/procedures/{procedure_id}/timeline/"
+            board, timeline = f"{base}/", f"{base}/api/procedures/{procedure_id}/timeline/"
+            check_ok(board, {"Cookie": f"sessionid={session}"})
             check_ok(timeline, {"Authorization": f"Token {token}"})
-            rows.append(
-                {"page": "timeline", "patients": size, **wrk(timeline, f"Authorization: Token {token}", seconds)}
-            )
+            for page, url, header in [
+                ("board /", board, f"Cookie: sessionid={session}"),
+                ("timeline", timeline, f"Authorization: Token {token}"),
+            ]:
+                for count in connections:
+                    rows.append({"page": page, "patients": size, "connections": count,
+                                 **wrk(url, header, seconds, count)})  # fmt: skip
     finally:
         os.killpg(server.pid, signal.SIGTERM)
         server.wait(timeout=30)
-    report("api", rows, notes=f"gunicorn 2 sync workers, wrk 2 threads x 4 connections for {seconds} s each, loopback.")
+    report("api", rows, notes=f"gunicorn 2 sync workers, wrk for {seconds} s each, loopback.")
 
 
 def wait_until_serving() -> None:
