@@ -103,8 +103,9 @@ def may_message(reminder: Reminder) -> bool:
 
 
 def settle_error(reminder: Reminder, token: str, error: DeliveryError, now: dt.datetime) -> str:
-    logger.warning("Reminder %s: %s (attempt %s)", reminder.pk, error, reminder.attempts)
-    if error.permanent or reminder.attempts >= MAX_ATTEMPTS:
+    attempt = reminder.attempts + 1  # counted when it settles
+    logger.warning("Reminder %s: %s (attempt %s)", reminder.pk, error, attempt)
+    if error.permanent or attempt >= MAX_ATTEMPTS:
         with transaction.atomic():
             if settle_failed(reminder, token=token, now=now, error=str(error)):
                 report_failure(reminder, now)

@@ -35,8 +35,9 @@ def claim_due(now: dt.datetime, limit: int = BATCH_SIZE) -> list[tuple[int, str]
         abandoned = Reminder.objects.filter(status=Reminder.Status.SENDING, lease_until__lt=now).order_by("lease_until")
         ids = locked_ids(due, limit)
         ids += locked_ids(abandoned, limit - len(ids))
+        # Not an attempt yet: a claim whose lease runs out while it waits in the queue sent nothing.
         Reminder.objects.filter(pk__in=ids).update(
-            status=Reminder.Status.SENDING, lease_until=now + LEASE, lease_token=token, attempts=F("attempts") + 1
+            status=Reminder.Status.SENDING, lease_until=now + LEASE, lease_token=token
         )
     return [(pk, str(token)) for pk in ids]
 
@@ -56,7 +57,7 @@ def settle_sent(sent: dict[int, str], *, token: str, now: dt.datetime) -> int:
         return 0
     provider_ids = [When(pk=pk, then=Value(provider_id)) for pk, provider_id in sent.items() if provider_id]
     return held(token, *sent).update(
-        status=Reminder.Status.SENT, sent_at=now, lease_until=None, last_error="",
+        status=Reminder.Status.SENT, sent_at=now, lease_until=None, last_error="", attempts=F("attempts") + 1,
         provider_message_id=Case(*provider_ids, default=Value("")) if provider_ids else "",
         escalate_at=Value(now) + F("acknowledge_within"),  # NULL (no escalation) stays NULL
     )  # fmt: skip
@@ -67,16 +68,20 @@ def settle_retry(reminder: Reminder, *, token: str, now: dt.datetime, error: str
     return (
         held(token, reminder.pk).update(
             status=Reminder.Status.SCHEDULED,
-            due_at=now + backoff(reminder.attempts),
+            due_at=now + backoff(reminder.attempts + 1),
             lease_until=None,
             last_error=error,
+            attempts=F("attempts") + 1,
         )
         == 1
     )
 
 
 def settle_failed(reminder: Reminder, *, token: str, now: dt.datetime, error: str) -> bool:
-    return held(token, reminder.pk).update(status=Reminder.Status.FAILED, lease_until=None, last_error=error) == 1
+    failed = held(token, reminder.pk).update(
+        status=Reminder.Status.FAILED, lease_until=None, last_error=error, attempts=F("attempts") + 1
+    )
+    return failed == 1
 
 
 def settle_cancelled(reminder: Reminder, *, token: str, reason: str) -> bool:

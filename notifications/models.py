@@ -91,7 +91,7 @@ class Reminder(models.Model):
     urgent = models.BooleanField(default=False, help_text="Urgent reminders ignore quiet hours.")
     due_at = models.DateTimeField()
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.SCHEDULED)
-    attempts = models.PositiveSmallIntegerField(default=0)
+    attempts = models.PositiveSmallIntegerField(default=0, help_text="Sends tried, counted when each settles.")
     last_error = models.TextField(blank=True)
     lease_until = models.DateTimeField(null=True, blank=True)
     lease_token = models.UUIDField(null=True, blank=True)
