@@ -7,4 +7,4 @@ class NotificationsConfig(AppConfig):
     verbose_name = "Reminders and alerts"
 
     def ready(self) -> None:
-        from notifications import receivers  # noqa: F401  (connects to procedures' signals)
+        from notifications import checks, receivers  # noqa: F401  (registers the checks; connects to signals)

@@ -4,15 +4,14 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('notifications', '0003_inbound_messages'),
+        ("notifications", "0003_inbound_messages"),
     ]
 
     operations = [
         migrations.AlterField(
-            model_name='reminder',
-            name='attempts',
-            field=models.PositiveSmallIntegerField(default=0, help_text='Sends tried, counted when each settles.'),
+            model_name="reminder",
+            name="attempts",
+            field=models.PositiveSmallIntegerField(default=0, help_text="Sends tried, counted when each settles."),
         ),
     ]

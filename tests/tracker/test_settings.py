@@ -63,3 +63,10 @@ def test_development_needs_no_settings_and_uses_sqlite():
 
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == "django.db.backends.sqlite3"
+
+
+def test_setting_only_a_twilio_account_stops_start_up_naming_what_is_missing():
+    result = manage("check", **PRODUCTION, TWILIO_ACCOUNT_SID="AC" + "0" * 32)
+
+    assert result.returncode != 0
+    assert "notifications.E001" in result.stderr and "TWILIO_AUTH_TOKEN" in result.stderr
