@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 
-.PHONY: run test install lint services
+.PHONY: run test install lint services chromium
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -23,11 +23,14 @@ run: install
 	@echo "Open http://127.0.0.1:8000/ (Ctrl-C stops everything)."
 	DJANGO_DEBUG=1 PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/honcho start
 
-## test: install, make sure PostgreSQL and Redis answer, run ruff and the whole test suite.
-test: install services
+## test: install, make sure PostgreSQL, Redis and Chromium are there, run ruff and the whole test suite.
+test: install services chromium
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/pytest
 
 services:
 	@scripts/ensure-services
+
+chromium:
+	@scripts/ensure-chromium
