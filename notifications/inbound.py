@@ -12,7 +12,7 @@ from notifications.models import InboundMessage, Reminder
 from notifications.outbox import cancel_patient_reminders
 from notifications.replies import Reply, read_reply
 from procedures.models import PainScore, Patient, Procedure, Staff
-from procedures.observations import record_pain_score
+from procedures.observations import pain_flags_for, record_pain_score
 from procedures.phones import to_e164
 from procedures.red_flags import RedFlag, RedFlagKind
 from procedures.signals import red_flag_raised
@@ -79,7 +79,7 @@ def act_on(reply: Reply, message: InboundMessage, procedure: Procedure, now: dt.
         except ValidationError as refused:
             tell_ward(message, procedure, f"Pain {reply.score}/10 by text, not recorded: {refused.messages[0]}", now)
         else:
-            alarming |= Reminder.objects.filter(key__startswith=f"alert:procedures.painscore:{pain.pk}:").exists()
+            alarming |= bool(pain_flags_for(procedure, pain))
     if reply.red_flags:
         summary = f"The patient's text mentions: {', '.join(reply.red_flags)}"
         flag = RedFlag(RedFlagKind.PATIENT_REPORTED, summary)

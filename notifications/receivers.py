@@ -20,23 +20,33 @@ def on_red_flag(sender, procedure, flag, source, now, **kwargs) -> None:
     raise_alert(procedure=procedure, flag=flag, source=source, now=now)
 
 
+# What each model's saved values decide for the messages not yet sent.
+FOLLOWED = {Patient: ("messaging_consent", "phone", "email"), Ward: ("quiet_hours_start", "quiet_hours_end")}
+
+
+@receiver(pre_save, sender=Patient, dispatch_uid="notifications.note_patient_contact")
+@receiver(pre_save, sender=Ward, dispatch_uid="notifications.note_quiet_hours")
+def note_values_before(sender, instance, **kwargs) -> None:
+    instance._followed_before = sender.objects.filter(pk=instance.pk).values_list(*FOLLOWED[sender]).first()
+
+
+def changed(instance) -> bool:
+    """Whether a saved row (not a new one) changed any of its FOLLOWED values."""
+    now = tuple(getattr(instance, field) for field in FOLLOWED[type(instance)])
+    return instance._followed_before not in (None, now)
+
+
 @receiver(post_save, sender=Patient, dispatch_uid="notifications.follow_patient")
-def on_patient_saved(sender, instance, created, **kwargs) -> None:
-    if not created:
+def on_patient_saved(sender, instance, **kwargs) -> None:
+    """New consent, phone or e-mail cancel or move the patient's messages not yet sent."""
+    if changed(instance):
         follow_patient(instance, timezone.now())
 
 
-@receiver(pre_save, sender=Ward, dispatch_uid="notifications.note_quiet_hours")
-def on_ward_saving(sender, instance, **kwargs) -> None:
-    instance._quiet_hours_before = (
-        Ward.objects.filter(pk=instance.pk).values_list("quiet_hours_start", "quiet_hours_end").first()
-    )
-
-
 @receiver(post_save, sender=Ward, dispatch_uid="notifications.follow_quiet_hours")
-def on_ward_saved(sender, instance, created, **kwargs) -> None:
+def on_ward_saved(sender, instance, **kwargs) -> None:
     """New quiet hours move the ward's patient messages not yet sent."""
-    if created or instance._quiet_hours_before == (instance.quiet_hours_start, instance.quiet_hours_end):
+    if not changed(instance):
         return
     now = timezone.now()
     for procedure in Procedure.objects.filter(patient__ward=instance).exclude(status=Procedure.Status.CANCELLED):

@@ -11,6 +11,11 @@ class DeliveryError(Exception):
         self.permanent = permanent
 
 
+def permanent_http_error(status: int, temporary: set[int]) -> bool:
+    """A 4xx is a refusal for good, except the statuses a channel knows to mean "later"; 5xx is temporary."""
+    return 400 <= status < 500 and status not in temporary
+
+
 class Transport:
     def send(self, reminder: Reminder) -> str:
         """Deliver the reminder; return the provider's message id (or ""), or raise DeliveryError."""

@@ -12,7 +12,7 @@ from twilio.base.exceptions import TwilioRestException
 from twilio.http.http_client import TwilioHttpClient
 from twilio.rest import Client
 
-from notifications.channels.base import DeliveryError, Transport
+from notifications.channels.base import DeliveryError, Transport, permanent_http_error
 from notifications.content import content_for, phone_number
 from notifications.models import Reminder
 
@@ -62,9 +62,9 @@ class TwilioSmsTransport(Transport):
         try:
             message = client().messages.create(to=to, body=content_for(reminder).sms, **sender())
         except TwilioRestException as error:
-            permanent = 400 <= error.status < 500 and error.status not in TEMPORARY_STATUSES
             raise DeliveryError(
-                f"Twilio {error.status} (error {error.code}): {error.msg}", permanent=permanent
+                f"Twilio {error.status} (error {error.code}): {error.msg}",
+                permanent=permanent_http_error(error.status, TEMPORARY_STATUSES),
             ) from error
         except requests.RequestException as error:
             # Refused, or timed out: after a timeout the message may have gone (Twilio's Messages API

@@ -14,7 +14,7 @@ import time
 import requests
 from django.conf import settings
 
-from notifications.channels.base import DeliveryError, Transport
+from notifications.channels.base import DeliveryError, Transport, permanent_http_error
 from notifications.content import staff_content
 from notifications.models import Reminder
 
@@ -70,7 +70,8 @@ class WebhookTransport(Transport):
         except requests.RequestException as error:
             raise DeliveryError(f"Webhook unreachable: {error}") from error
         if not 200 <= response.status_code < 300:
-            status = response.status_code
-            permanent = 400 <= status < 500 and status not in TEMPORARY_STATUSES
-            raise DeliveryError(f"Webhook answered {status}: {response.text[:200]}", permanent=permanent)
+            raise DeliveryError(
+                f"Webhook answered {response.status_code}: {response.text[:200]}",
+                permanent=permanent_http_error(response.status_code, TEMPORARY_STATUSES),
+            )
         return response.headers.get("X-Request-Id", "")[:200]
