@@ -72,7 +72,8 @@ def test_the_bundle_holds_every_part_of_the_plan_and_validates(nurse_a, recoveri
     assert counts["Patient"] == counts["Procedure"] == counts["CarePlan"] == 1
     assert counts["Task"] == staff_milestones and counts["ServiceRequest"] == 2  # control and 1-month X-rays
     assert counts["CommunicationRequest"] == recovering.reminders.count() and counts["Communication"] >= 1
-    assert counts["Observation"] == 3  # baseline pain, staff pain 4, the observation check
+    # baseline pain, staff pain 4; the check: a vital-signs panel, 4 signs, 4 findings of the examination
+    assert counts["Observation"] == 2 + 1 + 4 + 4
     (care_plan,) = resources(bundle, "CarePlan")
     assert len(care_plan["activity"]) == recovering.milestones.count()
 
@@ -201,8 +202,8 @@ def test_a_bundle_of_patient_and_procedure_books_too(nurse_a, ward_a):
         ({"resourceType": "Procedure", "status": "preparation"}, "subject", "required"),
         ({"resourceType": "Observation"}, "resourceType", "Procedure"),
         (booking(levels=("23215003", "66794005")) | {"extension": [
-            {"url": "urn:recovery-tracker:codes/anaesthesia", "valueCode": "local"}]}, "Procedure.extension",
-         "general anaesthesia"),
+            {"url": "http://127.0.0.1:8000/fhir/StructureDefinition/anaesthesia", "valueCode": "local"}]},
+         "Procedure.extension", "general anaesthesia"),
         (booking(levels=("12345",)), "Procedure.bodySite[0]", "vertebra"),
         (booking(cpt="99999"), "Procedure.code", "CPT"),
         (booking(status="completed"), "Procedure.status", "preparation"),
@@ -322,7 +323,7 @@ def in_bundle(*extra: dict) -> dict:
         (booking() | {"performedDateTime": "2026-12-31T23:59:60Z"}, "Procedure.performedDateTime"),
         (booking() | {"performedDateTime": "9999-12-31T23:00:00-05:00"}, "Procedure.performedDateTime"),
         (booking() | {"performedDateTime": "0001-01-01T00:00:00+01:00"}, "Procedure.performedDateTime"),
-        (booking() | {"reasonCode": [{"coding": [{"system": "urn:recovery-tracker:codes/indication", "code": "x"}]}]},
+        (booking() | {"reasonCode": [{"coding": [{"system": "http://127.0.0.1:8000/fhir/indication", "code": "x"}]}]},
          "Procedure.reasonCode"),
         (booking() | {"contained": [{"resourceType": "Bundle", "type": "collection",
                                      "entry": [{"resource": {"resourceType": "Nope"}}]}]},
