@@ -5,51 +5,24 @@ import importlib
 import threading
 
 import pytest
-import time_machine
 from django.db import connection
 from django.db.models.signals import pre_save
 from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
 from interop.models import ExternalProcedure
-from notifications.delivery import deliver
-from notifications.dispatch import claim_due
 from procedures.models import Patient, Procedure
-from procedures.observations import record_observations, record_pain_score
 from procedures.timeline import record_event
 from tests.conftest import reload_default_protocol
+from tests.interop.conftest import NOW
 
-NOW = dt.datetime(2026, 2, 10, 12, 0, tzinfo=dt.UTC)
 FHIR = "application/fhir+json"
-
-
-@pytest.fixture(autouse=True)
-def clock():
-    with time_machine.travel(NOW, tick=False):
-        yield
 
 
 def api_for(user) -> APIClient:
     client = APIClient()
     client.credentials(HTTP_AUTHORIZATION=f"Token {Token.objects.get_or_create(user=user)[0].key}")
     return client
-
-
-@pytest.fixture
-def recovering(make_procedure, nurse_a):
-    procedure = make_procedure(levels=["T12", "L1"], anaesthesia="general")
-    record_pain_score(procedure=procedure, score=7, recorded_at=NOW - dt.timedelta(hours=4), source="baseline")
-    record_event(procedure=procedure, kind="started", at=NOW - dt.timedelta(hours=3, minutes=20), by=nurse_a)
-    record_event(procedure=procedure, kind="cement_injected", at=NOW - dt.timedelta(hours=3), by=nurse_a)
-    record_event(procedure=procedure, kind="ended", at=NOW - dt.timedelta(hours=2, minutes=50), by=nurse_a)
-    record_observations(
-        procedure=procedure, recorded_at=NOW - dt.timedelta(hours=2), by=nurse_a,
-        values={"systolic_bp": 128, "diastolic_bp": 76, "pulse": 70, "spo2": 97, "temperature": "36.9",
-                "leg_strength": "normal", "leg_sensation": "normal", "puncture_site": "clean", "pain": 4},
-    )  # fmt: skip
-    for pk, token in claim_due(NOW):
-        deliver(pk, token, now=NOW)
-    return procedure
 
 
 def resources(bundle: dict, kind: str) -> list[dict]:
