@@ -74,7 +74,7 @@ def fhir(data: dict, status_code: int = 200, **headers) -> Response:
 
 class ProcedureBundleView(FhirView):
     @extend_schema(
-        responses={200: RESOURCE},
+        responses={200: RESOURCE, 400: RESOURCE},
         parameters=[OpenApiParameter("type", str, enum=BUNDLE_TYPES,
                                      description="collection (the default), or transaction: the same resources "
                                                  "with a request on each entry, to store in one call.")],

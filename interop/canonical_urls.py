@@ -8,10 +8,16 @@ from django.urls import path
 
 from interop import api
 
-BASE_PATH = urlsplit(settings.FHIR_LOCAL_SYSTEM_BASE).path.strip("/")
-PREFIX = f"{BASE_PATH}/" if BASE_PATH else ""
+
+def base_path() -> str:
+    """The base's path as Django routes it: relative to PUBLIC_BASE_URL, which names the site's root
+    (a proxy may serve the site under a prefix), or the URL's whole path if it is elsewhere."""
+    public, base = settings.PUBLIC_BASE_URL.rstrip("/"), settings.FHIR_LOCAL_SYSTEM_BASE.rstrip("/")
+    relative = base.removeprefix(public) if base.startswith(f"{public}/") else urlsplit(base).path
+    return f"{relative.strip('/')}/" if relative.strip("/") else ""
+
 
 urlpatterns = [
-    path(f"{PREFIX}StructureDefinition/<str:name>", api.StructureDefinitionView.as_view(),
+    path(f"{base_path()}StructureDefinition/<str:name>", api.StructureDefinitionView.as_view(),
          name="fhir-structure-definition"),
 ]  # fmt: skip

@@ -63,5 +63,15 @@ def snomed_procedure_kinds() -> dict[str, str]:
     return {code: kind for kind, codes in settings.FHIR_SNOMED_PROCEDURE_CODES.items() for code in codes}
 
 
+# Where the local code systems were before their base became an http(s) URL (the first default of
+# FHIR_LOCAL_SYSTEM_BASE): still understood in what the record sends, never written.
+FIRST_LOCAL_SYSTEM_BASE = "urn:recovery-tracker:codes"
+
+
 def local_system(name: str) -> str:
     return f"{settings.FHIR_LOCAL_SYSTEM_BASE.rstrip('/')}/{name}"
+
+
+def local_systems(name: str) -> tuple[str, str]:
+    """The local code system's URL, and the one it had at first, for reading."""
+    return local_system(name), f"{FIRST_LOCAL_SYSTEM_BASE}/{name}"

@@ -21,7 +21,7 @@ from fhir.resources.R4B.servicerequest import ServiceRequest as FhirServiceReque
 from pydantic import ValidationError as FhirInvalid
 
 from interop.bindings import codes_outside_required_bindings
-from interop.codes import CPT, CPT_KIND, SNOMED, local_system, snomed_procedure_kinds
+from interop.codes import CPT, CPT_KIND, SNOMED, local_systems, snomed_procedure_kinds
 from interop.extensions import ANAESTHESIA
 from interop.models import ExternalProcedure
 from procedures.levels import SNOMED_CODES
@@ -127,7 +127,7 @@ def read_order(payload) -> Order:
     if outside := codes_outside_required_bindings(patient_resource, "Patient") + codes_outside_required_bindings(
         procedure_resource, kind
     ):
-        raise Invalid(outside)
+        raise Invalid(outside, code="code-invalid")
     request = REQUESTS[kind]
     if procedure_resource.get("status") not in request.statuses:
         raise Invalid([(f"{kind}.status", request.refusal)])
@@ -284,24 +284,24 @@ def procedure_fields(resource: dict) -> dict:
     return {
         "kind": procedure_kind(resource),
         "levels": (levels := treated_levels(resource)),
-        "indication": next(iter(codes(resource.get("reasonCode", []), local_system("indication"))),
+        "indication": next(iter(codes(resource.get("reasonCode", []), *local_systems("indication"))),
                            Procedure.Indication.OTHER),
         # The extension's canonical URL, or the URL the first exports used.
         "anaesthesia": next((e.get("valueCode") for e in resource.get("extension", [])
-                             if e.get("url") in (ANAESTHESIA.url, local_system("anaesthesia"))),
+                             if e.get("url") in (ANAESTHESIA.url, *local_systems("anaesthesia"))),
                             "general" if len(levels) > 1 else "local"),
         "scheduled_at": planned_time(resource.get(time_element), where=f"{kind}.{time_element}"),
     }  # fmt: skip
 
 
-def codes(concepts: list[dict], system: str) -> list[str]:
-    return [c.get("code") for concept in concepts for c in concept.get("coding", []) if c.get("system") == system]
+def codes(concepts: list[dict], *systems: str) -> list[str]:
+    return [c.get("code") for concept in concepts for c in concept.get("coding", []) if c.get("system") in systems]
 
 
 def procedure_kind(resource: dict) -> str:
     concept = [resource.get("code", {})]
     snomed = snomed_procedure_kinds()
-    kinds = {CPT_KIND.get(code) for code in codes(concept, CPT)} | set(codes(concept, local_system("procedure")))
+    kinds = {CPT_KIND.get(code) for code in codes(concept, CPT)} | set(codes(concept, *local_systems("procedure")))
     kinds |= {snomed.get(code) for code in codes(concept, SNOMED)}
     kinds = {k for k in kinds if k in Procedure.Kind.values}
     if len(kinds) != 1:

@@ -171,6 +171,7 @@ def test_a_code_outside_a_required_value_set_is_refused_by_name(nurse_a, ward_a,
 
     assert response.status_code == 400
     assert issue(response, expression)["expression"] == [expression]
+    assert issue(response, expression)["code"] == "code-invalid"
     assert not Patient.objects.exists()
 
 
@@ -221,3 +222,16 @@ def test_a_conditional_create_escapes_the_identifier_it_searches_on():
     search = identifier_search({"system": "urn:hospital:mrn", "value": "A|1,2&3"})
 
     assert search == "identifier=urn:hospital:mrn|A%5C|1%5C%2C2%263"  # A\|1\,2&3, then URL-encoded
+
+
+@pytest.mark.parametrize("base", ["http://127.0.0.1:8000/fhir", "urn:recovery-tracker:codes"])
+def test_local_codes_are_read_under_their_url_and_the_urn_they_had_at_first(nurse_a, ward_a, base):
+    posted = booking() | {
+        "extension": [{"url": f"{base}/anaesthesia", "valueCode": "general"}],
+        "reasonCode": [{"coding": [{"system": f"{base}/indication", "code": "tumour"}]}],
+    }
+
+    response = api_for(nurse_a).post(f"/api/fhir/Procedure?ward={ward_a.pk}", posted, format="json")
+
+    assert response.status_code == 201, response.json()
+    assert (Procedure.objects.get().anaesthesia, Procedure.objects.get().indication) == ("general", "tumour")
