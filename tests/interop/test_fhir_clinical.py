@@ -8,7 +8,7 @@ from urllib.parse import urlsplit
 
 from rest_framework.test import APIClient
 
-from procedures.observations import report_complication
+from procedures.observations import record_observations, report_complication
 from procedures.timeline import record_event
 from tests.interop.conftest import NOW
 from tests.interop.test_fhir import api_for, find_references, resources
@@ -162,3 +162,25 @@ def test_an_unknown_extension_is_not_found():
     response = APIClient().get("/fhir/StructureDefinition/nope")
 
     assert response.status_code == 404 and response.json()["resourceType"] == "OperationOutcome"
+
+
+def test_the_export_runs_the_same_queries_however_many_checks_and_complications(
+    nurse_a, nurse_b, recovering, django_assert_num_queries, django_assert_max_num_queries
+):
+    alice = api_for(nurse_a)
+    with django_assert_max_num_queries(30) as few:
+        alice.get(f"/api/procedures/{recovering.pk}/fhir/")
+    nurse_b.wards.add(recovering.patient.ward)  # a second nurse: a second Practitioner
+    for minutes, nurse in [(90, nurse_a), (60, nurse_b), (30, nurse_b)]:
+        record_observations(
+            procedure=recovering, recorded_at=NOW - dt.timedelta(minutes=minutes), by=nurse,
+            values={"systolic_bp": 120, "diastolic_bp": 70, "pulse": 72, "spo2": 96, "temperature": "37.0",
+                    "leg_strength": "normal", "leg_sensation": "normal", "puncture_site": "haematoma"},
+        )  # fmt: skip
+        report_complication(procedure=recovering, kind="haematoma", severity="moderate", by=nurse,
+                            noted_at=NOW - dt.timedelta(minutes=minutes))  # fmt: skip
+
+    with django_assert_num_queries(len(few.captured_queries)):
+        bundle = alice.get(f"/api/procedures/{recovering.pk}/fhir/").json()
+
+    assert len(resources(bundle, "Practitioner")) == 2 and len(resources(bundle, "Condition")) == 3
