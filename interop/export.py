@@ -1,8 +1,9 @@
-"""A procedure's recovery plan as a FHIR R4B Bundle, and a protocol as a PlanDefinition.
+"""A procedure's recovery plan as a FHIR R4B Bundle (a collection, or a transaction to store).
 
 Each builder returns a plain dict; `bundle_for` validates every resource with the fhir.resources
 R4B models before it leaves. References inside the Bundle use each entry's fullUrl
-(urn:uuid:…, stable for the same object).
+(urn:uuid:…, stable for the same object; see interop.references). Observations are built in
+interop.findings, complications in interop.complications, the protocol in interop.protocol.
 """
 
 import datetime as dt

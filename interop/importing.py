@@ -124,9 +124,9 @@ def book(payload, *, ward: Ward | None, by: Staff) -> Booking:
 def read_order(payload) -> Order:
     procedure_resource, patient_resource = parse(payload)
     kind = procedure_resource["resourceType"]
-    if outside := codes_outside_required_bindings(patient_resource, "Patient") + codes_outside_required_bindings(
-        procedure_resource, kind
-    ):
+    outside = codes_outside_required_bindings(patient_resource, "Patient")
+    outside += codes_outside_required_bindings(procedure_resource, kind)
+    if outside:
         raise Invalid(outside, code="code-invalid")
     request = REQUESTS[kind]
     if procedure_resource.get("status") not in request.statuses:
