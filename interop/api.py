@@ -11,6 +11,7 @@ from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from interop.code_systems import code_system
 from interop.export import BUNDLE_TYPES, booked_procedure, bundle_for
 from interop.extensions import EXTENSIONS, structure_definition
 from interop.importing import Invalid, book, operation_outcome
@@ -110,6 +111,17 @@ class StructureDefinitionView(FhirView):
         if name not in EXTENSIONS:
             raise NotFound("No such extension.")
         return fhir(structure_definition(EXTENSIONS[name]))
+
+
+class CodeSystemView(FhirView):
+    """A local code system at its URL; like the extension definitions, only codes and no patient data."""
+
+    authentication_classes = []
+    permission_classes = [AllowAny]
+
+    @extend_schema(responses={200: RESOURCE}, auth=[])
+    def get(self, request, name: str):
+        return fhir(code_system(name))
 
 
 class BookingView(FhirView):

@@ -1,5 +1,5 @@
 """URLs at the tracker's canonical FHIR base (FHIR_LOCAL_SYSTEM_BASE, by default {PUBLIC_BASE_URL}/fhir),
-outside /api/: what a validator fetches to resolve an extension's URL."""
+outside /api/: what a validator fetches to resolve an extension's URL, and the local code systems."""
 
 from urllib.parse import urlsplit
 
@@ -7,6 +7,7 @@ from django.conf import settings
 from django.urls import path
 
 from interop import api
+from interop.code_systems import NAMES
 
 
 def base_path() -> str:
@@ -20,4 +21,7 @@ def base_path() -> str:
 urlpatterns = [
     path(f"{base_path()}StructureDefinition/<str:name>", api.StructureDefinitionView.as_view(),
          name="fhir-structure-definition"),
+    # One path per code system, not a pattern: at the site's root a pattern would shadow other pages.
+    *[path(f"{base_path()}{name}", api.CodeSystemView.as_view(), {"name": name}, name=f"fhir-code-system-{name}")
+      for name in NAMES],
 ]  # fmt: skip

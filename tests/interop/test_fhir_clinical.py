@@ -184,3 +184,30 @@ def test_the_export_runs_the_same_queries_however_many_checks_and_complications(
         bundle = alice.get(f"/api/procedures/{recovering.pk}/fhir/").json()
 
     assert len(resources(bundle, "Practitioner")) == 2 and len(resources(bundle, "Condition")) == 3
+
+
+def local_codings(node):
+    if isinstance(node, dict):
+        if "code" in node and str(node.get("system", "")).startswith(LOCAL):
+            yield node["system"], node["code"]
+        for value in node.values():
+            yield from local_codings(value)
+    elif isinstance(node, list):
+        for item in node:
+            yield from local_codings(item)
+
+
+def test_every_local_code_is_in_the_code_system_served_at_its_url(nurse_a, recovering):
+    report_complication(procedure=recovering, kind="haematoma", severity="mild", by=nurse_a, noted_at=NOW)
+    alice, anyone = api_for(nurse_a), APIClient()
+    used = set(local_codings(alice.get(f"/api/procedures/{recovering.pk}/fhir/").json()))
+    used |= set(local_codings(alice.get("/api/protocols/vertebral-augmentation/1/fhir/").json()))
+
+    systems = {system for system, _ in used}
+    assert len(systems) == 9  # procedure, indication, complication, event, observation, 3 values, protocol-step
+    for system in systems:
+        response = anyone.get(urlsplit(system).path)  # no credentials
+        code_system = response.json()
+        assert response.status_code == 200 and code_system["resourceType"] == "CodeSystem", system
+        assert code_system["url"] == system and code_system["content"] == "complete"
+        assert {code for s, code in used if s == system} <= {c["code"] for c in code_system["concept"]}
