@@ -7,6 +7,9 @@ GENDER = {"male", "female", "other", "unknown"}
 IDENTIFIER_USE = {"usual", "official", "temp", "secondary", "old"}
 # By the element's path in its resource, indexes left out.
 REQUIRED = {
+    "Bundle.type": {"document", "message", "transaction", "transaction-response", "batch", "batch-response",
+                    "history", "searchset", "collection"},
+    "Bundle.entry.request.method": {"GET", "HEAD", "POST", "PUT", "DELETE", "PATCH"},
     "Patient.gender": GENDER,
     "Patient.contact.gender": GENDER,
     "Patient.link.type": {"replaced-by", "replaces", "refer", "seealso"},
@@ -28,14 +31,16 @@ REQUIRED_IN_DATA_TYPES = {
 }
 
 
-def codes_outside_required_bindings(resource: dict, root: str) -> list[tuple[str, str]]:
-    """(FHIRPath, message) for each code of `resource` outside its element's required value set."""
+def codes_outside_required_bindings(resource: dict, root: str, *, skip: str = "contained") -> list[tuple[str, str]]:
+    """(FHIRPath, message) for each code of `resource` outside its element's required value set.
+
+    The resources under `skip` (contained ones, or a Bundle's entries) are checked on their own."""
     issues = []
     stack = [(root, resource)]
     while stack:
         path, node = stack.pop()
         if isinstance(node, dict):
-            stack.extend((f"{path}.{key}", value) for key, value in node.items() if key != "contained")
+            stack.extend((f"{path}.{key}", value) for key, value in node.items() if key != skip)
         elif isinstance(node, list):
             stack.extend((f"{path}[{index}]", value) for index, value in enumerate(node))
         elif (allowed := value_set(path)) and node not in allowed:

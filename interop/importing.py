@@ -163,6 +163,8 @@ def parse(payload) -> tuple[dict, dict]:
     except FhirInvalid as error:
         raise Invalid([(fhir_path(kind, e["loc"]), e["msg"]) for e in error.errors()]) from None
     if kind == "Bundle":
+        if outside := codes_outside_required_bindings(resource, "Bundle", skip="resource"):
+            raise Invalid(outside, code="code-invalid")
         return bundle_parts(resource)
     contained = [r for r in resource.get("contained", []) if r.get("resourceType") == "Patient"]
     if len(contained) != 1:

@@ -175,6 +175,22 @@ def test_a_code_outside_a_required_value_set_is_refused_by_name(nurse_a, ward_a,
     assert not Patient.objects.exists()
 
 
+@pytest.mark.parametrize(
+    ("changes", "expression"),
+    [({"type": "bag"}, "Bundle.type"), ({"entry": [{"request": {"method": "post", "url": "Patient"}}]},
+                                        "Bundle.entry[0].request.method")],
+)  # fmt: skip
+def test_a_bundle_code_outside_a_required_value_set_is_refused_by_name(nurse_a, ward_a, changes, expression):
+    posted = bundled(order(), bundle_type="transaction")
+    for key, value in changes.items():
+        posted[key] = value if key != "entry" else [posted["entry"][0] | value[0], *posted["entry"][1:]]
+
+    response = api_for(nurse_a).post(f"/api/fhir/Bundle?ward={ward_a.pk}", posted, format="json")
+
+    assert response.status_code == 400 and issue(response, expression)["code"] == "code-invalid"
+    assert not Patient.objects.exists()
+
+
 def test_a_valid_gender_is_accepted(nurse_a, ward_a):
     posted = booking()
     posted["contained"][0]["gender"] = "female"
