@@ -5,9 +5,9 @@ from django.dispatch import receiver
 from django.utils import timezone
 
 from notifications.alerts import raise_alert
-from notifications.outbox import follow_patient, sync_reminders
+from notifications.outbox import follow_patient, move_to_ward, sync_reminders
 from procedures.models import Patient, Procedure, Ward
-from procedures.signals import red_flag_raised, timeline_changed
+from procedures.signals import patient_transferred, red_flag_raised, timeline_changed
 
 
 @receiver(timeline_changed, dispatch_uid="notifications.sync_reminders")
@@ -18,6 +18,11 @@ def on_timeline_changed(sender, procedure, now, **kwargs) -> None:
 @receiver(red_flag_raised, dispatch_uid="notifications.raise_alert")
 def on_red_flag(sender, procedure, flag, source, now, **kwargs) -> None:
     raise_alert(procedure=procedure, flag=flag, source=source, now=now)
+
+
+@receiver(patient_transferred, dispatch_uid="notifications.move_to_ward")
+def on_patient_transferred(sender, patient, from_ward, to_ward, now, **kwargs) -> None:
+    move_to_ward(patient=patient, ward=to_ward)
 
 
 # What each model's saved values decide for the messages not yet sent.

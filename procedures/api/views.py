@@ -143,6 +143,7 @@ class PatientViewSet(viewsets.ModelViewSet):
         patient = serializer.save()
         log_access(self.request, action="create", what="patient", patients=[patient], object_id=patient.pk)
 
+    @transaction.atomic  # a new ward moves her open alerts and reminders with her, in this transaction
     def perform_update(self, serializer):
         patient = serializer.save()
         log_access(self.request, action="update", what="patient", patients=[patient], object_id=patient.pk)
