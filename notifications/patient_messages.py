@@ -17,6 +17,7 @@ from django.utils import formats, translation
 from django.utils.translation import gettext_lazy as _
 
 from procedures.models import Patient, Ward
+from procedures.times import in_zone
 
 # message key -> (template, subject)
 MESSAGES = {
@@ -78,7 +79,7 @@ def render(template: str, context: dict) -> str:
 
 def local_time(moment: dt.datetime, zone: zoneinfo.ZoneInfo) -> str:
     """ "Tuesday 10 February, 10:00" in the active language, in the ward's zone."""
-    local = moment.astimezone(zone)
+    local = in_zone(moment, zone)
     return f"{formats.date_format(local, 'l j F')}, {formats.time_format(local, 'H:i')}"
 
 

@@ -1,8 +1,10 @@
 """Admin for ward managers. Events and milestones are read-only here: they change only through
 procedures.timeline (the ward board and the API), which keeps the derived timeline consistent."""
 
+from django import forms
 from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin
+from django.utils import timezone
 from simple_history.admin import SimpleHistoryAdmin
 
 from procedures.models import (
@@ -20,6 +22,7 @@ from procedures.models import (
     Staff,
     Ward,
 )
+from procedures.times import scheduled_time
 
 
 @admin.register(Ward)
@@ -122,8 +125,18 @@ class MilestoneInline(ReadOnlyInline):
     ]
 
 
+class ProcedureForm(forms.ModelForm):
+    def clean_scheduled_at(self):
+        """A new planned time must be within two years of today (procedures.times), like in the API."""
+        moment = self.cleaned_data["scheduled_at"]
+        if moment is None or "scheduled_at" not in self.changed_data:
+            return moment
+        return scheduled_time(moment, now=timezone.now())
+
+
 @admin.register(Procedure)
 class ProcedureAdmin(SimpleHistoryAdmin):
+    form = ProcedureForm
     list_display = ["patient", "kind", "levels", "status", "scheduled_at", "protocol"]
     list_filter = ["status", "kind", "indication", "patient__ward"]
     search_fields = ["patient__mrn", "patient__family_name", "patient__given_name"]
