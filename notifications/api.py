@@ -10,7 +10,7 @@ from rest_framework.response import Response
 
 from notifications.escalation import acknowledge
 from notifications.models import Reminder
-from procedures.api.plumbing import StrictSerializer, idempotent, log_access
+from procedures.api.plumbing import NumericIds, StrictSerializer, idempotent, log_access
 from procedures.api.views import int_param, text_param
 
 
@@ -34,7 +34,7 @@ class AcknowledgeInput(StrictSerializer):
 @extend_schema(
     parameters=[OpenApiParameter("procedure", int), OpenApiParameter("ward", int), OpenApiParameter("status", str)]
 )
-class NotificationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+class NotificationViewSet(NumericIds, mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
     serializer_class = NotificationSerializer
 
     def get_queryset(self):
@@ -100,7 +100,7 @@ class AlertSerializer(serializers.ModelSerializer):
 @extend_schema(
     parameters=[OpenApiParameter("ward", int), OpenApiParameter("status", str, enum=["open", "acknowledged"])]
 )
-class AlertViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+class AlertViewSet(NumericIds, mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
     """Red-flag alerts: open ones first, each with the escalation steps taken so far."""
 
     serializer_class = AlertSerializer

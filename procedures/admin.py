@@ -3,7 +3,10 @@ procedures.timeline (the ward board and the API), which keeps the derived timeli
 
 from django import forms
 from django.contrib import admin, messages
+from django.contrib.admin.utils import unquote
 from django.contrib.auth.admin import UserAdmin
+from django.core.exceptions import ValidationError
+from django.http import Http404
 from django.utils import timezone
 from simple_history.admin import SimpleHistoryAdmin
 
@@ -25,14 +28,25 @@ from procedures.models import (
 from procedures.times import scheduled_time
 
 
+class HistoryAdmin(SimpleHistoryAdmin):
+    """django-simple-history's admin, whose history page answers 404 (not 500) for an id that is not one."""
+
+    def history_view(self, request, object_id, extra_context=None):
+        try:
+            self.model._meta.pk.to_python(unquote(object_id))
+        except ValidationError:
+            raise Http404(f"No {self.model._meta.verbose_name} with this id.") from None
+        return super().history_view(request, object_id, extra_context)
+
+
 @admin.register(Ward)
-class WardAdmin(SimpleHistoryAdmin):
+class WardAdmin(HistoryAdmin):
     list_display = ["name", "timezone", "phone", "quiet_hours_start", "quiet_hours_end"]
     search_fields = ["name"]
 
 
 @admin.register(Staff)
-class StaffAdmin(UserAdmin, SimpleHistoryAdmin):
+class StaffAdmin(UserAdmin, HistoryAdmin):
     list_display = ["username", "first_name", "last_name", "role", "is_active"]
     list_filter = ["role", "wards", "is_active"]
     fieldsets = [
@@ -47,7 +61,7 @@ class StaffAdmin(UserAdmin, SimpleHistoryAdmin):
 
 
 @admin.register(Patient)
-class PatientAdmin(SimpleHistoryAdmin):
+class PatientAdmin(HistoryAdmin):
     list_display = ["mrn", "family_name", "given_name", "ward", "bed", "language", "messaging_consent"]
     list_filter = ["ward", "language", "messaging_consent"]
     search_fields = ["mrn", "family_name", "given_name"]
@@ -73,7 +87,7 @@ class ObservationLimitInline(ProtocolStepInline):
 
 
 @admin.register(Protocol)
-class ProtocolAdmin(SimpleHistoryAdmin):
+class ProtocolAdmin(HistoryAdmin):
     list_display = ["code", "version", "name", "published_at"]
     list_filter = ["code"]
     inlines = [ProtocolStepInline, ObservationLimitInline]
@@ -135,7 +149,7 @@ class ProcedureForm(forms.ModelForm):
 
 
 @admin.register(Procedure)
-class ProcedureAdmin(SimpleHistoryAdmin):
+class ProcedureAdmin(HistoryAdmin):
     form = ProcedureForm
     list_display = ["patient", "kind", "levels", "status", "scheduled_at", "protocol"]
     list_filter = ["status", "kind", "indication", "patient__ward"]
@@ -151,7 +165,7 @@ class ProcedureAdmin(SimpleHistoryAdmin):
 
 
 @admin.register(Event)
-class EventAdmin(SimpleHistoryAdmin):
+class EventAdmin(HistoryAdmin):
     list_display = ["procedure", "kind", "at", "recorded_by"]
     list_filter = ["kind", "procedure__patient__ward"]
     search_fields = ["procedure__patient__mrn", "procedure__patient__family_name"]

@@ -7,6 +7,7 @@
 - idempotent: a POST retried with the same Idempotency-Key and body gets the first reply.
 - log_access: the access log of patients' records.
 - WardScopedMixin: objects outside the user's wards answer 404.
+- NumericIds: an id that is not a number answers 404.
 """
 
 import hashlib
@@ -69,6 +70,13 @@ class ClockTimeField(serializers.TimeField):
 
     def __init__(self, **kwargs):
         super().__init__(format="%H:%M", input_formats=["%H:%M"], **kwargs)
+
+
+class NumericIds:
+    """Mix into a viewset: its ids are ASCII digits in the route itself, so "abc", a NUL or "²" is a 404
+    before any view code runs (an action reading its own object would otherwise meet them as a 500)."""
+
+    lookup_value_regex = "[0-9]{1,18}"  # at most 18 digits: every one of them fits a bigint
 
 
 class Pagination(PageNumberPagination):
