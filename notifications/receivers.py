@@ -6,6 +6,7 @@ from django.utils import timezone
 
 from notifications.alerts import raise_alert
 from notifications.outbox import follow_patient, move_to_ward, sync_reminders
+from notifications.patient_links import revoke_links
 from procedures.models import Patient, Procedure, Ward
 from procedures.signals import patient_transferred, red_flag_raised, timeline_changed
 
@@ -43,9 +44,13 @@ def changed(instance) -> bool:
 
 @receiver(post_save, sender=Patient, dispatch_uid="notifications.follow_patient")
 def on_patient_saved(sender, instance, **kwargs) -> None:
-    """New consent, phone or e-mail cancel or move the patient's messages not yet sent."""
-    if changed(instance):
-        follow_patient(instance, timezone.now())
+    """New consent, phone or e-mail cancel or move the patient's messages not yet sent; a new phone or
+    e-mail also revokes her links (they went to the old one, which may now be someone else's)."""
+    if not changed(instance):
+        return
+    if instance._followed_before[1:] != (instance.phone, instance.email):
+        revoke_links(instance)
+    follow_patient(instance, timezone.now())
 
 
 @receiver(post_save, sender=Ward, dispatch_uid="notifications.follow_quiet_hours")

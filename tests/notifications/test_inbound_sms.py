@@ -10,7 +10,8 @@ import time_machine
 
 from notifications.delivery import deliver
 from notifications.dispatch import claim_due
-from notifications.models import InboundMessage, Reminder
+from notifications.models import InboundMessage, PatientLink, Reminder
+from notifications.patient_links import issue_link
 from procedures.models import PainScore, Patient
 from procedures.observations import record_pain_score
 from procedures.timeline import record_event
@@ -185,6 +186,8 @@ def test_stop_from_a_shared_number_withdraws_consent_for_everyone_on_it_and_is_c
     client, sharing, patient, twilio_api
 ):
     husband, _ = sharing
+    for person in (patient, husband):
+        issue_link(person)
     hers = Reminder.objects.filter(recipient_patient__in=[patient, husband], status="scheduled")
     planned = set(hers.values_list("recipient_patient", flat=True))
     assert planned == {patient.pk, husband.pk}
@@ -193,7 +196,9 @@ def test_stop_from_a_shared_number_withdraws_consent_for_everyone_on_it_and_is_c
 
     for person in (patient, husband):
         person.refresh_from_db()
-        assert person.messaging_consent is False and person.links_revoked_at is not None
+        assert person.messaging_consent is False
+        assert not PatientLink.objects.filter(patient=person, revoked_at=None).exists()
+    assert PatientLink.objects.filter(revoked_at__isnull=False).count() == 2
     unsent = Reminder.objects.filter(recipient_patient__in=[patient, husband]).exclude(key__startswith="reply:")
     assert set(unsent.values_list("status", flat=True)) == {"cancelled"}
     notices = Reminder.objects.filter(kind="reply", recipient_role="nurse")
