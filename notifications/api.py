@@ -40,6 +40,8 @@ class NotificationViewSet(NumericIds, mixins.ListModelMixin, mixins.RetrieveMode
     def get_queryset(self):
         reminders = Reminder.objects.visible_to(self.request.user).select_related("acknowledged_by")
         reminders = reminders.order_by("due_at", "id")
+        if self.action != "list":  # the filters narrow the list; one reminder is found by its id alone
+            return reminders
         for name, field in [("procedure", "procedure_id"), ("ward", "ward_id")]:
             if (value := int_param(self.request, name)) is not None:
                 reminders = reminders.filter(**{field: value})
@@ -114,6 +116,8 @@ class AlertViewSet(NumericIds, mixins.ListModelMixin, mixins.RetrieveModelMixin,
             .prefetch_related(Prefetch("escalations", Reminder.objects.order_by("escalation_level", "id")))
             .order_by(F("acknowledged_at").desc(nulls_first=True), "-due_at", "id")
         )
+        if self.action != "list":  # the filters narrow the list; one alert is found by its id alone
+            return alerts
         if (ward := int_param(self.request, "ward")) is not None:
             alerts = alerts.filter(ward_id=ward)
         wanted = text_param(self.request, "status")
