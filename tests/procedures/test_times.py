@@ -140,3 +140,23 @@ def test_the_domain_refuses_a_year_one_time_whatever_calls_it(procedure, nurse_a
         record_event(procedure=procedure, kind="cement_injected", at=dt.datetime(1, 1, 1, tzinfo=dt.UTC), by=nurse_a)
 
     assert list(refused.value.message_dict) == ["at"]
+
+
+def test_the_admin_refuses_a_planned_time_out_of_range(client, admin_user, procedure):
+    admin_user.is_staff = admin_user.is_superuser = True
+    admin_user.save()
+    client.force_login(admin_user)
+    url = f"/admin/procedures/procedure/{procedure.pk}/change/"
+    data = {
+        "patient": procedure.patient_id, "kind": procedure.kind, "indication": procedure.indication,
+        "levels": '["L1"]', "anaesthesia": procedure.anaesthesia, "cement_volume_ml": "{}", "operator": "",
+        "scheduled_at_0": "0001-01-01", "scheduled_at_1": "00:00:00",
+        "events-TOTAL_FORMS": 0, "events-INITIAL_FORMS": 0, "milestones-TOTAL_FORMS": 0, "milestones-INITIAL_FORMS": 0,
+    }  # fmt: skip
+
+    response = client.post(url, data)
+
+    assert response.status_code == 200
+    assert "scheduled_at" in response.context["adminform"].form.errors
+    procedure.refresh_from_db()
+    assert procedure.scheduled_at.year == 2026
