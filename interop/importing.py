@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
-from django.utils.dateparse import parse_datetime
+from django.utils import timezone
 from fhir.resources.R4B import get_fhir_model_class
 from fhir.resources.R4B.bundle import Bundle
 from fhir.resources.R4B.procedure import Procedure as FhirProcedure
@@ -28,15 +28,13 @@ from procedures.levels import SNOMED_CODES
 from procedures.models import Patient, Procedure, Staff, Ward
 from procedures.models.procedures import clean_levels
 from procedures.timeline import schedule_procedure
+from procedures.times import parse_time, scheduled_time
 
 LEVEL_OF_SNOMED = {code: level for level, code in SNOMED_CODES.items()}
 MRN_LENGTH = Patient._meta.get_field("mrn").max_length
 EXTERNAL_ID_LENGTH = ExternalProcedure._meta.get_field("value").max_length
 # A FHIR dateTime with its time and offset; fhir.resources also accepts a bare date or year.
 DATETIME_WITH_OFFSET = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})")
-# A planned procedure outside these years is a typing error; the bounds also keep every
-# milestone computed from it (months later) inside what Python and PostgreSQL can hold.
-PLANNED_YEARS = range(2000, 2200)
 # A booking nests about ten levels (Bundle.entry[0].resource.contained[0].name[0].given[0]); an
 # extension may nest in an extension, but not this deep in any record we have seen.
 MAX_DEPTH = 40
@@ -329,14 +327,10 @@ def treated_levels(resource: dict) -> list[str]:
 def planned_time(raw, *, where: str = "Procedure.performedDateTime") -> dt.datetime:
     if not isinstance(raw, str) or not DATETIME_WITH_OFFSET.fullmatch(raw):
         raise Invalid([(where, "The planned time, with its offset, is required, e.g. 2026-03-10T09:00:00+01:00.")])
-    try:
-        moment = parse_datetime(raw)
-        moment.astimezone(dt.UTC)
-    except (ValueError, OverflowError, AttributeError):  # 23:59:60 (a leap second), past year 9999 in UTC
-        raise Invalid([(where, "Not a valid time.")]) from None
-    if moment.year not in PLANNED_YEARS:
-        raise Invalid([(where, f"Plan the procedure between {PLANNED_YEARS[0]} and {PLANNED_YEARS[-1]}.")])
-    return moment
+    try:  # the tracker's rules for every planned time: one that exists, within two years of now
+        return scheduled_time(parse_time(raw), now=timezone.now())
+    except ValidationError as refused:
+        raise Invalid([(where, " ".join(refused.messages))]) from None
 
 
 def issues_of(error: ValidationError, elements: dict[str, str], resource: str) -> list[tuple[str, str]]:

@@ -10,7 +10,7 @@ from rest_framework.response import Response
 
 from notifications.escalation import acknowledge
 from notifications.models import Reminder
-from procedures.api.plumbing import StrictSerializer, idempotent, log_access
+from procedures.api.plumbing import NumericIds, StrictSerializer, idempotent, log_access
 from procedures.api.views import int_param, text_param
 
 
@@ -34,12 +34,14 @@ class AcknowledgeInput(StrictSerializer):
 @extend_schema(
     parameters=[OpenApiParameter("procedure", int), OpenApiParameter("ward", int), OpenApiParameter("status", str)]
 )
-class NotificationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+class NotificationViewSet(NumericIds, mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
     serializer_class = NotificationSerializer
 
     def get_queryset(self):
         reminders = Reminder.objects.visible_to(self.request.user).select_related("acknowledged_by")
         reminders = reminders.order_by("due_at", "id")
+        if self.action != "list":  # the filters narrow the list; one reminder is found by its id alone
+            return reminders
         for name, field in [("procedure", "procedure_id"), ("ward", "ward_id")]:
             if (value := int_param(self.request, name)) is not None:
                 reminders = reminders.filter(**{field: value})
@@ -100,7 +102,7 @@ class AlertSerializer(serializers.ModelSerializer):
 @extend_schema(
     parameters=[OpenApiParameter("ward", int), OpenApiParameter("status", str, enum=["open", "acknowledged"])]
 )
-class AlertViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+class AlertViewSet(NumericIds, mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
     """Red-flag alerts: open ones first, each with the escalation steps taken so far."""
 
     serializer_class = AlertSerializer
@@ -114,6 +116,8 @@ class AlertViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Ge
             .prefetch_related(Prefetch("escalations", Reminder.objects.order_by("escalation_level", "id")))
             .order_by(F("acknowledged_at").desc(nulls_first=True), "-due_at", "id")
         )
+        if self.action != "list":  # the filters narrow the list; one alert is found by its id alone
+            return alerts
         if (ward := int_param(self.request, "ward")) is not None:
             alerts = alerts.filter(ward_id=ward)
         wanted = text_param(self.request, "status")

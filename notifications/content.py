@@ -11,6 +11,7 @@ from notifications.calendar import appointment_ics
 from notifications.models import Reminder
 from notifications.patient_links import patient_link
 from notifications.patient_messages import render_patient_message
+from procedures.times import in_zone
 
 APPOINTMENT_LENGTH = dt.timedelta(minutes=30)
 
@@ -66,7 +67,7 @@ def staff_content(reminder: Reminder) -> Content:
 
 
 def local_time(moment: dt.datetime, ward) -> str:
-    return formats.time_format(moment.astimezone(ward.zone), "H:i")
+    return formats.time_format(in_zone(moment, ward.zone), "H:i")
 
 
 def email_address(reminder: Reminder) -> str:

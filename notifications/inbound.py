@@ -1,5 +1,6 @@
-"""What happens when a patient texts back: STOP ends every message, a number from 0 to 10 is a pain
-score, red-flag words alert the ward. The text is kept, and read once even if the provider retries.
+"""What happens when a patient texts back: STOP ends every message (to everyone with that number), a
+number from 0 to 10 alone is a pain score, red-flag words alert the ward, anything else goes to the
+ward inbox for a nurse to read. The text is kept, and read once even if the provider retries.
 """
 
 import datetime as dt
@@ -10,6 +11,7 @@ from django.db import IntegrityError, transaction
 
 from notifications.models import InboundMessage, Reminder
 from notifications.outbox import cancel_patient_reminders
+from notifications.patient_links import revoke_links
 from notifications.replies import Reply, read_reply
 from procedures.models import PainScore, Patient, Procedure, Staff
 from procedures.observations import pain_flags_for, record_pain_score
@@ -34,39 +36,51 @@ def read_and_act(sender: str, body: str, provider_message_id: str, now: dt.datet
     if known:
         return known
     reply = read_reply(body)
-    patient = patient_with_number(sender)
-    procedure = patient and patient.procedures.exclude(status=Procedure.Status.CANCELLED).order_by("-pk").first()
+    patients = patients_with_number(sender)
+    patient = patients[0] if patients else None
+    procedure = patient and current_procedure(patient)
     message = InboundMessage.objects.create(
         provider_message_id=provider_message_id, sender=sender, body=body, received_at=now, patient=patient,
         procedure=procedure, stop=reply.stop, score=reply.score, red_flags=reply.red_flags,
     )  # fmt: skip
-    if procedure is None:
-        logger.warning("Reply %s from a number no patient with a procedure has.", provider_message_id)
-        return message
     if reply.stop:
-        stop_messages(message, procedure, now)
+        stop_messages(message, patients, now)
+    elif procedure is None:
+        logger.warning("Reply %s from a number no patient with a procedure has.", provider_message_id)
     else:
         act_on(reply, message, procedure, now)
     return message
 
 
-def patient_with_number(sender: str) -> Patient | None:
-    """The patient with this mobile number; if several share it (a couple), the latest admitted."""
+def patients_with_number(sender: str) -> list[Patient]:
+    """The patients with this mobile number, the latest admitted first (a couple may share one)."""
     try:
         number = to_e164(sender)
     except ValidationError:  # a short code, an alphanumeric sender
-        return None
-    return Patient.objects.filter(phone=number).select_related("ward").order_by("-pk").first()
+        return []
+    return list(Patient.objects.filter(phone=number).select_related("ward").order_by("-pk"))
 
 
-def stop_messages(message: InboundMessage, procedure: Procedure, now: dt.datetime) -> None:
-    """STOP (or ARRET): consent ends now, nothing more is sent but the confirmation; the ward is told."""
-    patient = message.patient
-    patient.messaging_consent = False
-    patient.save(update_fields=["messaging_consent"])
-    cancel_patient_reminders(patient)
-    tell_patient(message, procedure, "stop_confirmation", now)
-    tell_ward(message, procedure, "The patient replied STOP: no more messages will be sent.", now)
+def current_procedure(patient: Patient) -> Procedure | None:
+    return patient.procedures.exclude(status=Procedure.Status.CANCELLED).order_by("-pk").first()
+
+
+def stop_messages(message: InboundMessage, patients: list[Patient], now: dt.datetime) -> None:
+    """STOP (or ARRET): consent ends now for everyone with this number, nothing more is sent to any
+    of them but one confirmation (one phone, one text); each one's ward is told."""
+    confirmed = False
+    for patient in patients:
+        patient.messaging_consent = False
+        patient.save(update_fields=["messaging_consent"])
+        cancel_patient_reminders(patient)
+        revoke_links(patient)
+        procedure = current_procedure(patient)
+        if procedure is None:
+            continue
+        if not confirmed:
+            tell_patient(message, procedure, "stop_confirmation", now, patient=patient)
+            confirmed = True
+        tell_ward(message, procedure, "The patient replied STOP: no more messages will be sent.", now)
 
 
 def act_on(reply: Reply, message: InboundMessage, procedure: Procedure, now: dt.datetime) -> None:
@@ -91,18 +105,25 @@ def act_on(reply: Reply, message: InboundMessage, procedure: Procedure, now: dt.
         tell_patient(message, procedure, "reply_alert" if alarming else "reply_received", now)
 
 
-def tell_patient(message: InboundMessage, procedure: Procedure, message_key: str, now: dt.datetime) -> None:
+def tell_patient(
+    message: InboundMessage, procedure: Procedure, message_key: str, now: dt.datetime, *, patient: Patient | None = None
+) -> None:
     Reminder.objects.create(
         key=f"reply:{message.pk}:patient", kind=Reminder.Kind.REPLY, ward=procedure.patient.ward, procedure=procedure,
-        recipient_patient=message.patient, channel=Reminder.Channel.SMS, message_key=message_key, urgent=True,
-        due_at=now,
+        recipient_patient=patient or message.patient, channel=Reminder.Channel.SMS, message_key=message_key,
+        urgent=True, due_at=now,
     )  # fmt: skip
 
 
 def tell_ward(message: InboundMessage, procedure: Procedure, summary: str, now: dt.datetime) -> None:
-    """A line in the ward inbox, on the board until a nurse acknowledges it."""
+    """A line in the ward inbox, on the board until a nurse acknowledges it (one per patient's procedure)."""
+    key = (
+        f"reply:{message.pk}:ward"
+        if procedure.patient_id == message.patient_id
+        else f"reply:{message.pk}:ward:{procedure.pk}"
+    )
     Reminder.objects.create(
-        key=f"reply:{message.pk}:ward", kind=Reminder.Kind.REPLY, ward=procedure.patient.ward, procedure=procedure,
+        key=key, kind=Reminder.Kind.REPLY, ward=procedure.patient.ward, procedure=procedure,
         recipient_role=Staff.Role.NURSE, channel=Reminder.Channel.INAPP, message_key="patient_reply",
         summary=summary[:300], due_at=now,
     )  # fmt: skip

@@ -208,3 +208,19 @@ class InboundMessage(models.Model):
 
     def __str__(self) -> str:
         return f"reply {self.provider_message_id} at {self.received_at:%Y-%m-%d %H:%M} UTC"
+
+
+class PatientLink(models.Model):
+    """A link to a patient's own page, as issued in a message or handed over on the ward (see patient_links)."""
+
+    key = models.CharField(max_length=32, unique=True, help_text="Random and opaque; the URL carries it signed.")
+    patient = models.ForeignKey(Patient, on_delete=models.CASCADE, related_name="+")
+    issued_at = models.DateTimeField()
+    expires_at = models.DateTimeField()
+    revoked_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-issued_at"]
+
+    def __str__(self) -> str:
+        return f"link {self.key[:4]}… issued {self.issued_at:%Y-%m-%d %H:%M} UTC"

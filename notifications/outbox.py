@@ -11,10 +11,11 @@ from dataclasses import dataclass
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
+from django.db.models import Q
 
 from notifications.models import Reminder
 from notifications.quiet_hours import release_at
-from procedures.models import Milestone, Procedure, Staff
+from procedures.models import Milestone, Patient, Procedure, Staff, Ward
 
 APPOINTMENT_KEYS = {"xray_followup", "review"}
 MORNING = dt.time(8, 0)
@@ -147,3 +148,25 @@ def cancel_patient_reminders(patient) -> int:
     return Reminder.objects.filter(
         recipient_patient=patient, status__in=[Reminder.Status.SCHEDULED, Reminder.Status.SENDING]
     ).update(status=Reminder.Status.CANCELLED)
+
+
+def move_to_ward(*, patient: Patient, ward: Ward) -> int:
+    """The patient moved to `ward`: what is not yet sent, and every staff line not yet answered, goes with her.
+
+    Open alerts, ward-inbox lines and their escalation chains are then seen, acknowledged and
+    escalated on the new ward (its charge nurses, its doctor on call). Sent messages and answered
+    lines stay where they happened, as history. Unsent messages to a named person of the old ward
+    (an escalation step) are cancelled: the new ward's chain takes over. Due times are re-planned
+    afterwards by `sync_reminders`, in the new ward's zone and quiet hours. Return how many moved.
+    """
+    hers = Reminder.objects.filter(procedure__patient=patient).exclude(ward=ward)
+    unsent = Q(status__in=[Reminder.Status.SCHEDULED, Reminder.Status.SENDING])
+    unanswered = Q(
+        recipient_patient__isnull=True,
+        acknowledged_at__isnull=True,
+        status__in=[Reminder.Status.SENT, Reminder.Status.FAILED],
+    ) & ~Q(recipient_role=Reminder.INTERFACE_ENGINE)
+    hers.filter(status=Reminder.Status.SCHEDULED, recipient_staff__isnull=False).exclude(
+        recipient_staff__wards=ward
+    ).update(status=Reminder.Status.CANCELLED, last_error="The patient moved to another ward.")
+    return hers.filter(unsent | unanswered).update(ward=ward)

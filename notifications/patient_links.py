@@ -1,11 +1,22 @@
-"""Signed, expiring links that open one patient's own page, and nothing else.
+"""Links that open one patient's own page (`/p/<token>/`), and nothing else; each one on record.
 
-The token holds the patient's id and when it was issued, signed with SECRET_KEY. It is refused
-when tampered with, older than PATIENT_LINK_MAX_AGE, or issued before the patient's links were
-revoked (Patient.links_revoked_at).
+A link is a row (`PatientLink`): an opaque random key, the patient, when it was issued, when it
+expires (PATIENT_LINK_MAX_AGE) and when it was revoked. The token in the URL is that key signed
+with SECRET_KEY, so it carries no patient id, a guessed or altered token is refused before the
+database is asked, and each link can be listed and revoked on its own. A patient's links are
+revoked when she replies STOP and when her phone or e-mail changes (the link went to the old one).
+
+Public functions, for the messages and for the staff pages that hand a link over:
+- `issue_link(patient) -> (url, expires_at)`
+- `revoke_links(patient) -> number revoked`
+- `patient_from_token(token) -> Patient` (raises LinkRefused)
+
+Tokens never reach the logs whole: notifications.link_masking.MaskLinkTokens (a logging filter, in
+settings.LOGGING) cuts them in every line that passes through the handlers ("Not Found: /p/<token>/").
 """
 
 import datetime as dt
+import secrets
 
 from django.conf import settings
 from django.core import signing
@@ -13,9 +24,11 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from notifications.models import PatientLink
 from procedures.models import Patient
 
-SALT = "notifications.patient-link"
+# Another salt than the first links (signed JSON holding the patient id): those no longer open.
+SALT = "notifications.patient-link.opaque"
 
 
 class LinkRefused(Exception):
@@ -26,31 +39,41 @@ class LinkRefused(Exception):
         self.status = status
 
 
-def patient_token(patient: Patient, *, now: dt.datetime | None = None) -> str:
-    issued = int((now or timezone.now()).timestamp())
-    return signing.dumps({"patient": patient.pk, "issued": issued}, salt=SALT, compress=True)
+def signer() -> signing.Signer:
+    return signing.Signer(salt=SALT)
+
+
+def issue_link(patient: Patient, *, now: dt.datetime | None = None) -> tuple[str, dt.datetime]:
+    """Issue a new link to `patient`'s page; return its absolute URL and when it expires."""
+    now = now or timezone.now()
+    link = PatientLink.objects.create(
+        key=secrets.token_urlsafe(18), patient=patient, issued_at=now, expires_at=now + settings.PATIENT_LINK_MAX_AGE
+    )
+    path = reverse("patient-page", args=[signer().sign(link.key)])
+    return settings.PUBLIC_BASE_URL.rstrip("/") + path, link.expires_at
 
 
 def patient_link(patient: Patient) -> str:
-    return settings.PUBLIC_BASE_URL.rstrip("/") + reverse("patient-page", args=[patient_token(patient)])
+    """The URL of a new link to `patient`'s page (what a message carries)."""
+    return issue_link(patient)[0]
+
+
+def revoke_links(patient: Patient, *, now: dt.datetime | None = None) -> int:
+    """Revoke every link of `patient` still open; return how many."""
+    return PatientLink.objects.filter(patient=patient, revoked_at__isnull=True).update(revoked_at=now or timezone.now())
 
 
 def patient_from_token(token: str, *, now: dt.datetime | None = None) -> Patient:
     now = now or timezone.now()
     try:
-        payload = signing.loads(token, salt=SALT)
+        key = signer().unsign(token)
     except signing.BadSignature:
         raise LinkRefused(_("This link is not valid."), 404) from None
-    issued = dt.datetime.fromtimestamp(payload["issued"], tz=dt.UTC)
-    if now - issued > settings.PATIENT_LINK_MAX_AGE:
-        raise LinkRefused(_("This link has expired."), 410)
-    patient = Patient.objects.select_related("ward").filter(pk=payload["patient"]).first()
-    # Timestamps are whole seconds: a link issued in the second of a revocation is revoked too.
-    if patient is None or (patient.links_revoked_at and issued <= patient.links_revoked_at):
+    link = PatientLink.objects.select_related("patient__ward").filter(key=key).first()
+    if link is None:
+        raise LinkRefused(_("This link is not valid."), 404)
+    if link.revoked_at is not None:
         raise LinkRefused(_("This link was withdrawn."), 410)
-    return patient
-
-
-def revoke_links(patient: Patient, *, now: dt.datetime | None = None) -> None:
-    patient.links_revoked_at = now or timezone.now()
-    patient.save(update_fields=["links_revoked_at"])
+    if now >= link.expires_at:
+        raise LinkRefused(_("This link has expired."), 410)
+    return link.patient

@@ -12,11 +12,13 @@ import zoneinfo
 from dataclasses import dataclass
 
 import phonenumbers
-from django.template.loader import render_to_string
+from django.template import Context
+from django.template.loader import get_template, render_to_string
 from django.utils import formats, translation
 from django.utils.translation import gettext_lazy as _
 
 from procedures.models import Patient, Ward
+from procedures.times import in_zone
 
 # message key -> (template, subject)
 MESSAGES = {
@@ -73,12 +75,17 @@ def render_patient_message(
 
 
 def render(template: str, context: dict) -> str:
-    return render_to_string(f"notifications/patient/{template}.txt", context).strip()
+    """Render a message as plain text, without HTML escaping: an SMS says "O'Brien", not "O&#x27;Brien".
+
+    The HTML e-mail escapes this text once, when it puts it in its page (email.html).
+    """
+    template = get_template(f"notifications/patient/{template}.txt").template
+    return template.render(Context(context, autoescape=False)).strip()  # .strip() also makes it a plain str
 
 
 def local_time(moment: dt.datetime, zone: zoneinfo.ZoneInfo) -> str:
     """ "Tuesday 10 February, 10:00" in the active language, in the ward's zone."""
-    local = moment.astimezone(zone)
+    local = in_zone(moment, zone)
     return f"{formats.date_format(local, 'l j F')}, {formats.time_format(local, 'H:i')}"
 
 

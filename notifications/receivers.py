@@ -5,9 +5,10 @@ from django.dispatch import receiver
 from django.utils import timezone
 
 from notifications.alerts import raise_alert
-from notifications.outbox import follow_patient, sync_reminders
+from notifications.outbox import follow_patient, move_to_ward, sync_reminders
+from notifications.patient_links import revoke_links
 from procedures.models import Patient, Procedure, Ward
-from procedures.signals import red_flag_raised, timeline_changed
+from procedures.signals import patient_transferred, red_flag_raised, timeline_changed
 
 
 @receiver(timeline_changed, dispatch_uid="notifications.sync_reminders")
@@ -18,6 +19,11 @@ def on_timeline_changed(sender, procedure, now, **kwargs) -> None:
 @receiver(red_flag_raised, dispatch_uid="notifications.raise_alert")
 def on_red_flag(sender, procedure, flag, source, now, **kwargs) -> None:
     raise_alert(procedure=procedure, flag=flag, source=source, now=now)
+
+
+@receiver(patient_transferred, dispatch_uid="notifications.move_to_ward")
+def on_patient_transferred(sender, patient, from_ward, to_ward, now, **kwargs) -> None:
+    move_to_ward(patient=patient, ward=to_ward)
 
 
 # What each model's saved values decide for the messages not yet sent.
@@ -38,9 +44,13 @@ def changed(instance) -> bool:
 
 @receiver(post_save, sender=Patient, dispatch_uid="notifications.follow_patient")
 def on_patient_saved(sender, instance, **kwargs) -> None:
-    """New consent, phone or e-mail cancel or move the patient's messages not yet sent."""
-    if changed(instance):
-        follow_patient(instance, timezone.now())
+    """New consent, phone or e-mail cancel or move the patient's messages not yet sent; a new phone or
+    e-mail also revokes her links (they went to the old one, which may now be someone else's)."""
+    if not changed(instance):
+        return
+    if instance._followed_before[1:] != (instance.phone, instance.email):
+        revoke_links(instance)
+    follow_patient(instance, timezone.now())
 
 
 @receiver(post_save, sender=Ward, dispatch_uid="notifications.follow_quiet_hours")

@@ -1,4 +1,4 @@
-"""Reading a patient's text reply: a stop request, a pain score from 0 to 10, red-flag words.
+"""Reading a patient's text reply: a stop request, a pain score from 0 to 10 (the whole text), red-flag words.
 
 Pure: it reads text and says what it found. Red-flag words are matched generously (a false
 alarm costs a nurse a phone call; a missed one can cost the patient's legs).
@@ -24,7 +24,14 @@ RED_FLAG_PATTERNS = {
 }  # fmt: skip
 RED_FLAGS = {topic: re.compile(r"\b(?:" + "|".join(patterns) + ")") for topic, patterns in RED_FLAG_PATTERNS.items()}
 
-SCORE = re.compile(r"(?<![\d.,/-])(10|[0-9])(?:\s*(?:/|sur|out of)\s*10)?(?![\d.,/])")
+# A pain score is a reply that is the score itself: "7", "7/10", "7 sur 10", "pain 7", "douleur : 7",
+# "my pain is 7", "EVA 7", with any case, accents, spaces and a closing full stop. A number inside a
+# sentence ("I took 2 paracetamol", "Ward 3 nurse called me") is not a score: the ward reads it.
+SCORE_ONLY = re.compile(
+    r"(?:(?:my )?pain(?: is| score)?|(?:ma )?douleur(?: est)?(?: a)?|score|eva)?\s*[:=]?\s*"
+    r"(?P<score>10|[0-9])(?:\s*(?:/|sur|out of|over)\s*10)?",
+    re.ASCII,
+)
 
 
 @dataclass(frozen=True)
@@ -49,7 +56,6 @@ def read_reply(text: str) -> Reply:
     words = plain(text)
     if words.strip(" .!") in STOP_WORDS:
         return Reply(stop=True)
-    scores = SCORE.findall(words)
+    score = SCORE_ONLY.fullmatch(words.strip(" .!"))
     flags = [topic for topic, pattern in RED_FLAGS.items() if pattern.search(words)]
-    # Only a single number is a score: "3 or 4" or a date is not read as one.
-    return Reply(score=int(scores[0]) if len(scores) == 1 else None, red_flags=flags)
+    return Reply(score=int(score["score"]) if score else None, red_flags=flags)

@@ -32,7 +32,10 @@ def sms_inbound(request):
     if not signed_by_twilio(request):
         return HttpResponseForbidden("Invalid signature.")
     form = request.POST
-    sid, sender, body = form.get("MessageSid", ""), form.get("From", ""), form.get("Body", "").replace("\x00", "")
+    if any("\x00" in key or any("\x00" in value for value in values) for key, values in form.lists()):
+        # PostgreSQL refuses NUL in text; no phone sends one. Refused whole, not silently trimmed.
+        return HttpResponseBadRequest("Null characters are not allowed.")
+    sid, sender, body = form.get("MessageSid", ""), form.get("From", ""), form.get("Body", "")
     if not sid or not sender or len(sid) > 64 or len(sender) > 20:
         return HttpResponseBadRequest("MessageSid and From (a phone number) are required.")
     receive_reply(sender=sender, body=body, provider_message_id=sid, now=timezone.now())

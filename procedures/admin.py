@@ -1,8 +1,13 @@
 """Admin for ward managers. Events and milestones are read-only here: they change only through
 procedures.timeline (the ward board and the API), which keeps the derived timeline consistent."""
 
+from django import forms
 from django.contrib import admin, messages
+from django.contrib.admin.utils import unquote
 from django.contrib.auth.admin import UserAdmin
+from django.core.exceptions import ValidationError
+from django.http import Http404
+from django.utils import timezone
 from simple_history.admin import SimpleHistoryAdmin
 
 from procedures.models import (
@@ -20,16 +25,28 @@ from procedures.models import (
     Staff,
     Ward,
 )
+from procedures.times import scheduled_time
+
+
+class HistoryAdmin(SimpleHistoryAdmin):
+    """django-simple-history's admin, whose history page answers 404 (not 500) for an id that is not one."""
+
+    def history_view(self, request, object_id, extra_context=None):
+        try:
+            self.model._meta.pk.to_python(unquote(object_id))
+        except ValidationError:
+            raise Http404(f"No {self.model._meta.verbose_name} with this id.") from None
+        return super().history_view(request, object_id, extra_context)
 
 
 @admin.register(Ward)
-class WardAdmin(SimpleHistoryAdmin):
+class WardAdmin(HistoryAdmin):
     list_display = ["name", "timezone", "phone", "quiet_hours_start", "quiet_hours_end"]
     search_fields = ["name"]
 
 
 @admin.register(Staff)
-class StaffAdmin(UserAdmin, SimpleHistoryAdmin):
+class StaffAdmin(UserAdmin, HistoryAdmin):
     list_display = ["username", "first_name", "last_name", "role", "is_active"]
     list_filter = ["role", "wards", "is_active"]
     fieldsets = [
@@ -44,7 +61,7 @@ class StaffAdmin(UserAdmin, SimpleHistoryAdmin):
 
 
 @admin.register(Patient)
-class PatientAdmin(SimpleHistoryAdmin):
+class PatientAdmin(HistoryAdmin):
     list_display = ["mrn", "family_name", "given_name", "ward", "bed", "language", "messaging_consent"]
     list_filter = ["ward", "language", "messaging_consent"]
     search_fields = ["mrn", "family_name", "given_name"]
@@ -70,7 +87,7 @@ class ObservationLimitInline(ProtocolStepInline):
 
 
 @admin.register(Protocol)
-class ProtocolAdmin(SimpleHistoryAdmin):
+class ProtocolAdmin(HistoryAdmin):
     list_display = ["code", "version", "name", "published_at"]
     list_filter = ["code"]
     inlines = [ProtocolStepInline, ObservationLimitInline]
@@ -122,8 +139,18 @@ class MilestoneInline(ReadOnlyInline):
     ]
 
 
+class ProcedureForm(forms.ModelForm):
+    def clean_scheduled_at(self):
+        """A new planned time must be within two years of today (procedures.times), like in the API."""
+        moment = self.cleaned_data["scheduled_at"]
+        if moment is None or "scheduled_at" not in self.changed_data:
+            return moment
+        return scheduled_time(moment, now=timezone.now())
+
+
 @admin.register(Procedure)
-class ProcedureAdmin(SimpleHistoryAdmin):
+class ProcedureAdmin(HistoryAdmin):
+    form = ProcedureForm
     list_display = ["patient", "kind", "levels", "status", "scheduled_at", "protocol"]
     list_filter = ["status", "kind", "indication", "patient__ward"]
     search_fields = ["patient__mrn", "patient__family_name", "patient__given_name"]
@@ -138,7 +165,7 @@ class ProcedureAdmin(SimpleHistoryAdmin):
 
 
 @admin.register(Event)
-class EventAdmin(SimpleHistoryAdmin):
+class EventAdmin(HistoryAdmin):
     list_display = ["procedure", "kind", "at", "recorded_by"]
     list_filter = ["kind", "procedure__patient__ward"]
     search_fields = ["procedure__patient__mrn", "procedure__patient__family_name"]

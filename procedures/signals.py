@@ -14,3 +14,8 @@ timeline_changed = Signal()
 # procedures.red_flags.RedFlag), `source` (the saved row it came from) and `now`. Notifications
 # turns it into an urgent alert that escalates until someone acknowledges it.
 red_flag_raised = Signal()
+
+# Sent inside the transaction that moved a patient to another ward (procedures.transfers), after her
+# open milestones were planned again in the new ward's zone, with `patient`, `from_ward`, `to_ward`
+# and `now`. Notifications moves what is still to be sent or answered to the new ward.
+patient_transferred = Signal()

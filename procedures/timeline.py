@@ -16,14 +16,12 @@ from django.utils.translation import gettext as _
 
 from procedures.models import Event, EventKind, Milestone, Patient, Procedure, Protocol, ProtocolStep, Staff
 from procedures.signals import timeline_changed
+from procedures.times import clinical_time, in_zone, refuse_for, scheduled_time
 
 # Events that happen in this order; each may be recorded only once its predecessor exists,
 # except that the start is optional (a nurse may first record the cement injection).
 SEQUENCE = [EventKind.STARTED, EventKind.CEMENT_INJECTED, EventKind.ENDED, EventKind.DISCHARGED]
 REQUIRES = {EventKind.ENDED: EventKind.CEMENT_INJECTED, EventKind.DISCHARGED: EventKind.ENDED}
-
-# Clocks on a ward differ a little; more than this ahead of the server is a typing mistake.
-FUTURE_TOLERANCE = dt.timedelta(minutes=5)
 
 # Long enough to notice a tap on the wrong patient's row; short enough that a completion that
 # others have seen and acted on (a patient helped up) stays on the record.
@@ -45,6 +43,7 @@ def schedule_procedure(
     cement_volume_ml: dict[str, float] | None = None,
 ) -> Procedure:
     """Create a scheduled procedure following `protocol` (by default, the current default protocol)."""
+    scheduled_at = refuse_for("scheduled_at", scheduled_time, scheduled_at, now=timezone.now())
     procedure = Procedure(
         patient=patient,
         kind=kind,
@@ -146,14 +145,12 @@ def check_event(*, kind: str, at: dt.datetime, events: dict[str, Event], now: dt
 
 
 def check_not_future(at: dt.datetime, *, now: dt.datetime, zone, field: str) -> None:
-    if at > now + FUTURE_TOLERANCE:
-        raise ValidationError(
-            {field: _("%(time)s is in the future; record events when they happen.") % {"time": local(at, zone)}}
-        )
+    """Refuse, naming `field`, a time that cannot be when something happened (procedures.times.clinical_time)."""
+    refuse_for(field, clinical_time, at, now=now, zone=zone)
 
 
 def local(moment: dt.datetime, zone) -> str:
-    return moment.astimezone(zone).strftime("%Y-%m-%d %H:%M %Z")
+    return in_zone(moment, zone).strftime("%Y-%m-%d %H:%M %Z")
 
 
 def plan_milestones(procedure: Procedure, *, anchor: str, anchor_at: dt.datetime, by: Staff) -> None:

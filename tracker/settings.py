@@ -318,6 +318,8 @@ if not DEBUG:
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    # Patient-link tokens are cut in every line logged ("Not Found: /p/<token>/", the server's access lines).
+    "filters": {"mask_patient_links": {"()": "notifications.link_masking.MaskLinkTokens"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "filters": ["mask_patient_links"]}},
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
 }

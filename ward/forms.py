@@ -4,12 +4,30 @@ import datetime as dt
 
 from django import forms
 from django.core.exceptions import ValidationError
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from procedures.models import EventKind, ObservationCheck
+from procedures.times import clinical_time, in_zone
 
 # What a browser's datetime-local field sends; read in the current (the ward's) time zone.
 LOCAL_INPUT = "%Y-%m-%dT%H:%M"
+
+
+class ClinicalTimeField(forms.DateTimeField):
+    """A ward-time input that must be a time something can have happened (procedures.times.clinical_time)."""
+
+    def clean(self, value):
+        moment = super().clean(value)
+        if moment is None:
+            return None
+        return clinical_time(moment, now=timezone.now(), zone=timezone.get_current_timezone())
+
+    def prepare_value(self, value):
+        # A time stored before the rules (year 1) may not fit the ward's calendar: show it in UTC to correct it.
+        if isinstance(value, dt.datetime) and timezone.is_aware(value):
+            return in_zone(value, timezone.get_current_timezone()).replace(tzinfo=None)
+        return super().prepare_value(value)
 
 
 class RecordEventForm(forms.Form):
@@ -22,7 +40,7 @@ class RecordEventForm(forms.Form):
         initial=NOW,
         widget=forms.RadioSelect,
     )
-    at = forms.DateTimeField(
+    at = ClinicalTimeField(
         label=_("Time (ward time)"),
         required=False,
         input_formats=[LOCAL_INPUT],

@@ -26,6 +26,7 @@ class Change:
 # Action codes.
 PATIENT_ADDED = "patient_added"
 BED_CHANGED = "bed_changed"
+WARD_CHANGED = "ward_changed"
 DETAILS_CHANGED = "details_changed"
 SCHEDULED = "scheduled"
 EVENT_RECORDED = "event_recorded"
@@ -60,6 +61,8 @@ def patient_changes(patient: Patient):
     for record, before in versions(Patient.history.filter(id=patient.pk)):
         if record.history_type == CREATED:
             yield Change(record.history_date, record.history_user, PATIENT_ADDED, subject=record.bed)
+        elif record.history_type == CHANGED and before and before.ward_id != record.ward_id:
+            yield Change(record.history_date, record.history_user, WARD_CHANGED, subject=str(record.ward))
         elif record.history_type == CHANGED and before and before.bed != record.bed:
             yield Change(record.history_date, record.history_user, BED_CHANGED, subject=record.bed)
         elif record.history_type == CHANGED and before and before.messaging_consent != record.messaging_consent:

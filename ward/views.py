@@ -77,12 +77,18 @@ def board_context(request: HttpRequest, ward: Ward) -> dict:
 def choose_ward(request: HttpRequest) -> HttpResponse:
     wards = Ward.objects.visible_to(request.user)
     chosen = request.POST.get("ward", "")
-    if request.method == "POST" and chosen.isdigit():
-        ward = wards.filter(pk=chosen).first()
+    refused = ""
+    if request.method == "POST":
+        # "²".isdigit() is True, but it is no ward's id: only ASCII digits are looked up.
+        ward = (
+            wards.filter(pk=int(chosen)).first() if chosen.isascii() and chosen.isdigit() and len(chosen) < 19 else None
+        )
         if ward:
             request.session[WARD_SESSION_KEY] = ward.pk
             return redirect("ward:board")
-    return render(request, "ward/choose_ward.html", {"wards": wards, "current": chosen_ward(request)})
+        refused = _("Choose one of your wards.")
+    context = {"wards": wards, "current": chosen_ward(request), "refused": refused}
+    return render(request, "ward/choose_ward.html", context, status=400 if refused else 200)
 
 
 @login_required

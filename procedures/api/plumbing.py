@@ -1,12 +1,13 @@
 """What every endpoint of the API shares, whichever app it belongs to.
 
 - RefuseUnknownFields, StrictSerializer: unknown fields are refused, not ignored.
-- StrictDateTimeField: a time without its UTC offset is refused.
+- StrictDateTimeField: a time without its UTC offset, one that does not exist, or out of range is refused.
 - exception_handler: the domain's ValidationError (a dict naming the field) becomes a 400 with
   those fields, like a serializer error.
 - idempotent: a POST retried with the same Idempotency-Key and body gets the first reply.
 - log_access: the access log of patients' records.
 - WardScopedMixin: objects outside the user's wards answer 404.
+- NumericIds: an id that is not a number answers 404.
 """
 
 import hashlib
@@ -16,7 +17,6 @@ from functools import wraps
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
-from django.utils.dateparse import parse_datetime
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers, status
 from rest_framework.exceptions import ValidationError
@@ -25,6 +25,7 @@ from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
 from procedures.models import AccessLog, IdempotencyKey
+from procedures.times import parse_time
 
 
 class RefuseUnknownFields:
@@ -43,13 +44,22 @@ class StrictSerializer(RefuseUnknownFields, serializers.Serializer):
 
 
 class StrictDateTimeField(serializers.DateTimeField):
-    default_error_messages = {"naive": "Give the time with its UTC offset, e.g. 2026-03-10T09:00:00+01:00."}
+    """A time with its offset that exists (procedures.times.parse_time), returned in UTC.
+
+    `check` is procedures.times.clinical_time (events, observations: not before 2000, not ahead of
+    now) or scheduled_time (within two years of now); a refusal is a 400 naming the field.
+    """
+
+    def __init__(self, *, check=None, **kwargs):
+        self.check = check
+        super().__init__(**kwargs)
 
     def to_internal_value(self, value):
-        parsed = parse_datetime(value) if isinstance(value, str) else None
-        if parsed is not None and parsed.tzinfo is None:
-            self.fail("naive")
-        return super().to_internal_value(value)
+        try:
+            moment = parse_time(value)
+            return self.check(moment, now=timezone.now()) if self.check else moment
+        except DjangoValidationError as refused:
+            raise ValidationError(refused.messages) from None
 
 
 @extend_schema_field({"type": "string", "pattern": "^([01][0-9]|2[0-3]):[0-5][0-9]$", "example": "21:00"})
@@ -60,6 +70,13 @@ class ClockTimeField(serializers.TimeField):
 
     def __init__(self, **kwargs):
         super().__init__(format="%H:%M", input_formats=["%H:%M"], **kwargs)
+
+
+class NumericIds:
+    """Mix into a viewset: its ids are ASCII digits in the route itself, so "abc", a NUL or "²" is a 404
+    before any view code runs (an action reading its own object would otherwise meet them as a 500)."""
+
+    lookup_value_regex = "[0-9]{1,18}"  # at most 18 digits: every one of them fits a bigint
 
 
 class Pagination(PageNumberPagination):

@@ -18,6 +18,7 @@ from procedures.models import (
     Ward,
 )
 from procedures.phones import to_e164
+from procedures.times import clinical_time, scheduled_time
 
 
 class WardSerializer(serializers.ModelSerializer):
@@ -85,7 +86,7 @@ class ProcedureInput(StrictSerializer):
     indication = serializers.ChoiceField(choices=Procedure.Indication.choices)
     levels = serializers.ListField(child=serializers.ChoiceField(choices=LEVELS), allow_empty=True)
     anaesthesia = serializers.ChoiceField(choices=Procedure.Anaesthesia.choices)
-    scheduled_at = StrictDateTimeField()
+    scheduled_at = StrictDateTimeField(check=scheduled_time)
     operator = serializers.PrimaryKeyRelatedField(queryset=Staff.objects.filter(is_active=True), required=False,
                                                   allow_null=True)  # fmt: skip
     protocol = ProtocolRefSerializer(required=False)
@@ -113,7 +114,7 @@ class EventSerializer(serializers.ModelSerializer):
 
 class EventInput(StrictSerializer):
     kind = serializers.ChoiceField(choices=EventKind.choices)
-    at = StrictDateTimeField()
+    at = StrictDateTimeField(check=clinical_time)
 
 
 class MilestoneSerializer(serializers.ModelSerializer):
@@ -158,7 +159,7 @@ class PainScoreSerializer(serializers.ModelSerializer):
 
 class PainScoreInput(StrictSerializer):
     score = serializers.IntegerField()  # the range is the model's rule, reported on `score`
-    recorded_at = StrictDateTimeField()
+    recorded_at = StrictDateTimeField(check=clinical_time)
     source = serializers.ChoiceField(choices=[PainScore.Source.BASELINE, PainScore.Source.STAFF])
 
 
@@ -178,7 +179,7 @@ class ObservationSerializer(serializers.ModelSerializer):
 
 
 class ObservationInput(StrictSerializer):
-    recorded_at = StrictDateTimeField()
+    recorded_at = StrictDateTimeField(check=clinical_time)
     milestone = serializers.IntegerField(required=False, allow_null=True)
     note = serializers.CharField(required=False, allow_blank=True, default="", max_length=2000)
     systolic_bp = serializers.IntegerField()
@@ -204,6 +205,6 @@ class ComplicationSerializer(serializers.ModelSerializer):
 class ComplicationInput(StrictSerializer):
     kind = serializers.ChoiceField(choices=Complication.Kind.choices)
     severity = serializers.ChoiceField(choices=Complication.Severity.choices)
-    noted_at = StrictDateTimeField()
+    noted_at = StrictDateTimeField(check=clinical_time)
     description = serializers.CharField(required=False, allow_blank=True, default="", max_length=4000)
     actions_taken = serializers.CharField(required=False, allow_blank=True, default="", max_length=4000)

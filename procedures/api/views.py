@@ -16,7 +16,7 @@ from rest_framework.throttling import ScopedRateThrottle
 from rest_framework.views import APIView
 
 from procedures.api import serializers as s
-from procedures.api.plumbing import domain_call, idempotent, log_access
+from procedures.api.plumbing import NumericIds, domain_call, idempotent, log_access
 from procedures.models import Event, Milestone, Patient, Procedure, Staff, Ward
 from procedures.observations import record_observations, record_pain_score, report_complication
 from procedures.timeline import complete_milestone, record_event, schedule_procedure
@@ -72,7 +72,7 @@ class TokenView(APIView):
         return Response({"token": token.key})
 
 
-class StaffViewSet(viewsets.ModelViewSet):
+class StaffViewSet(NumericIds, viewsets.ModelViewSet):
     serializer_class = s.StaffSerializer
     permission_classes = [permissions.IsAuthenticated, SeesAllWards]
     queryset = Staff.objects.prefetch_related("wards").order_by("username")
@@ -95,7 +95,7 @@ class StaffViewSet(viewsets.ModelViewSet):
             member.save(update_fields=["password"])
 
 
-class WardViewSet(viewsets.ModelViewSet):
+class WardViewSet(NumericIds, viewsets.ModelViewSet):
     serializer_class = s.WardSerializer
     http_method_names = ["get", "post", "patch", "put", "head", "options"]
 
@@ -109,7 +109,7 @@ class WardViewSet(viewsets.ModelViewSet):
 
 
 @extend_schema(parameters=[OpenApiParameter("ward", int), OpenApiParameter("search", str)])
-class PatientViewSet(viewsets.ModelViewSet):
+class PatientViewSet(NumericIds, viewsets.ModelViewSet):
     serializer_class = s.PatientSerializer
     http_method_names = ["get", "post", "patch", "put", "head", "options"]
 
@@ -143,6 +143,7 @@ class PatientViewSet(viewsets.ModelViewSet):
         patient = serializer.save()
         log_access(self.request, action="create", what="patient", patients=[patient], object_id=patient.pk)
 
+    @transaction.atomic  # a new ward moves her open alerts and reminders with her, in this transaction
     def perform_update(self, serializer):
         patient = serializer.save()
         log_access(self.request, action="update", what="patient", patients=[patient], object_id=patient.pk)
@@ -153,7 +154,7 @@ def procedures_for(user):
 
 
 @extend_schema(parameters=[OpenApiParameter("ward", int), OpenApiParameter("status", str)])
-class ProcedureViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+class ProcedureViewSet(NumericIds, mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
     serializer_class = s.ProcedureSerializer
 
     def get_queryset(self):
@@ -277,7 +278,7 @@ def observe(*, procedure, by, recorded_at, milestone=None, note="", **values):
     )
 
 
-class MilestoneViewSet(viewsets.GenericViewSet):
+class MilestoneViewSet(NumericIds, viewsets.GenericViewSet):
     serializer_class = s.MilestoneSerializer
 
     def get_queryset(self):

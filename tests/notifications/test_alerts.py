@@ -147,3 +147,18 @@ def test_recording_the_same_observation_check_twice_is_one_alert(recovering, nur
     raise_alert(procedure=recovering, flag=RedFlag("vital_signs", "again"), source=check, now=NOW)
 
     assert Reminder.objects.filter(kind="alert").count() == 1
+
+
+@pytest.mark.parametrize("query", ["?status=open", "?status=acknowledged", "?ward=999999", "?status=cancelled"])
+def test_list_filters_in_the_query_do_not_break_acknowledging_one(alice, recovering, query):
+    alice.post(f"/api/procedures/{recovering.pk}/complications/",
+               {"kind": "cement_leakage", "severity": "moderate", "noted_at": "2026-02-10T12:58:00+01:00"})  # fmt: skip
+    deliver_all(NOW)
+    alert = Reminder.objects.get(kind="alert", channel="inapp")
+
+    response = alice.post(f"/api/alerts/{alert.pk}/acknowledge/{query}", {}, format="json")
+    notification = alice.post(f"/api/notifications/{alert.pk}/acknowledge/{query}", {}, format="json")
+
+    assert response.status_code == 200 and response.json()["status"] == "acknowledged"
+    assert notification.status_code == 200 and notification.json()["acknowledged_by"] == "alice"
+    assert alice.get(f"/api/alerts/{alert.pk}/{query}").status_code == 200

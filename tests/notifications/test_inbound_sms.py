@@ -10,8 +10,9 @@ import time_machine
 
 from notifications.delivery import deliver
 from notifications.dispatch import claim_due
-from notifications.models import InboundMessage, Reminder
-from procedures.models import PainScore
+from notifications.models import InboundMessage, PatientLink, Reminder
+from notifications.patient_links import issue_link
+from procedures.models import PainScore, Patient
 from procedures.observations import record_pain_score
 from procedures.timeline import record_event
 
@@ -150,3 +151,74 @@ def test_the_stop_confirmation_reaches_the_patient_in_french_and_nothing_after_i
     assert outcomes == {"sent"}
     (sms,) = twilio_api.received
     assert sms["To"] == "+33612345678" and sms["Body"].startswith("Vous ne recevrez plus de messages")
+
+
+@pytest.mark.parametrize("body", ["I took 2 paracetamol", "Ward 3 nurse called me"])
+def test_a_number_inside_a_sentence_goes_to_the_ward_inbox_and_is_no_pain_score(client, recovering, body):
+    assert text(client, body).status_code == 200
+
+    assert not PainScore.objects.filter(source="patient").exists()
+    notice = Reminder.objects.get(kind="reply", recipient_role="nurse")
+    assert body in notice.summary and notice.ward == recovering.patient.ward
+    assert not Reminder.objects.filter(kind="alert").exists()
+
+
+def test_red_flag_words_beside_a_number_still_alert_without_a_score(client, recovering):
+    text(client, "took 2 paracetamol but my legs are numb")
+
+    assert not PainScore.objects.filter(source="patient").exists()
+    assert Reminder.objects.get(kind="alert", channel="inapp").message_key == "patient_reported"
+
+
+@pytest.fixture
+def sharing(recovering, patient, make_procedure, nurse_a, ward_b):
+    """Her husband, on another ward, gave the same mobile number; both consented."""
+    husband = Patient.objects.create(
+        mrn="MRN-0002", given_name="Paul", family_name="Martin", birth_date=dt.date(1939, 6, 1), ward=ward_b,
+        phone=patient.phone, language="fr", messaging_consent=True,
+    )  # fmt: skip
+    his = make_procedure(patient=husband)
+    record_event(procedure=his, kind="cement_injected", at=NOW - dt.timedelta(hours=2), by=nurse_a)
+    return husband, his
+
+
+def test_stop_from_a_shared_number_withdraws_consent_for_everyone_on_it_and_is_confirmed_once(
+    client, sharing, patient, twilio_api
+):
+    husband, _ = sharing
+    for person in (patient, husband):
+        issue_link(person)
+    hers = Reminder.objects.filter(recipient_patient__in=[patient, husband], status="scheduled")
+    planned = set(hers.values_list("recipient_patient", flat=True))
+    assert planned == {patient.pk, husband.pk}
+
+    text(client, "STOP")
+
+    for person in (patient, husband):
+        person.refresh_from_db()
+        assert person.messaging_consent is False
+        assert not PatientLink.objects.filter(patient=person, revoked_at=None).exists()
+    assert PatientLink.objects.filter(revoked_at__isnull=False).count() == 2
+    unsent = Reminder.objects.filter(recipient_patient__in=[patient, husband]).exclude(key__startswith="reply:")
+    assert set(unsent.values_list("status", flat=True)) == {"cancelled"}
+    notices = Reminder.objects.filter(kind="reply", recipient_role="nurse")
+    assert {n.ward_id for n in notices} == {patient.ward_id, husband.ward_id}
+    with time_machine.travel(NOW, tick=False):
+        for pk, token in claim_due(NOW):
+            deliver(pk, token)
+    assert [sms["Body"][:24] for sms in twilio_api.received] == ["Vous ne recevrez plus de"]
+
+
+@pytest.mark.parametrize("field", ["MessageSid", "From", "Body", "To", "AccountSid"])
+def test_a_nul_byte_in_any_field_is_a_400_and_nothing_is_kept(client, recovering, field):
+    form = {"MessageSid": "SM0009", "AccountSid": "AC" + "0" * 32, "From": "+33612345678", "To": "+33700000000",
+            "Body": "3"}  # fmt: skip
+    form[field] += "\x00"
+
+    response = client.post(
+        "/sms/inbound/", form, HTTP_X_TWILIO_SIGNATURE=twilio_signature(URL, form), HTTP_HOST="tracker.example.org",
+        secure=True,
+    )  # fmt: skip
+
+    assert response.status_code == 400
+    assert not InboundMessage.objects.exists() and not PainScore.objects.filter(source="patient").exists()

@@ -3,6 +3,7 @@
 import datetime as dt
 
 import pytest
+from django.utils.html import escape
 
 from notifications.patient_messages import MESSAGES, render_patient_message
 from procedures.models import Protocol
@@ -84,3 +85,17 @@ def test_no_sms_names_the_indication_or_the_levels(make_procedure, patient, lang
         assert secret.lower() not in message.sms.lower()
         assert secret.lower() not in message.text.lower()
     assert message.sms and len(message.sms) < 480  # three SMS segments at the most
+
+
+@pytest.mark.parametrize("name", ["O'Brien", "Dupont & fils", 'Zoé "Zo" <Martin>'])
+def test_a_name_arrives_as_written_in_the_sms_and_escaped_once_in_the_html_email(patient, name):
+    patient.given_name = name
+
+    message = render("pain_checkin", patient, link="https://tracker.example.org/p/abc:def/?a=1&b=2")
+
+    assert message.sms.startswith(f"Bonjour {name}, ") and message.text.startswith(f"Bonjour {name}, ")
+    assert "&#" not in message.sms and "&amp;" not in message.sms
+    assert (
+        f"Bonjour {escape(name)}, " in message.html and "&amp;#" not in message.html and "&amp;amp;" not in message.html
+    )
+    assert 'href="https://tracker.example.org/p/abc:def/?a=1&amp;b=2"' in message.html

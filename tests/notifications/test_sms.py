@@ -97,3 +97,13 @@ def test_an_unreachable_provider_means_a_retry(twilio_api, stand_sms, settings):
         assert send(stand_sms) == "retry"
 
     assert "Twilio unreachable" in stand_sms.last_error
+
+
+def test_a_name_with_an_apostrophe_and_an_ampersand_arrives_unescaped(twilio_api, stand_sms, patient):
+    patient.given_name = "O'Brien & fils"
+    patient.save()
+
+    assert send(stand_sms) == "sent"
+
+    (sms,) = twilio_api.received
+    assert sms["Body"].startswith("Bonjour O'Brien & fils, ")

@@ -67,7 +67,7 @@ def test_a_nurse_on_two_wards_picks_one_and_the_session_keeps_it(client, nurse_a
 def test_a_nurse_cannot_pick_a_ward_she_is_not_on(logged_in, ward_a, ward_b, chosen):
     response = logged_in.post(reverse("ward:choose"), {"ward": ward_b.pk if chosen == "ward_b" else chosen})
 
-    assert response.status_code == 200
+    assert response.status_code == 400  # refused, like every ward form, with a message
     assert WARD_SESSION_KEY not in logged_in.session
     assert "Ward B" not in response.content.decode()
 

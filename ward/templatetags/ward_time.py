@@ -8,6 +8,8 @@ from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import pgettext
 
+from procedures.times import in_zone
+
 register = template.Library()
 
 # Below this, countdowns show seconds too: a step due in four minutes is watched closely.
@@ -59,7 +61,7 @@ class TimeWriter:
         "12 Feb 2027 10:00" in another year (a review a year on is not next week)."""
         if moment is None:
             return ""
-        local = moment.astimezone(self.zone)
+        local = in_zone(moment, self.zone)
         day = local.date()
         if day == self.today:
             return f"{local:%H:%M}"
