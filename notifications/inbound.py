@@ -7,10 +7,13 @@ import logging
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from notifications.models import InboundMessage, Reminder
 from notifications.outbox import cancel_patient_reminders
 from notifications.replies import Reply, read_reply
+from procedures.languages import ENGLISH, in_every_language
 from procedures.models import PainScore, Patient, Procedure, Staff
 from procedures.observations import pain_flags_for, record_pain_score
 from procedures.phones import to_e164
@@ -18,6 +21,15 @@ from procedures.red_flags import RedFlag, RedFlagKind
 from procedures.signals import red_flag_raised
 
 logger = logging.getLogger(__name__)
+
+# The red-flag topics of notifications.replies, as the ward reads them.
+TOPICS = {
+    "legs": gettext_lazy("legs"),
+    "bladder or bowel": gettext_lazy("bladder or bowel"),
+    "chest or breathing": gettext_lazy("chest or breathing"),
+    "fever or wound": gettext_lazy("fever or wound"),
+    "new back pain": gettext_lazy("new back pain"),
+}
 
 
 def receive_reply(*, sender: str, body: str, provider_message_id: str, now: dt.datetime) -> InboundMessage:
@@ -66,7 +78,7 @@ def stop_messages(message: InboundMessage, procedure: Procedure, now: dt.datetim
     patient.save(update_fields=["messaging_consent"])
     cancel_patient_reminders(patient)
     tell_patient(message, procedure, "stop_confirmation", now)
-    tell_ward(message, procedure, "The patient replied STOP: no more messages will be sent.", now)
+    tell_ward(message, procedure, lambda: _("The patient replied STOP: no more messages will be sent."), now)
 
 
 def act_on(reply: Reply, message: InboundMessage, procedure: Procedure, now: dt.datetime) -> None:
@@ -77,15 +89,33 @@ def act_on(reply: Reply, message: InboundMessage, procedure: Procedure, now: dt.
                 procedure=procedure, score=reply.score, recorded_at=now, source=PainScore.Source.PATIENT, now=now
             )
         except ValidationError as refused:
-            tell_ward(message, procedure, f"Pain {reply.score}/10 by text, not recorded: {refused.messages[0]}", now)
+            reason = refused.messages[0]
+            tell_ward(
+                message,
+                procedure,
+                lambda: (
+                    _("Pain %(score)s/10 by text, not recorded: %(reason)s") % {"score": reply.score, "reason": reason}
+                ),
+                now,
+            )
         else:
             alarming |= bool(pain_flags_for(procedure, pain))
     if reply.red_flags:
-        summary = f"The patient's text mentions: {', '.join(reply.red_flags)}"
-        flag = RedFlag(RedFlagKind.PATIENT_REPORTED, summary)
+        flag = RedFlag.written(
+            RedFlagKind.PATIENT_REPORTED,
+            lambda: (
+                _("The patient's text mentions: %(topics)s")
+                % {"topics": ", ".join(str(TOPICS.get(topic, topic)) for topic in reply.red_flags)}
+            ),
+        )
         red_flag_raised.send(sender=Procedure, procedure=procedure, flag=flag, source=message, now=now)
     if not reply.understood:
-        tell_ward(message, procedure, f"Text from the patient, not understood: “{message.body[:200]}”", now)
+        tell_ward(
+            message,
+            procedure,
+            lambda: _("Text from the patient, not understood: “%(text)s”") % {"text": message.body[:200]},
+            now,
+        )
         return
     if message.patient.messaging_consent:
         tell_patient(message, procedure, "reply_alert" if alarming else "reply_received", now)
@@ -99,10 +129,12 @@ def tell_patient(message: InboundMessage, procedure: Procedure, message_key: str
     )  # fmt: skip
 
 
-def tell_ward(message: InboundMessage, procedure: Procedure, summary: str, now: dt.datetime) -> None:
-    """A line in the ward inbox, on the board until a nurse acknowledges it."""
+def tell_ward(message: InboundMessage, procedure: Procedure, write, now: dt.datetime) -> None:
+    """A line in the ward inbox, on the board until a nurse acknowledges it; `write()` writes it in
+    the active language, and is called once per language so every nurse reads it in her own."""
+    summaries = {code: text[:300] for code, text in in_every_language(write).items()}
     Reminder.objects.create(
         key=f"reply:{message.pk}:ward", kind=Reminder.Kind.REPLY, ward=procedure.patient.ward, procedure=procedure,
         recipient_role=Staff.Role.NURSE, channel=Reminder.Channel.INAPP, message_key="patient_reply",
-        summary=summary[:300], due_at=now,
+        summary=summaries[ENGLISH], summaries=summaries, due_at=now,
     )  # fmt: skip

@@ -11,6 +11,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 
+from procedures.languages import in_language
 from procedures.models import Milestone, Patient, Procedure, Ward
 
 
@@ -74,6 +75,8 @@ class Reminder(models.Model):
 
     # What the ward board and the alerts list show; never sent to a patient.
     summary = models.CharField(max_length=300, blank=True)
+    # The summary in the other languages ({"fr": "…"}), written when the reminder is made.
+    summaries = models.JSONField(default=dict, blank=True)
 
     key = models.CharField(max_length=200, unique=True, help_text="Same key, same reminder: never created twice.")
     kind = models.CharField(max_length=12, choices=Kind.choices, default=Kind.MILESTONE)
@@ -142,9 +145,13 @@ class Reminder(models.Model):
     @property
     def label(self) -> str:
         """A short line for staff: the red flag, or the step the reminder is about."""
+        return self.label_in()
+
+    def label_in(self, language: str | None = None) -> str:
+        """The label in `language` (the active one by default), or else in English."""
         if self.summary:
-            return self.summary
-        return self.milestone.step.label if self.milestone_id else self.message_key.replace("_", " ")
+            return in_language(self.summary, self.summaries, language)
+        return self.milestone.step.label_in(language) if self.milestone_id else self.message_key.replace("_", " ")
 
     @property
     def recipient(self) -> str:

@@ -47,7 +47,7 @@ def page_context(patient) -> dict:
         .order_by("due_at")
     )
     steps = [
-        {"title": TITLES.get(m.step.message_key or m.step.code, m.step.label), "due_at": m.due_at}
+        {"title": TITLES.get(m.step.message_key or m.step.code, m.step.label_in()), "due_at": m.due_at}
         for m in milestones
         if m.step.notifies_patient
     ]

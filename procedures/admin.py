@@ -24,7 +24,7 @@ from procedures.models import (
 
 @admin.register(Ward)
 class WardAdmin(SimpleHistoryAdmin):
-    list_display = ["name", "timezone", "phone", "quiet_hours_start", "quiet_hours_end"]
+    list_display = ["name", "timezone", "language", "phone", "quiet_hours_start", "quiet_hours_end"]
     search_fields = ["name"]
 
 

@@ -199,14 +199,14 @@ def complete_milestone(
         raise ValidationError(
             {
                 "note": _("“%(milestone)s” cannot be done before %(time)s.")
-                % {"milestone": milestone.step.label, "time": local(milestone.window_opens_at, zone)}
+                % {"milestone": milestone.step.label_in(), "time": local(milestone.window_opens_at, zone)}
             }
         )
     if milestone.step.records == ProtocolStep.Records.OBSERVATIONS and not observed:
         raise ValidationError(
             {
                 "note": _("“%(milestone)s” is completed by recording its observation check.")
-                % {"milestone": milestone.step.label}
+                % {"milestone": milestone.step.label_in()}
             }
         )
     milestone.completed_at, milestone.completed_by, milestone.note = now, by, note
@@ -231,7 +231,7 @@ def undo_completion(*, milestone: Milestone, by: Staff, now: dt.datetime | None 
         raise ValidationError(
             {
                 "note": _("“%(milestone)s” is not completed; there is nothing to undo.")
-                % {"milestone": milestone.step.label}
+                % {"milestone": milestone.step.label_in()}
             }
         )
     if milestone.completed_by_id != by.pk:

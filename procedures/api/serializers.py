@@ -27,7 +27,7 @@ class WardSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = Ward
-        fields = ["id", "name", "timezone", "quiet_hours_start", "quiet_hours_end"]
+        fields = ["id", "name", "timezone", "quiet_hours_start", "quiet_hours_end", "language"]
 
 
 class StaffSerializer(RefuseUnknownFields, serializers.ModelSerializer):
@@ -118,7 +118,7 @@ class EventInput(StrictSerializer):
 
 class MilestoneSerializer(serializers.ModelSerializer):
     code = serializers.CharField(source="step.code")
-    label = serializers.CharField(source="step.label")
+    label = serializers.CharField(source="step.translated_label")
     audience = serializers.CharField(source="step.audience")
     status = serializers.SerializerMethodField()
     completed_by = serializers.SlugRelatedField(slug_field="username", read_only=True)

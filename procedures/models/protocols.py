@@ -14,6 +14,8 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
+from procedures.languages import in_language
+
 
 class EventKind(models.TextChoices):
     STARTED = "started", _("Procedure started")
@@ -99,7 +101,10 @@ class ProtocolStep(models.Model):
 
     protocol = models.ForeignKey(Protocol, on_delete=models.CASCADE, related_name="steps")
     code = models.SlugField(max_length=64)
-    label = models.CharField(max_length=200)
+    label = models.CharField(max_length=200, help_text="In English; the other languages are in `labels`.")
+    labels = models.JSONField(
+        default=dict, blank=True, help_text='The label in the other languages, by language code: {"fr": "…"}.'
+    )
     anchor = models.CharField(max_length=20, choices=[(k.value, k.label) for k in ANCHOR_KINDS])
     offset = models.DurationField(help_text="Elapsed time from the anchor event to the due time.")
     offset_months = models.PositiveSmallIntegerField(
@@ -137,6 +142,15 @@ class ProtocolStep(models.Model):
             raise ValidationError("This protocol version is published; make a new version to change its steps.")
         if self.offset_months and not self.at_local_time:
             raise ValidationError({"at_local_time": "A step counted in months needs a local time of day."})
+
+    def label_in(self, language: str | None = None) -> str:
+        """The label in `language` (the active one by default), or else in English."""
+        return in_language(self.label, self.labels, language)
+
+    @property
+    def translated_label(self) -> str:
+        """The label in the active language (for templates)."""
+        return self.label_in()
 
     @property
     def notifies_staff(self) -> bool:
