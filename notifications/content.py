@@ -4,7 +4,7 @@ the patient; patient messages are in notifications.patient_messages."""
 import datetime as dt
 from dataclasses import dataclass, field
 
-from django.utils import formats, translation
+from django.utils import translation
 from django.utils.html import format_html
 from django.utils.translation import gettext as _
 
@@ -13,6 +13,7 @@ from notifications.models import Reminder
 from notifications.patient_links import patient_link
 from notifications.patient_messages import render_patient_message
 from procedures.red_flags import RedFlagKind
+from tracker.local_time import clock
 
 APPOINTMENT_LENGTH = dt.timedelta(minutes=30)
 
@@ -88,7 +89,7 @@ PREFIXES = {
 
 
 def local_time(moment: dt.datetime, ward) -> str:
-    return formats.time_format(moment.astimezone(ward.zone), "H:i")
+    return clock(moment, ward.zone)
 
 
 def email_address(reminder: Reminder) -> str:

@@ -9,6 +9,7 @@ from django.views.decorators.http import require_GET
 from notifications.patient_links import LinkRefused, patient_from_token
 from notifications.patient_messages import readable_phone
 from procedures.models import Milestone
+from tracker.local_time import long_day_and_time
 
 # Patient-facing titles by message key; protocol labels are written for staff.
 TITLES = {
@@ -47,7 +48,11 @@ def page_context(patient) -> dict:
         .order_by("due_at")
     )
     steps = [
-        {"title": TITLES.get(m.step.message_key or m.step.code, m.step.label_in()), "due_at": m.due_at}
+        {
+            "title": TITLES.get(m.step.message_key or m.step.code, m.step.label_in()),
+            "due_at": m.due_at,
+            "when": long_day_and_time(m.due_at, patient.ward.zone, now),
+        }
         for m in milestones
         if m.step.notifies_patient
     ]
