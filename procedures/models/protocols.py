@@ -123,7 +123,10 @@ class ProtocolStep(models.Model):
         null=True, blank=True, help_text="Staff reminders not acknowledged within this time escalate."
     )
     audience = models.CharField(max_length=20, choices=Audience.choices)
-    action = models.TextField(help_text="What is done or recorded at this step.")
+    action = models.TextField(help_text="What is done or recorded at this step (in English).")
+    actions = models.JSONField(
+        default=dict, blank=True, help_text='The action in the other languages, by language code: {"fr": "…"}.'
+    )
     records = models.CharField(max_length=20, choices=Records.choices, default=Records.NOTHING, blank=True)
     message_key = models.SlugField(max_length=64, blank=True, help_text="Message template key; empty means the code.")
     order = models.PositiveSmallIntegerField(default=0)
@@ -151,6 +154,11 @@ class ProtocolStep(models.Model):
     def translated_label(self) -> str:
         """The label in the active language (for templates)."""
         return self.label_in()
+
+    @property
+    def translated_action(self) -> str:
+        """What is done at this step, in the active language, or else in English."""
+        return in_language(self.action, self.actions)
 
     @property
     def notifies_staff(self) -> bool:

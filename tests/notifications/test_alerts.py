@@ -8,6 +8,7 @@ import time_machine
 from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
+from notifications.content import content_for
 from notifications.delivery import deliver
 from notifications.dispatch import claim_due
 from notifications.escalation import escalate_due
@@ -147,3 +148,16 @@ def test_recording_the_same_observation_check_twice_is_one_alert(recovering, nur
     raise_alert(procedure=recovering, flag=RedFlag("vital_signs", "again"), source=check, now=NOW)
 
     assert Reminder.objects.filter(kind="alert").count() == 1
+
+
+def test_an_alert_reads_in_each_nurse_s_language_and_is_sent_in_the_ward_s(alice, recovering, ward_a):
+    ward_a.language = "fr"
+    ward_a.save()
+    response = alice.post(f"/api/procedures/{recovering.pk}/observations/", NORMAL | {"spo2": 88}, format="json")
+    assert response.status_code == 201, response.json()
+    alert = Reminder.objects.get(kind="alert")
+
+    assert (alert.summary, alert.summaries["fr"]) == ("SpO2 (%) 88", "SpO2 (%) 88")
+    assert content_for(alert).text == "SIGNE D’ALERTE : Constantes hors limites, lit 12, Ward A (spine)."
+    alert.ward.language = "en"
+    assert content_for(alert).text == "RED FLAG: Vital signs out of range, bed 12, Ward A (spine)."

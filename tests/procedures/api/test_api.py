@@ -406,3 +406,25 @@ def test_json_nested_too_deeply_is_a_400_not_a_500(alice, patient):
     response = alice.post("/api/procedures/", body, content_type="application/json")
 
     assert response.status_code == 400 and "nested too deeply" in response.json()["detail"]
+
+
+def test_a_ward_s_language_is_an_added_field_and_labels_follow_the_request_s_language(
+    admin_user, alice, ward_a, procedure, nurse_a
+):
+    admin = api_for(admin_user)
+    record_event(procedure=procedure, kind="cement_injected", at=NOW - dt.timedelta(minutes=9), by=nurse_a)
+
+    listed = admin.get(f"/api/wards/{ward_a.pk}/").json()
+    refused = admin.patch(f"/api/wards/{ward_a.pk}/", {"language": "xx"}, format="json")
+    changed = admin.patch(f"/api/wards/{ward_a.pk}/", {"language": "fr"}, format="json")
+    english = alice.get(f"/api/procedures/{procedure.pk}/timeline/").json()["milestones"][0]
+    french = alice.get(f"/api/procedures/{procedure.pk}/timeline/", HTTP_ACCEPT_LANGUAGE="fr").json()["milestones"][0]
+
+    assert listed["language"] == "en" and {"timezone", "quiet_hours_start", "quiet_hours_end"} <= set(listed)
+    assert (refused.status_code, list(refused.json())) == (400, ["language"])
+    assert changed.json()["language"] == "fr"
+    assert (english["code"], english["label"], french["label"]) == (
+        "cement_hardened",
+        "Cement hardened",
+        "Ciment durci",
+    )
