@@ -10,6 +10,7 @@ import zoneinfo
 
 from django.core.exceptions import ValidationError
 from django.db import models
+from django.db.models import ProtectedError
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
@@ -31,6 +32,10 @@ ANCHOR_KINDS = [EventKind.STARTED, EventKind.CEMENT_INJECTED, EventKind.ENDED, E
 class ProtocolQuerySet(models.QuerySet):
     def published(self) -> "ProtocolQuerySet":
         return self.filter(published_at__isnull=False)
+
+    def delete(self):
+        refuse_deleting(list(self.published()))
+        return super().delete()
 
     def current(self, code: str) -> "Protocol":
         """Return the newest published version of the protocol with this code."""
@@ -63,6 +68,10 @@ class Protocol(models.Model):
     @property
     def is_published(self) -> bool:
         return self.published_at is not None
+
+    def delete(self, *args, **kwargs):
+        refuse_deleting([self] if self.is_published else [])
+        return super().delete(*args, **kwargs)
 
     def publish(self) -> None:
         if not self.is_published:
@@ -186,6 +195,16 @@ class ProtocolStep(models.Model):
 
     def overdue_at(self, due_at: dt.datetime) -> dt.datetime:
         return due_at + self.overdue_after
+
+
+def refuse_deleting(published: list[Protocol]) -> None:
+    """A published version is never deleted: procedures were, or may have been, planned with it."""
+    if published:
+        raise ProtectedError(
+            f"A published protocol version cannot be deleted ({', '.join(map(str, published))}); "
+            "make a new version instead.",
+            set(published),
+        )
 
 
 def add_months(day: dt.date, months: int) -> dt.date:

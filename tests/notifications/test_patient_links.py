@@ -48,7 +48,6 @@ def test_the_link_shows_the_patients_next_steps_in_her_language_and_zone(injecte
     assert other.pk
 
 
-
 def test_the_page_gives_the_year_of_a_step_in_another_year(injected, patient, page):
     with time_machine.travel(INJECTED + dt.timedelta(hours=1), tick=False):
         html = page(patient_token(patient)).content.decode()
