@@ -428,3 +428,24 @@ def test_a_ward_s_language_is_an_added_field_and_labels_follow_the_request_s_lan
         "Cement hardened",
         "Ciment durci",
     )
+
+
+def test_the_docs_offer_a_way_to_log_in_to_someone_without_a_session(client, nurse_a):
+    anonymous = client.get("/api/docs/")
+    bad_token = client.get("/api/docs/", HTTP_AUTHORIZATION="Token nonsense")
+    client.force_login(nurse_a)
+    logged_in = client.get("/api/docs/")
+
+    page = anonymous.content.decode()
+    assert (anonymous.status_code, anonymous["WWW-Authenticate"]) == (401, "Token")
+    assert 'href="/accounts/login/?next=/api/docs/"' in page and "Log in to read the documentation" in page
+    assert bad_token.status_code == 401 and "drf_spectacular_sidecar" not in bad_token.content.decode()
+    assert logged_in.status_code == 200 and "/static/drf_spectacular_sidecar/" in logged_in.content.decode()
+
+
+def test_the_log_in_link_of_the_docs_speaks_french(client, db):
+    client.post("/i18n/setlang/", {"language": "fr", "next": "/"})
+
+    page = client.get("/api/docs/").content.decode()
+
+    assert '<html lang="fr">' in page and "Se connecter pour lire la documentation" in page
