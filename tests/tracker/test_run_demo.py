@@ -14,6 +14,8 @@ from pathlib import Path
 
 import pytest
 
+pytestmark = pytest.mark.integration  # a real web server and Celery worker, on this run's Redis
+
 ROOT = Path(__file__).resolve().parents[2]
 DEADLINE = 240  # seconds: migrating and seeding SQLite on a busy machine
 
