@@ -16,12 +16,11 @@ $(VENV)/.installed: requirements.txt requirements-dev.txt | $(BIN)/python
 
 install: $(VENV)/.installed
 
-## run: install, migrate SQLite, load the demo ward and start web + Celery worker + beat.
+PORT ?= 8000
+
+## run: install, migrate SQLite, load the demo ward and start web + Celery worker + beat (PORT=8000).
 run: install
-	DJANGO_DEBUG=1 $(BIN)/python manage.py migrate --no-input
-	DJANGO_DEBUG=1 $(BIN)/python manage.py seed_demo
-	@echo "Open http://127.0.0.1:8000/ (Ctrl-C stops everything)."
-	DJANGO_DEBUG=1 PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/honcho start
+	@PORT=$(PORT) PATH="$(CURDIR)/$(BIN):$$PATH" scripts/run-demo
 
 ## test: install, make sure PostgreSQL, Redis and Chromium are there, run ruff and the whole test suite.
 test: install services chromium

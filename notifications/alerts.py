@@ -30,6 +30,7 @@ def raise_alert(*, procedure: Procedure, flag: RedFlag, source, now: dt.datetime
         "procedure": procedure,
         "message_key": flag.kind,
         "summary": flag.summary[:300],
+        "summaries": {code: text[:300] for code, text in flag.summaries.items()},
         "urgent": not review,
         "due_at": now,
     }

@@ -4,14 +4,16 @@ the patient; patient messages are in notifications.patient_messages."""
 import datetime as dt
 from dataclasses import dataclass, field
 
-from django.utils import formats, translation
+from django.utils import translation
 from django.utils.html import format_html
+from django.utils.translation import gettext as _
 
 from notifications.calendar import appointment_ics
 from notifications.models import Reminder
 from notifications.patient_links import patient_link
 from notifications.patient_messages import render_patient_message
-from procedures.times import in_zone
+from procedures.red_flags import RedFlagKind
+from tracker.local_time import clock
 
 APPOINTMENT_LENGTH = dt.timedelta(minutes=30)
 
@@ -53,21 +55,41 @@ def patient_content(reminder: Reminder) -> Content:
 
 
 def staff_content(reminder: Reminder) -> Content:
+    """One line, in the ward's language: what, when, which bed; never the patient's name."""
     ward, patient = reminder.ward, reminder.procedure.patient
-    with translation.override("en"):
-        when = local_time(reminder.milestone.due_at, ward) if reminder.milestone else ""
-        what = reminder.milestone.step.label if reminder.milestone else reminder.message_key.replace("_", " ")
-        prefix = {
-            Reminder.Kind.ESCALATION: "Not acknowledged: ",
-            Reminder.Kind.FAILURE: "Could not be delivered: ",
-            Reminder.Kind.ALERT: "RED FLAG: ",
-        }.get(reminder.kind, "")
-        text = f"{prefix}{what}{f' due {when}' if when else ''}, bed {patient.bed or '?'}, {ward.name}."
+    with translation.override(ward.language):
+        values = {"what": subject_of(reminder), "bed": patient.bed or "?", "ward": ward.name}
+        if reminder.milestone:
+            line = _("%(what)s due %(when)s, bed %(bed)s, %(ward)s.") % (
+                values | {"when": local_time(reminder.milestone.due_at, ward)}
+            )
+        else:
+            line = _("%(what)s, bed %(bed)s, %(ward)s.") % values
+        text = PREFIXES[reminder.kind]() % {"line": line} if reminder.kind in PREFIXES else line
     return Content(subject=text, sms=text, text=text, html=format_html("<p>{}</p>", text))
 
 
+def subject_of(reminder: Reminder) -> str:
+    """What a staff reminder is about, in the active language: the step, the red flag, or a reply."""
+    if reminder.milestone:
+        return reminder.milestone.step.label_in()
+    if reminder.message_key in RedFlagKind.values:
+        return str(RedFlagKind(reminder.message_key).label)
+    if reminder.message_key == "patient_reply":
+        return _("Text from the patient")
+    return reminder.message_key.replace("_", " ")
+
+
+# Words put before the line; functions, so they are looked up in the ward's language.
+PREFIXES = {
+    Reminder.Kind.ESCALATION: lambda: _("Not acknowledged: %(line)s"),
+    Reminder.Kind.FAILURE: lambda: _("Could not be delivered: %(line)s"),
+    Reminder.Kind.ALERT: lambda: _("RED FLAG: %(line)s"),
+}
+
+
 def local_time(moment: dt.datetime, ward) -> str:
-    return formats.time_format(in_zone(moment, ward.zone), "H:i")
+    return clock(moment, ward.zone)
 
 
 def email_address(reminder: Reminder) -> str:

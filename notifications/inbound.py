@@ -8,11 +8,14 @@ import logging
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from notifications.models import InboundMessage, Reminder
 from notifications.outbox import cancel_patient_reminders
 from notifications.patient_links import revoke_links
 from notifications.replies import Reply, read_reply
+from procedures.languages import ENGLISH, in_every_language
 from procedures.models import PainScore, Patient, Procedure, Staff
 from procedures.observations import pain_flags_for, record_pain_score
 from procedures.phones import to_e164
@@ -20,6 +23,15 @@ from procedures.red_flags import RedFlag, RedFlagKind
 from procedures.signals import red_flag_raised
 
 logger = logging.getLogger(__name__)
+
+# The red-flag topics of notifications.replies, as the ward reads them.
+TOPICS = {
+    "legs": gettext_lazy("legs"),
+    "bladder or bowel": gettext_lazy("bladder or bowel"),
+    "chest or breathing": gettext_lazy("chest or breathing"),
+    "fever or wound": gettext_lazy("fever or wound"),
+    "new back pain": gettext_lazy("new back pain"),
+}
 
 
 def receive_reply(*, sender: str, body: str, provider_message_id: str, now: dt.datetime) -> InboundMessage:
@@ -80,7 +92,7 @@ def stop_messages(message: InboundMessage, patients: list[Patient], now: dt.date
         if not confirmed:
             tell_patient(message, procedure, "stop_confirmation", now, patient=patient)
             confirmed = True
-        tell_ward(message, procedure, "The patient replied STOP: no more messages will be sent.", now)
+        tell_ward(message, procedure, lambda: _("The patient replied STOP: no more messages will be sent."), now)
 
 
 def act_on(reply: Reply, message: InboundMessage, procedure: Procedure, now: dt.datetime) -> None:
@@ -91,15 +103,33 @@ def act_on(reply: Reply, message: InboundMessage, procedure: Procedure, now: dt.
                 procedure=procedure, score=reply.score, recorded_at=now, source=PainScore.Source.PATIENT, now=now
             )
         except ValidationError as refused:
-            tell_ward(message, procedure, f"Pain {reply.score}/10 by text, not recorded: {refused.messages[0]}", now)
+            reason = refused.messages[0]
+            tell_ward(
+                message,
+                procedure,
+                lambda: (
+                    _("Pain %(score)s/10 by text, not recorded: %(reason)s") % {"score": reply.score, "reason": reason}
+                ),
+                now,
+            )
         else:
             alarming |= bool(pain_flags_for(procedure, pain))
     if reply.red_flags:
-        summary = f"The patient's text mentions: {', '.join(reply.red_flags)}"
-        flag = RedFlag(RedFlagKind.PATIENT_REPORTED, summary)
+        flag = RedFlag.written(
+            RedFlagKind.PATIENT_REPORTED,
+            lambda: (
+                _("The patient's text mentions: %(topics)s")
+                % {"topics": ", ".join(str(TOPICS.get(topic, topic)) for topic in reply.red_flags)}
+            ),
+        )
         red_flag_raised.send(sender=Procedure, procedure=procedure, flag=flag, source=message, now=now)
     if not reply.understood:
-        tell_ward(message, procedure, f"Text from the patient, not understood: “{message.body[:200]}”", now)
+        tell_ward(
+            message,
+            procedure,
+            lambda: _("Text from the patient, not understood: “%(text)s”") % {"text": message.body[:200]},
+            now,
+        )
         return
     if message.patient.messaging_consent:
         tell_patient(message, procedure, "reply_alert" if alarming else "reply_received", now)
@@ -115,15 +145,18 @@ def tell_patient(
     )  # fmt: skip
 
 
-def tell_ward(message: InboundMessage, procedure: Procedure, summary: str, now: dt.datetime) -> None:
-    """A line in the ward inbox, on the board until a nurse acknowledges it (one per patient's procedure)."""
+def tell_ward(message: InboundMessage, procedure: Procedure, write, now: dt.datetime) -> None:
+    """A line in the ward inbox, on the board until a nurse acknowledges it (one per patient's procedure);
+    `write()` writes it in the active language, and is called once per language so every nurse reads
+    it in her own."""
     key = (
         f"reply:{message.pk}:ward"
         if procedure.patient_id == message.patient_id
         else f"reply:{message.pk}:ward:{procedure.pk}"
     )
+    summaries = {code: text[:300] for code, text in in_every_language(write).items()}
     Reminder.objects.create(
         key=key, kind=Reminder.Kind.REPLY, ward=procedure.patient.ward, procedure=procedure,
         recipient_role=Staff.Role.NURSE, channel=Reminder.Channel.INAPP, message_key="patient_reply",
-        summary=summary[:300], due_at=now,
+        summary=summaries[ENGLISH], summaries=summaries, due_at=now,
     )  # fmt: skip

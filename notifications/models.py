@@ -8,9 +8,11 @@ reminder can never be created twice, and one whose worker died is found again by
 import datetime as dt
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
 
+from procedures.languages import in_language
 from procedures.models import Milestone, Patient, Procedure, Ward
 
 
@@ -74,6 +76,8 @@ class Reminder(models.Model):
 
     # What the ward board and the alerts list show; never sent to a patient.
     summary = models.CharField(max_length=300, blank=True)
+    # The summary in the other languages ({"fr": "…"}), written when the reminder is made.
+    summaries = models.JSONField(default=dict, blank=True)
 
     key = models.CharField(max_length=200, unique=True, help_text="Same key, same reminder: never created twice.")
     kind = models.CharField(max_length=12, choices=Kind.choices, default=Kind.MILESTONE)
@@ -142,9 +146,13 @@ class Reminder(models.Model):
     @property
     def label(self) -> str:
         """A short line for staff: the red flag, or the step the reminder is about."""
+        return self.label_in()
+
+    def label_in(self, language: str | None = None) -> str:
+        """The label in `language` (the active one by default), or else in English."""
         if self.summary:
-            return self.summary
-        return self.milestone.step.label if self.milestone_id else self.message_key.replace("_", " ")
+            return in_language(self.summary, self.summaries, language)
+        return self.milestone.step.label_in(language) if self.milestone_id else self.message_key.replace("_", " ")
 
     @property
     def recipient(self) -> str:
@@ -163,7 +171,13 @@ class OnCall(models.Model):
     """Who is the doctor on call for a ward, and when: the last step of every escalation."""
 
     ward = models.ForeignKey(Ward, on_delete=models.CASCADE, related_name="on_call")
-    doctor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="on_call")
+    # Only a doctor can be the last step of a chain; checked by full_clean (the admin, any form).
+    doctor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="on_call",
+        limit_choices_to={"role": "doctor"},
+    )
     starts_at = models.DateTimeField()
     ends_at = models.DateTimeField()
 
@@ -174,6 +188,18 @@ class OnCall(models.Model):
 
     def __str__(self) -> str:
         return f"{self.doctor} on call for {self.ward} from {self.starts_at:%Y-%m-%d %H:%M} UTC"
+
+    def clean(self) -> None:
+        if self.starts_at and self.ends_at and self.ends_at <= self.starts_at:
+            raise ValidationError({"ends_at": "The shift must end after it starts."})
+
+    def overlapping(self) -> "models.QuerySet[OnCall]":
+        """The ward's other shifts that share some time with this one."""
+        return (
+            OnCall.objects.filter(ward_id=self.ward_id, starts_at__lt=self.ends_at, ends_at__gt=self.starts_at)
+            .exclude(pk=self.pk)
+            .select_related("doctor")
+        )
 
 
 class Heartbeat(models.Model):

@@ -14,11 +14,11 @@ from dataclasses import dataclass
 import phonenumbers
 from django.template import Context
 from django.template.loader import get_template, render_to_string
-from django.utils import formats, translation
+from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
 
 from procedures.models import Patient, Ward
-from procedures.times import in_zone
+from tracker.local_time import long_day_and_time
 
 # message key -> (template, subject)
 MESSAGES = {
@@ -84,9 +84,9 @@ def render(template: str, context: dict) -> str:
 
 
 def local_time(moment: dt.datetime, zone: zoneinfo.ZoneInfo) -> str:
-    """ "Tuesday 10 February, 10:00" in the active language, in the ward's zone."""
-    local = in_zone(moment, zone)
-    return f"{formats.date_format(local, 'l j F')}, {formats.time_format(local, 'H:i')}"
+    """ "Tuesday 10 February, 10:00" in the active language, in the ward's zone (with the year
+    when it is not this year's)."""
+    return long_day_and_time(moment, zone, timezone.now())
 
 
 def readable_phone(e164: str) -> str:

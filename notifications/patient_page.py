@@ -9,7 +9,7 @@ from django.views.decorators.http import require_GET
 from notifications.patient_links import LinkRefused, patient_from_token
 from notifications.patient_messages import readable_phone
 from procedures.models import Milestone
-from procedures.times import in_zone
+from tracker.local_time import in_zone, long_day_and_time
 
 # Patient-facing titles by message key; protocol labels are written for staff.
 TITLES = {
@@ -48,7 +48,11 @@ def page_context(patient) -> dict:
         .order_by("due_at")
     )
     steps = [
-        {"title": TITLES.get(m.step.message_key or m.step.code, m.step.label), **local(m.due_at, patient.ward.zone)}
+        {
+            "title": TITLES.get(m.step.message_key or m.step.code, m.step.label_in()),
+            "iso": in_zone(m.due_at, patient.ward.zone).isoformat(timespec="minutes"),
+            "when": long_day_and_time(m.due_at, patient.ward.zone, now),
+        }
         for m in milestones
         if m.step.notifies_patient
     ]
@@ -58,13 +62,3 @@ def page_context(patient) -> dict:
         "steps": steps,
         "ward_phone": readable_phone(patient.ward.phone),
     }
-
-
-def local(moment, zone) -> dict:
-    """The time in the ward's zone, as the page shows it and as `<time datetime>` gives it to machines.
-
-    Given to the template as a naive time, not converted again: a time recorded before the rules
-    (the year 9999) that the ward's calendar cannot hold is shown in UTC instead of breaking the page.
-    """
-    moment = in_zone(moment, zone)
-    return {"due_at": moment.replace(tzinfo=None), "iso": moment.isoformat(timespec="minutes")}

@@ -10,6 +10,9 @@ from django.http import Http404
 from django.utils import timezone
 from simple_history.admin import SimpleHistoryAdmin
 
+from procedures.admin_forms import ObservationLimitForm, ProtocolStepForm
+from procedures.durations import duration_text
+from procedures.languages import other_languages
 from procedures.models import (
     AccessLog,
     Complication,
@@ -41,7 +44,7 @@ class HistoryAdmin(SimpleHistoryAdmin):
 
 @admin.register(Ward)
 class WardAdmin(HistoryAdmin):
-    list_display = ["name", "timezone", "phone", "quiet_hours_start", "quiet_hours_end"]
+    list_display = ["name", "timezone", "language", "phone", "quiet_hours_start", "quiet_hours_end"]
     search_fields = ["name"]
 
 
@@ -67,23 +70,66 @@ class PatientAdmin(HistoryAdmin):
     search_fields = ["mrn", "family_name", "given_name"]
 
 
+def translated(*json_fields: str) -> list[str]:
+    """The admin form fields of the other languages: "labels_fr", …"""
+    return [f"{json_field}_{code}" for json_field in json_fields for code, _language in other_languages()]
+
+
 class ProtocolStepInline(admin.TabularInline):
+    """A draft's steps are edited here, timings written "12 h" or "1 month" and labels in every
+    language; a published version's are shown read-only in the same words."""
+
     model = ProtocolStep
+    form = ProtocolStepForm
     extra = 0
     fields = [
-        "order", "code", "label", "anchor", "offset", "offset_months", "at_local_time", "window_opens_before",
-        "overdue_after", "acknowledge_within", "audience", "action", "records", "message_key",
+        "order", "code", "label", *translated("labels"), "anchor", "offset", "at_local_time", "window_opens_before",
+        "overdue_after", "acknowledge_within", "audience", "action", *translated("actions"), "records", "message_key",
     ]  # fmt: skip
+    # How a published (read-only) version shows what a draft's form fields edit.
+    shown = {
+        "offset": "when",
+        "window_opens_before": "window",
+        "overdue_after": "overdue_margin",
+        "acknowledge_within": "acknowledge_in",
+        **{name: "labels" for name in translated("labels")},
+        **{name: "actions" for name in translated("actions")},
+    }
+    readonly_fields = ["when", "window", "overdue_margin", "acknowledge_in", "labels", "actions"]
+
+    def get_fields(self, request, obj=None):
+        if obj is not None and obj.is_published:
+            return list(dict.fromkeys(self.shown.get(name, name) for name in self.fields))
+        return self.fields
 
     def has_change_permission(self, request, obj=None):
         return obj is None or not obj.is_published
 
     has_add_permission = has_delete_permission = has_change_permission
 
+    @admin.display(description="offset")
+    def when(self, step) -> str:
+        return duration_text(step.offset, step.offset_months)
+
+    @admin.display(description="window opens before")
+    def window(self, step) -> str:
+        return duration_text(step.window_opens_before)
+
+    @admin.display(description="overdue after")
+    def overdue_margin(self, step) -> str:
+        return duration_text(step.overdue_after)
+
+    @admin.display(description="acknowledge within")
+    def acknowledge_in(self, step) -> str:
+        return duration_text(step.acknowledge_within)
+
 
 class ObservationLimitInline(ProtocolStepInline):
     model = ObservationLimit
-    fields = ["measure", "alert_below", "alert_at_or_above"]
+    form = ObservationLimitForm
+    fields = ["measure", "alert_below", "alert_at_or_above", *translated("labels")]
+    shown = {name: "labels" for name in translated("labels")}
+    readonly_fields = ["labels"]
 
 
 @admin.register(Protocol)
@@ -96,6 +142,13 @@ class ProtocolAdmin(HistoryAdmin):
     def get_readonly_fields(self, request, obj=None):
         frozen = ["code", "version", "name", "description", "pain_review_after_days", "published_at"]
         return frozen if obj and obj.is_published else []
+
+    def has_delete_permission(self, request, obj=None):
+        # Procedures were planned with a published version; it stays, whatever happens (a draft can go).
+        return super().has_delete_permission(request, obj) and not (obj and obj.is_published)
+
+    def delete_queryset(self, request, queryset):
+        super().delete_queryset(request, queryset.filter(published_at__isnull=True))
 
     @admin.action(description="Publish the selected draft versions")
     def publish(self, request, queryset):

@@ -144,7 +144,7 @@ def check_takes_observations(procedure: Procedure, milestone: Milestone) -> None
     if milestone.procedure_id != procedure.pk:
         raise ValidationError({"milestone": "This milestone belongs to another procedure."})
     if milestone.step.records != ProtocolStep.Records.OBSERVATIONS:
-        raise ValidationError({"milestone": f"“{milestone.step.label}” does not take an observation check."})
+        raise ValidationError({"milestone": f"“{milestone.step.label_in()}” does not take an observation check."})
 
 
 def pain_flags_for(procedure: Procedure, pain: PainScore) -> list[RedFlag]:

@@ -1,62 +1,84 @@
 """Which recorded facts are red flags. Pure rules: they read values and return flags, nothing more.
 
-A flag's summary is read by staff on the ward board and in alerts; it names no patient.
+A flag's summary is read by staff on the ward board and in alerts; it names no patient. It is
+written in every language the tracker speaks (the English `summary`, the others in `summaries`),
+because it is stored with the alert and read later by nurses in their own language.
 """
 
 import datetime as dt
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from django.db import models
-from django.utils import translation
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
+from procedures.languages import ENGLISH, in_every_language
 from procedures.models import Complication, ObservationCheck, ObservationLimit, PainScore
 
 
 class RedFlagKind(models.TextChoices):
-    CEMENT_LEAKAGE = "cement_leakage", "Cement leakage"
-    NEURO_DEFICIT = "neuro_deficit", "New neurological deficit"
-    CHEST_SYMPTOMS = "chest_symptoms", "Chest pain or breathlessness"
-    INFECTION = "infection", "Fever or wound infection"
-    HAEMATOMA = "haematoma", "Haematoma"
-    NEW_FRACTURE = "new_fracture", "New fracture"
-    OTHER = "other", "Other complication"
-    VITAL_SIGNS = "vital_signs", "Vital signs out of range"
-    PAIN_ABOVE_BASELINE = "pain_above_baseline", "Pain above baseline"
-    PAIN_NOT_IMPROVING = "pain_not_improving", "Pain not improving: doctor's review"
-    PATIENT_REPORTED = "patient_reported", "Red flag reported by the patient"
+    CEMENT_LEAKAGE = "cement_leakage", gettext_lazy("Cement leakage")
+    NEURO_DEFICIT = "neuro_deficit", gettext_lazy("New neurological deficit")
+    CHEST_SYMPTOMS = "chest_symptoms", gettext_lazy("Chest pain or breathlessness")
+    INFECTION = "infection", gettext_lazy("Fever or wound infection")
+    HAEMATOMA = "haematoma", gettext_lazy("Haematoma")
+    NEW_FRACTURE = "new_fracture", gettext_lazy("New fracture")
+    OTHER = "other", gettext_lazy("Other complication")
+    VITAL_SIGNS = "vital_signs", gettext_lazy("Vital signs out of range")
+    PAIN_ABOVE_BASELINE = "pain_above_baseline", gettext_lazy("Pain above baseline")
+    PAIN_NOT_IMPROVING = "pain_not_improving", gettext_lazy("Pain not improving: doctor's review")
+    PATIENT_REPORTED = "patient_reported", gettext_lazy("Red flag reported by the patient")
 
 
 @dataclass(frozen=True)
 class RedFlag:
     kind: str
-    summary: str
+    summary: str  # in English
+    summaries: dict[str, str] = field(default_factory=dict)  # in every language, by code
+
+    @classmethod
+    def written(cls, kind: str, write) -> "RedFlag":
+        """A flag whose summary `write()` writes in the active language, called once per language."""
+        summaries = in_every_language(write)
+        return cls(kind, summaries[ENGLISH], summaries)
 
 
 def complication_flag(complication: Complication) -> RedFlag:
     """Every complication reported by staff is a red flag of its own kind."""
-    return RedFlag(complication.kind, f"{complication.get_kind_display()} ({complication.severity})")
+    return RedFlag.written(
+        complication.kind, lambda: f"{complication.get_kind_display()} ({complication.get_severity_display().lower()})"
+    )
 
 
 def observation_flags(check: ObservationCheck, limits: list[ObservationLimit]) -> list[RedFlag]:
-    with translation.override("en"):  # summaries are stored, and staff texts are in English
-        return english_observation_flags(check, limits)
-
-
-def english_observation_flags(check: ObservationCheck, limits: list[ObservationLimit]) -> list[RedFlag]:
     flags = []
     breached = [limit for limit in limits if limit.is_breached_by(getattr(check, limit.measure))]
     if breached:
-        values = ", ".join(f"{limit.get_measure_display()} {getattr(check, limit.measure)}" for limit in breached)
-        flags.append(RedFlag(RedFlagKind.VITAL_SIGNS, values))
+        flags.append(
+            RedFlag.written(
+                RedFlagKind.VITAL_SIGNS,
+                lambda: ", ".join(f"{limit.label_in()} {getattr(check, limit.measure)}" for limit in breached),
+            )
+        )
     if ObservationCheck.Neuro.CHANGED in (check.leg_strength, check.leg_sensation):
-        flags.append(RedFlag(RedFlagKind.NEURO_DEFICIT, "Leg strength or sensation changed"))
+        flags.append(RedFlag.written(RedFlagKind.NEURO_DEFICIT, lambda: _("Leg strength or sensation changed")))
     if check.bladder != ObservationCheck.Bladder.NORMAL:
         # Retention or incontinence after a spinal procedure can mean cement in the spinal canal.
-        flags.append(RedFlag(RedFlagKind.NEURO_DEFICIT, f"Bladder: {check.get_bladder_display().lower()}"))
+        flags.append(
+            RedFlag.written(
+                RedFlagKind.NEURO_DEFICIT,
+                lambda: _("Bladder: %(state)s") % {"state": check.get_bladder_display().lower()},
+            )
+        )
     if check.puncture_site in (ObservationCheck.PunctureSite.HAEMATOMA, ObservationCheck.PunctureSite.BLEEDING):
-        flags.append(RedFlag(RedFlagKind.HAEMATOMA, f"Puncture site: {check.get_puncture_site_display().lower()}"))
+        flags.append(
+            RedFlag.written(
+                RedFlagKind.HAEMATOMA,
+                lambda: _("Puncture site: %(state)s") % {"state": check.get_puncture_site_display().lower()},
+            )
+        )
     if check.puncture_site == ObservationCheck.PunctureSite.INFLAMED:
-        flags.append(RedFlag(RedFlagKind.INFECTION, "Puncture site red, swollen or discharging"))
+        flags.append(RedFlag.written(RedFlagKind.INFECTION, lambda: _("Puncture site red, swollen or discharging")))
     return flags
 
 
@@ -67,13 +89,24 @@ def pain_flags(
     if baseline is None or score.source == PainScore.Source.BASELINE:
         return []
     if score.score > baseline.score:
-        return [RedFlag(RedFlagKind.PAIN_ABOVE_BASELINE, f"Pain {score.score}/10, baseline {baseline.score}/10")]
+        return [
+            RedFlag.written(
+                RedFlagKind.PAIN_ABOVE_BASELINE,
+                lambda: (
+                    _("Pain %(score)s/10, baseline %(baseline)s/10")
+                    % {"score": score.score, "baseline": baseline.score}
+                ),
+            )
+        ]
     review_from = discharged_at and discharged_at + dt.timedelta(days=review_after_days)
     if review_from and score.recorded_at >= review_from and score.score >= baseline.score:
         return [
-            RedFlag(
+            RedFlag.written(
                 RedFlagKind.PAIN_NOT_IMPROVING,
-                f"Pain {score.score}/10 still at baseline {review_after_days} days after discharge",
+                lambda: (
+                    _("Pain %(score)s/10 still at baseline %(days)s days after discharge")
+                    % {"score": score.score, "days": review_after_days}
+                ),
             )
         ]
     return []

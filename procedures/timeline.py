@@ -16,7 +16,8 @@ from django.utils.translation import gettext as _
 
 from procedures.models import Event, EventKind, Milestone, Patient, Procedure, Protocol, ProtocolStep, Staff
 from procedures.signals import timeline_changed
-from procedures.times import clinical_time, in_zone, refuse_for, scheduled_time
+from procedures.times import clinical_time, refuse_for, scheduled_time
+from tracker.local_time import in_zone
 
 # Events that happen in this order; each may be recorded only once its predecessor exists,
 # except that the start is optional (a nurse may first record the cement injection).
@@ -196,14 +197,14 @@ def complete_milestone(
         raise ValidationError(
             {
                 "note": _("“%(milestone)s” cannot be done before %(time)s.")
-                % {"milestone": milestone.step.label, "time": local(milestone.window_opens_at, zone)}
+                % {"milestone": milestone.step.label_in(), "time": local(milestone.window_opens_at, zone)}
             }
         )
     if milestone.step.records == ProtocolStep.Records.OBSERVATIONS and not observed:
         raise ValidationError(
             {
                 "note": _("“%(milestone)s” is completed by recording its observation check.")
-                % {"milestone": milestone.step.label}
+                % {"milestone": milestone.step.label_in()}
             }
         )
     milestone.completed_at, milestone.completed_by, milestone.note = now, by, note
@@ -228,7 +229,7 @@ def undo_completion(*, milestone: Milestone, by: Staff, now: dt.datetime | None 
         raise ValidationError(
             {
                 "note": _("“%(milestone)s” is not completed; there is nothing to undo.")
-                % {"milestone": milestone.step.label}
+                % {"milestone": milestone.step.label_in()}
             }
         )
     if milestone.completed_by_id != by.pk:

@@ -87,12 +87,3 @@ def refuse_for(field: str, check, moment: dt.datetime, **kwargs) -> dt.datetime:
         return check(moment, **kwargs)
     except ValidationError as refused:
         raise ValidationError({field: refused.messages}) from None
-
-
-def in_zone(moment: dt.datetime, zone: dt.tzinfo) -> dt.datetime:
-    """`moment` in `zone`, or in UTC when the zone's calendar cannot hold it (a year-1 time west of
-    Greenwich, 31 December 9999 east of it): a record written before these rules still shows."""
-    try:
-        return moment.astimezone(zone)
-    except OverflowError:
-        return moment.astimezone(dt.UTC)

@@ -15,6 +15,7 @@ PARIS = "Europe/Paris"
 PROTOCOL_MIGRATIONS = [
     ("0002_default_protocol", "create_default_protocol"),
     ("0004_default_protocol_observations", "fill_in"),
+    ("0009_translated_labels_and_ward_language", "add_french"),
 ]
 
 

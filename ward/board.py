@@ -16,6 +16,7 @@ from django.db.models import Case, Count, F, OuterRef, Q, Subquery, Value, When,
 from django.db.models.functions import RowNumber
 
 from notifications.models import Reminder
+from procedures.languages import in_language
 from procedures.models import Event, EventKind, Milestone, Procedure, Staff, Ward
 from procedures.timeline import UNDO_WINDOW
 
@@ -149,6 +150,7 @@ MILESTONE_COLUMNS = (
     "status",
     "overdue",
     "due",
+    "step__labels",
 )
 
 
@@ -202,7 +204,8 @@ def board_rows(*, ward: Ward, user: Staff, now: dt.datetime) -> list[BoardRow]:
     )
     ids = [procedure[0] for procedure in procedures]
     milestones = {}
-    for procedure_id, pk, code, label, due_at, since, status, overdue, due in next_milestones(ids, now):
+    for procedure_id, pk, code, label, due_at, since, status, overdue, due, labels in next_milestones(ids, now):
+        label = in_language(label, labels)
         milestones[procedure_id] = BoardMilestone(pk, code, label, due_at, since, STATUS_OF[status], overdue, due)
     reminders: dict[int, list[Reminder]] = {}
     for reminder in Reminder.objects.needing_attention().filter(procedure_id__in=ids):

@@ -86,7 +86,8 @@ def timeline_drawing(*, procedure: Procedure, now: dt.datetime) -> Drawing | Non
 
     event_marks = [Mark(x(e.at), e.get_kind_display(), e.at, "recorded") for e in sorted(events, key=lambda e: e.at)]
     milestone_marks = [
-        Mark(x(m.due_at), m.step.label, m.due_at, m.status_at(now)) for m in sorted(milestones, key=lambda m: m.due_at)
+        Mark(x(m.due_at), m.step.label_in(), m.due_at, m.status_at(now))
+        for m in sorted(milestones, key=lambda m: m.due_at)
     ]
     for marks in (event_marks, milestone_marks):
         thin_out_labels(marks)

@@ -8,7 +8,8 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from procedures.models import EventKind, ObservationCheck
-from procedures.times import clinical_time, in_zone
+from procedures.times import clinical_time
+from tracker.local_time import in_zone
 
 # What a browser's datetime-local field sends; read in the current (the ward's) time zone.
 LOCAL_INPUT = "%Y-%m-%dT%H:%M"

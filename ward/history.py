@@ -100,9 +100,9 @@ def milestone_changes(procedure_ids: list[int]):
                 record.history_date,
                 record.history_user,
                 MILESTONE_COMPLETED,
-                subject=record.step.label,
+                subject=record.step.label_in(),
                 moment=record.completed_at,
                 note=record.note,
             )
         elif was_completed and not record.completed_at:
-            yield Change(record.history_date, record.history_user, MILESTONE_REOPENED, subject=record.step.label)
+            yield Change(record.history_date, record.history_user, MILESTONE_REOPENED, subject=record.step.label_in())

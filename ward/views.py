@@ -182,7 +182,7 @@ def complete_milestone_page(request: HttpRequest, pk: int) -> HttpResponse:
                 messages.success(
                     request,
                     _("Completed “%(event)s” at %(time)s for %(patient)s.")
-                    % describe(milestone.step.label, milestone.completed_at, patient),
+                    % describe(milestone.step.label_in(), milestone.completed_at, patient),
                 )
                 return redirect(next_url(request))
         status = 400 if form.errors else 200
@@ -209,7 +209,7 @@ def undo_completion_action(request: HttpRequest, pk: int) -> HttpResponse:
         messages.success(
             request,
             _("Undone: “%(milestone)s” for %(patient)s is open again.")
-            % {"milestone": milestone.step.label, "patient": patient_name(patient)},
+            % {"milestone": milestone.step.label_in(), "patient": patient_name(patient)},
         )
     return redirect(next_url(request))
 

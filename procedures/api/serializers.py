@@ -28,7 +28,7 @@ class WardSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = Ward
-        fields = ["id", "name", "timezone", "quiet_hours_start", "quiet_hours_end"]
+        fields = ["id", "name", "timezone", "quiet_hours_start", "quiet_hours_end", "language"]
 
 
 class StaffSerializer(RefuseUnknownFields, serializers.ModelSerializer):
@@ -119,7 +119,7 @@ class EventInput(StrictSerializer):
 
 class MilestoneSerializer(serializers.ModelSerializer):
     code = serializers.CharField(source="step.code")
-    label = serializers.CharField(source="step.label")
+    label = serializers.CharField(source="step.translated_label")
     audience = serializers.CharField(source="step.audience")
     status = serializers.SerializerMethodField()
     completed_by = serializers.SlugRelatedField(slug_field="username", read_only=True)

@@ -1,8 +1,9 @@
 from django.urls import include, path
-from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+from drf_spectacular.views import SpectacularAPIView
 from rest_framework.routers import DefaultRouter
 
 from procedures.api import views
+from procedures.api.docs import api_docs
 
 router = DefaultRouter(trailing_slash=True)
 router.register("staff", views.StaffViewSet, basename="staff")
@@ -14,6 +15,6 @@ router.register("milestones", views.MilestoneViewSet, basename="milestone")
 urlpatterns = [
     path("auth/token/", views.TokenView.as_view(), name="api-token"),
     path("schema/", SpectacularAPIView.as_view(), name="api-schema"),
-    path("docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
+    path("docs/", api_docs, name="api-docs"),
     path("", include(router.urls)),
 ]

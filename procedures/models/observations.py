@@ -6,6 +6,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
+from procedures.languages import in_language
 from procedures.models.procedures import Milestone, Procedure
 from procedures.models.protocols import Protocol
 
@@ -99,6 +100,11 @@ class ObservationLimit(models.Model):
     measure = models.CharField(max_length=20, choices=Measure.choices)
     alert_below = models.DecimalField(max_digits=5, decimal_places=1, null=True, blank=True)
     alert_at_or_above = models.DecimalField(max_digits=5, decimal_places=1, null=True, blank=True)
+    labels = models.JSONField(
+        default=dict,
+        blank=True,
+        help_text='What red-flag texts call the measure in the other languages, by code: {"fr": "…"}.',
+    )
 
     history = HistoricalRecords()
 
@@ -108,6 +114,10 @@ class ObservationLimit(models.Model):
     def __str__(self) -> str:
         return f"{self.get_measure_display()}: below {self.alert_below} or from {self.alert_at_or_above}"
 
+    def label_in(self, language: str | None = None) -> str:
+        """The measure's name in `language` (the active one by default), or else in English."""
+        return in_language(self.get_measure_display(), self.labels, language)
+
     def is_breached_by(self, value) -> bool:
         too_low = self.alert_below is not None and value < self.alert_below
         too_high = self.alert_at_or_above is not None and value >= self.alert_at_or_above
@@ -116,18 +126,18 @@ class ObservationLimit(models.Model):
 
 class Complication(models.Model):
     class Kind(models.TextChoices):
-        CEMENT_LEAKAGE = "cement_leakage", "Cement leakage"
-        NEURO_DEFICIT = "neuro_deficit", "New neurological deficit"
-        CHEST_SYMPTOMS = "chest_symptoms", "Chest pain or breathlessness"
-        INFECTION = "infection", "Fever or wound infection"
-        HAEMATOMA = "haematoma", "Haematoma"
-        NEW_FRACTURE = "new_fracture", "New fracture (treated or neighbouring level)"
-        OTHER = "other", "Other"
+        CEMENT_LEAKAGE = "cement_leakage", _("Cement leakage")
+        NEURO_DEFICIT = "neuro_deficit", _("New neurological deficit")
+        CHEST_SYMPTOMS = "chest_symptoms", _("Chest pain or breathlessness")
+        INFECTION = "infection", _("Fever or wound infection")
+        HAEMATOMA = "haematoma", _("Haematoma")
+        NEW_FRACTURE = "new_fracture", _("New fracture (treated or neighbouring level)")
+        OTHER = "other", _("Other")
 
     class Severity(models.TextChoices):
-        MILD = "mild", "Mild"
-        MODERATE = "moderate", "Moderate"
-        SEVERE = "severe", "Severe"
+        MILD = "mild", _("Mild")
+        MODERATE = "moderate", _("Moderate")
+        SEVERE = "severe", _("Severe")
 
     procedure = models.ForeignKey(Procedure, on_delete=models.CASCADE, related_name="complications")
     kind = models.CharField(max_length=20, choices=Kind.choices)

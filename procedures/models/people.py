@@ -3,11 +3,13 @@
 import datetime as dt
 import zoneinfo
 
+from django.conf import settings
 from django.contrib.auth.models import AbstractUser, UserManager
 from django.core.exceptions import ValidationError
 from django.db import models
 from simple_history.models import HistoricalRecords
 
+from procedures.languages import ENGLISH
 from procedures.phones import PhoneNumberField
 
 
@@ -18,6 +20,11 @@ def validate_time_zone(name: str) -> None:
         raise ValidationError(
             "%(name)s is not an IANA time zone, such as Europe/Paris.", code="invalid_time_zone", params={"name": name}
         ) from None
+
+
+def language_choices() -> list[tuple[str, str]]:
+    # A callable, so that a language added to settings.LANGUAGES needs no migration.
+    return settings.LANGUAGES
 
 
 class WardQuerySet(models.QuerySet):
@@ -36,6 +43,12 @@ class Ward(models.Model):
     # Non-urgent patient messages due between these local times wait for the end of them.
     quiet_hours_start = models.TimeField(default=dt.time(21, 0))
     quiet_hours_end = models.TimeField(default=dt.time(8, 0))
+    language = models.CharField(
+        max_length=8,
+        choices=language_choices,
+        default=ENGLISH,
+        help_text="The language of the messages sent to the ward's staff (SMS, e-mail, webhook, escalations).",
+    )
 
     objects = WardQuerySet.as_manager()
     history = HistoricalRecords()

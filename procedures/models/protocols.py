@@ -10,9 +10,12 @@ import zoneinfo
 
 from django.core.exceptions import ValidationError
 from django.db import models
+from django.db.models import ProtectedError
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
+
+from procedures.languages import in_language
 
 
 class EventKind(models.TextChoices):
@@ -29,6 +32,10 @@ ANCHOR_KINDS = [EventKind.STARTED, EventKind.CEMENT_INJECTED, EventKind.ENDED, E
 class ProtocolQuerySet(models.QuerySet):
     def published(self) -> "ProtocolQuerySet":
         return self.filter(published_at__isnull=False)
+
+    def delete(self):
+        refuse_deleting(list(self.published()))
+        return super().delete()
 
     def current(self, code: str) -> "Protocol":
         """Return the newest published version of the protocol with this code."""
@@ -61,6 +68,10 @@ class Protocol(models.Model):
     @property
     def is_published(self) -> bool:
         return self.published_at is not None
+
+    def delete(self, *args, **kwargs):
+        refuse_deleting([self] if self.is_published else [])
+        return super().delete(*args, **kwargs)
 
     def publish(self) -> None:
         if not self.is_published:
@@ -99,7 +110,10 @@ class ProtocolStep(models.Model):
 
     protocol = models.ForeignKey(Protocol, on_delete=models.CASCADE, related_name="steps")
     code = models.SlugField(max_length=64)
-    label = models.CharField(max_length=200)
+    label = models.CharField(max_length=200, help_text="In English; the other languages are in `labels`.")
+    labels = models.JSONField(
+        default=dict, blank=True, help_text='The label in the other languages, by language code: {"fr": "…"}.'
+    )
     anchor = models.CharField(max_length=20, choices=[(k.value, k.label) for k in ANCHOR_KINDS])
     offset = models.DurationField(help_text="Elapsed time from the anchor event to the due time.")
     offset_months = models.PositiveSmallIntegerField(
@@ -118,7 +132,10 @@ class ProtocolStep(models.Model):
         null=True, blank=True, help_text="Staff reminders not acknowledged within this time escalate."
     )
     audience = models.CharField(max_length=20, choices=Audience.choices)
-    action = models.TextField(help_text="What is done or recorded at this step.")
+    action = models.TextField(help_text="What is done or recorded at this step (in English).")
+    actions = models.JSONField(
+        default=dict, blank=True, help_text='The action in the other languages, by language code: {"fr": "…"}.'
+    )
     records = models.CharField(max_length=20, choices=Records.choices, default=Records.NOTHING, blank=True)
     message_key = models.SlugField(max_length=64, blank=True, help_text="Message template key; empty means the code.")
     order = models.PositiveSmallIntegerField(default=0)
@@ -137,6 +154,20 @@ class ProtocolStep(models.Model):
             raise ValidationError("This protocol version is published; make a new version to change its steps.")
         if self.offset_months and not self.at_local_time:
             raise ValidationError({"at_local_time": "A step counted in months needs a local time of day."})
+
+    def label_in(self, language: str | None = None) -> str:
+        """The label in `language` (the active one by default), or else in English."""
+        return in_language(self.label, self.labels, language)
+
+    @property
+    def translated_label(self) -> str:
+        """The label in the active language (for templates)."""
+        return self.label_in()
+
+    @property
+    def translated_action(self) -> str:
+        """What is done at this step, in the active language, or else in English."""
+        return in_language(self.action, self.actions)
 
     @property
     def notifies_staff(self) -> bool:
@@ -164,6 +195,16 @@ class ProtocolStep(models.Model):
 
     def overdue_at(self, due_at: dt.datetime) -> dt.datetime:
         return due_at + self.overdue_after
+
+
+def refuse_deleting(published: list[Protocol]) -> None:
+    """A published version is never deleted: procedures were, or may have been, planned with it."""
+    if published:
+        raise ProtectedError(
+            f"A published protocol version cannot be deleted ({', '.join(map(str, published))}); "
+            "make a new version instead.",
+            set(published),
+        )
 
 
 def add_months(day: dt.date, months: int) -> dt.date:

@@ -120,12 +120,12 @@ def test_a_nurse_works_in_french_with_the_keyboard_alone(open_tab, nurse_a, proc
 
     tab_to(page, f"complete-{procedure.pk}")
     page.keyboard.press("Enter")
-    expect(page.locator("h1")).to_have_text("Faire « Cement hardened »")
+    expect(page.locator("h1")).to_have_text("Faire « Ciment durci »")  # the step label is French too
     tab_to(page, "id_note")
     page.keyboard.type("Mise à plat, confortable")
     page.keyboard.press("Tab")
     page.keyboard.press("Enter")
 
-    expect(page.get_by_role("status").first).to_contain_text("« Cement hardened » fait à")
+    expect(page.get_by_role("status").first).to_contain_text("« Ciment durci » fait à")
     expect(page.locator(f"#procedure-{procedure.pk}")).to_contain_text("lever possible à")
     assert Milestone.objects.get(procedure=procedure, step__code="cement_hardened").note == "Mise à plat, confortable"

@@ -8,6 +8,7 @@ import time_machine
 from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
+from notifications.content import content_for
 from notifications.delivery import deliver
 from notifications.dispatch import claim_due
 from notifications.escalation import escalate_due
@@ -162,3 +163,16 @@ def test_list_filters_in_the_query_do_not_break_acknowledging_one(alice, recover
     assert response.status_code == 200 and response.json()["status"] == "acknowledged"
     assert notification.status_code == 200 and notification.json()["acknowledged_by"] == "alice"
     assert alice.get(f"/api/alerts/{alert.pk}/{query}").status_code == 200
+
+
+def test_an_alert_reads_in_each_nurse_s_language_and_is_sent_in_the_ward_s(alice, recovering, ward_a):
+    ward_a.language = "fr"
+    ward_a.save()
+    response = alice.post(f"/api/procedures/{recovering.pk}/observations/", NORMAL | {"spo2": 88}, format="json")
+    assert response.status_code == 201, response.json()
+    alert = Reminder.objects.get(kind="alert")
+
+    assert (alert.summary, alert.summaries["fr"]) == ("SpO2 (%) 88", "SpO2 (%) 88")
+    assert content_for(alert).text == "SIGNE D’ALERTE : Constantes hors limites, lit 12, Ward A (spine)."
+    alert.ward.language = "en"
+    assert content_for(alert).text == "RED FLAG: Vital signs out of range, bed 12, Ward A (spine)."

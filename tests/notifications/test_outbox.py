@@ -349,3 +349,15 @@ def test_staff_with_a_mobile_number_are_also_texted_when_a_chain_reaches_them(
     (sms,) = twilio_api.received
     assert sms["To"] == "+33611111111"
     assert sms["Body"] == "Not acknowledged: Cement hardened due 09:10, bed 12, Ward A (spine)."
+
+
+def test_staff_messages_are_sent_in_the_ward_s_language(sent_hardened, charge_nurse, ward_a, twilio_api):
+    ward_a.language = "fr"
+    ward_a.save()
+    Staff.objects.filter(pk=charge_nurse.pk).update(phone="+33611111111")
+    escalate_due(INJECTED + 15 * MIN)
+    texted = Reminder.objects.get(kind="escalation", channel="sms")
+    deliver(*next((pk, t) for pk, t in claim_due(INJECTED + 15 * MIN) if pk == texted.pk), now=INJECTED + 15 * MIN)
+
+    (sms,) = twilio_api.received
+    assert sms["Body"] == "Non pris en compte : Ciment durci prévu à 09:10, lit 12, Ward A (spine)."

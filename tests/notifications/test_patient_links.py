@@ -58,6 +58,14 @@ def test_the_link_shows_the_patients_next_steps_in_her_language_and_zone(injecte
     assert other.pk
 
 
+def test_the_page_gives_the_year_of_a_step_in_another_year(injected, patient, page):
+    with time_machine.travel(INJECTED + dt.timedelta(hours=1), tick=False):
+        html = page(patient_token(patient)).content.decode()
+
+    assert "mardi 10 mars, 21:00" in html  # this year: no year
+    assert "mercredi 10 mars 2027, 10:00" in html  # the review a year on
+
+
 def test_the_link_is_an_absolute_url_on_the_public_site(patient, settings):
     settings.PUBLIC_BASE_URL = "https://recovery.hospital.example/"
 

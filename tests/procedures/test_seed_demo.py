@@ -3,6 +3,7 @@ import datetime as dt
 from django.core.management import call_command
 from django.utils import timezone
 
+from notifications.models import Reminder
 from procedures.models import Milestone, Patient, Procedure, Staff
 
 
@@ -48,3 +49,24 @@ def test_reset_rebuilds_the_timelines_from_now(db, time_machine):
     just_injected = Procedure.objects.get(patient__mrn="DEMO-002")
     assert timezone.now() - just_injected.events.get(kind="cement_injected").at < dt.timedelta(minutes=10)
     assert Procedure.objects.count() == 7
+
+
+def test_the_demo_patients_have_mobile_numbers_so_their_texts_show_in_the_console(db):
+    seed()
+
+    phones = dict(Patient.objects.values_list("mrn", "phone"))
+    texts = Reminder.objects.filter(recipient_patient__isnull=False, channel="sms")
+
+    assert len(phones) == 7 and all(phone.startswith("+120255501") for phone in phones.values())
+    assert len(set(phones.values())) == 7
+    assert texts.filter(procedure__patient__mrn="DEMO-002").exists()  # "may stand" in 12 hours
+    assert not texts.filter(procedure__patient__mrn="DEMO-001").exists()  # she did not consent
+
+
+def test_a_demo_ward_loaded_before_gets_the_numbers(db):
+    seed()
+    Patient.objects.update(phone="")
+
+    seed()
+
+    assert not Patient.objects.filter(phone="").exists()

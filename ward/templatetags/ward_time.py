@@ -4,11 +4,11 @@ formats when it moves the countdowns on between two refreshes; keep the two in s
 import datetime as dt
 
 from django import template
-from django.utils import formats, timezone
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import pgettext
 
-from procedures.times import in_zone
+from tracker.local_time import clock, in_zone, short_day
 
 register = template.Library()
 
@@ -58,16 +58,21 @@ class TimeWriter:
 
     def time(self, moment: dt.datetime | None) -> str:
         """Write a time in the ward's zone: "14:10" today, "12 Feb 14:10" another day this year,
-        "12 Feb 2027 10:00" in another year (a review a year on is not next week)."""
+        "12 Feb 2027 10:00" in another year (a review a year on is not next week); the formats of
+        tracker.local_time, with each day written once per page."""
         if moment is None:
             return ""
         local = in_zone(moment, self.zone)
         day = local.date()
         if day == self.today:
-            return f"{local:%H:%M}"
+            return clock(local, self.zone)
         if day not in self.days:  # many times on a page fall on the same few days
-            self.days[day] = formats.date_format(local, "j M" if local.year == self.today.year else "j M Y")
-        return f"{self.days[day]} {local:%H:%M}"
+            self.days[day] = short_day(day, self.today)
+        return f"{self.days[day]} {clock(local, self.zone)}"
+
+    def day(self, day: dt.date | None) -> str:
+        """Write a date: "12 Feb", or "12 Feb 1944" in another year."""
+        return short_day(day, self.today) if day else ""
 
 
 @register.filter
@@ -102,6 +107,12 @@ def ward_time(moment: dt.datetime | None) -> str:
     """Write a time in the current (the ward's) zone: "14:10" today, "12 Feb 14:10" another day
     this year, "12 Feb 2027 10:00" in another year (a review a year on is not next week)."""
     return TimeWriter().time(moment)
+
+
+@register.filter
+def ward_day(day: dt.date | None) -> str:
+    """Write a date: "12 Feb" this year, "2 May 1944" another year (months no one can confuse)."""
+    return TimeWriter().day(day)
 
 
 @register.simple_tag

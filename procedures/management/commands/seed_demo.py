@@ -1,7 +1,9 @@
 """Load a demo ward with patients at every stage of recovery, relative to now.
 
 Running it again changes nothing; `--reset` rebuilds the demo patients' timelines from the
-current time (only patients whose MRN starts with DEMO- are touched).
+current time (only patients whose MRN starts with DEMO- are touched). The demo patients have
+phone numbers from a range set aside for fiction (+1 202 555 01xx), so the console channel of
+`make run` prints the texts they would receive.
 """
 
 import datetime as dt
@@ -18,6 +20,9 @@ from procedures.timeline import complete_milestone, record_event, schedule_proce
 
 DEMO_WARD = "Demo ward (spine unit)"
 DEMO_PREFIX = "DEMO-"
+# North America keeps 555-0100 to 555-0199 for fiction: no real phone answers them. (France's
+# fiction range, 06 39 98, is not a valid mobile number to the phone-number library.)
+DEMO_PHONE = "+1202555{:04d}"
 DEMO_STAFF = [
     # username, password, role, first name
     ("nurse", "demo-nurse-pw", Staff.Role.NURSE, "Nora"),
@@ -68,6 +73,10 @@ STAGES = [
 ]  # fmt: skip
 
 
+def demo_phone(stage: Stage) -> str:
+    return DEMO_PHONE.format(100 + int(stage.mrn.removeprefix(DEMO_PREFIX)))
+
+
 class Command(BaseCommand):
     help = "Load a demo ward with patients at every stage of recovery (idempotent)."
 
@@ -113,9 +122,14 @@ class Command(BaseCommand):
                 "ward": ward,
                 "bed": stage.bed,
                 "language": Patient.Language.FRENCH,
-                "messaging_consent": bool(stage.done),
+                "phone": demo_phone(stage),
+                # Patient 1 (not yet operated on) has not agreed to messages: nothing is sent to her.
+                "messaging_consent": stage.mrn != "DEMO-001",
             },
         )
+        if not patient.phone:  # a demo ward loaded before the demo patients had numbers
+            patient.phone = demo_phone(stage)
+            patient.save(update_fields=["phone"])
         return patient
 
     def play(self, stage: Stage, patient: Patient, nurse: Staff) -> None:

@@ -406,3 +406,46 @@ def test_json_nested_too_deeply_is_a_400_not_a_500(alice, patient):
     response = alice.post("/api/procedures/", body, content_type="application/json")
 
     assert response.status_code == 400 and "nested too deeply" in response.json()["detail"]
+
+
+def test_a_ward_s_language_is_an_added_field_and_labels_follow_the_request_s_language(
+    admin_user, alice, ward_a, procedure, nurse_a
+):
+    admin = api_for(admin_user)
+    record_event(procedure=procedure, kind="cement_injected", at=NOW - dt.timedelta(minutes=9), by=nurse_a)
+
+    listed = admin.get(f"/api/wards/{ward_a.pk}/").json()
+    refused = admin.patch(f"/api/wards/{ward_a.pk}/", {"language": "xx"}, format="json")
+    changed = admin.patch(f"/api/wards/{ward_a.pk}/", {"language": "fr"}, format="json")
+    english = alice.get(f"/api/procedures/{procedure.pk}/timeline/").json()["milestones"][0]
+    french = alice.get(f"/api/procedures/{procedure.pk}/timeline/", HTTP_ACCEPT_LANGUAGE="fr").json()["milestones"][0]
+
+    assert listed["language"] == "en" and {"timezone", "quiet_hours_start", "quiet_hours_end"} <= set(listed)
+    assert (refused.status_code, list(refused.json())) == (400, ["language"])
+    assert changed.json()["language"] == "fr"
+    assert (english["code"], english["label"], french["label"]) == (
+        "cement_hardened",
+        "Cement hardened",
+        "Ciment durci",
+    )
+
+
+def test_the_docs_offer_a_way_to_log_in_to_someone_without_a_session(client, nurse_a):
+    anonymous = client.get("/api/docs/")
+    bad_token = client.get("/api/docs/", HTTP_AUTHORIZATION="Token nonsense")
+    client.force_login(nurse_a)
+    logged_in = client.get("/api/docs/")
+
+    page = anonymous.content.decode()
+    assert (anonymous.status_code, anonymous["WWW-Authenticate"]) == (401, "Token")
+    assert 'href="/accounts/login/?next=/api/docs/"' in page and "Log in to read the documentation" in page
+    assert bad_token.status_code == 401 and "drf_spectacular_sidecar" not in bad_token.content.decode()
+    assert logged_in.status_code == 200 and "/static/drf_spectacular_sidecar/" in logged_in.content.decode()
+
+
+def test_the_log_in_link_of_the_docs_speaks_french(client, db):
+    client.post("/i18n/setlang/", {"language": "fr", "next": "/"})
+
+    page = client.get("/api/docs/").content.decode()
+
+    assert '<html lang="fr">' in page and "Se connecter pour lire la documentation" in page
