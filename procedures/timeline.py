@@ -177,12 +177,18 @@ def cancel_open_milestones(procedure: Procedure, *, at: dt.datetime, by: Staff) 
 
 @transaction.atomic
 def complete_milestone(
-    *, milestone: Milestone, by: Staff, note: str = "", now: dt.datetime | None = None, observed: bool = False
+    *,
+    milestone: Milestone,
+    by: Staff | None,
+    note: str = "",
+    now: dt.datetime | None = None,
+    observed: bool = False,
 ) -> Milestone:
     """Mark a milestone done by `by` now. Refused before its window opens: "may stand" is never early.
 
-    A step that records an observation check is completed by procedures.observations.record_observations
-    (which passes `observed=True`), never by a bare "done".
+    A step that records an observation check or a questionnaire is completed by recording it
+    (procedures.observations.record_observations, procedures.questionnaires.record_response pass
+    `observed=True`), never by a bare "done".
     """
     now = now or timezone.now()
     milestone = (
@@ -208,6 +214,10 @@ def complete_milestone(
                 "note": _("“%(milestone)s” is completed by recording its observation check.")
                 % {"milestone": milestone.step.label}
             }
+        )
+    if milestone.step.records == ProtocolStep.Records.QUESTIONNAIRE and not observed:
+        raise ValidationError(
+            {"note": _("“%(milestone)s” is completed by its answers.") % {"milestone": milestone.step.label}}
         )
     milestone.completed_at, milestone.completed_by, milestone.note = now, by, note
     milestone._history_user = by

@@ -10,8 +10,8 @@ from procedures.models import Patient, Procedure, Protocol, Staff, Ward
 from procedures.timeline import schedule_procedure
 
 PARIS = "Europe/Paris"
-# The data migrations that ship the default protocol, replayed after a transactional test emptied
-# the database (pytest-django flushes it; the migrations do not run again).
+# The data migrations that ship the default protocol (and the recovery-check questionnaire), replayed
+# after a transactional test emptied the database (pytest-django flushes it; migrations do not run again).
 PROTOCOL_MIGRATIONS = [
     ("0002_default_protocol", "create_default_protocol"),
     ("0004_default_protocol_observations", "fill_in"),
@@ -19,10 +19,10 @@ PROTOCOL_MIGRATIONS = [
 
 
 def reload_default_protocol() -> None:
-    if Protocol.objects.exists():
-        return
-    for module, function in PROTOCOL_MIGRATIONS:
-        getattr(importlib.import_module(f"procedures.migrations.{module}"), function)(apps, None)
+    if not Protocol.objects.exists():
+        for module, function in PROTOCOL_MIGRATIONS:
+            getattr(importlib.import_module(f"procedures.migrations.{module}"), function)(apps, None)
+    importlib.import_module("procedures.migrations.0010_recovery_check_questionnaire").ship(apps, None)
 
 
 @pytest.fixture

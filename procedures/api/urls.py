@@ -2,7 +2,7 @@ from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 from rest_framework.routers import DefaultRouter
 
-from procedures.api import views
+from procedures.api import questionnaires, views
 
 router = DefaultRouter(trailing_slash=True)
 router.register("staff", views.StaffViewSet, basename="staff")
@@ -15,5 +15,6 @@ urlpatterns = [
     path("auth/token/", views.TokenView.as_view(), name="api-token"),
     path("schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
+    path("questionnaires/", questionnaires.QuestionnaireList.as_view(), name="questionnaire-list"),
     path("", include(router.urls)),
 ]

@@ -96,6 +96,7 @@ class ProtocolStep(models.Model):
         NOTHING = "", "Nothing (a note at most)"
         OBSERVATIONS = "observations", "Observation check"
         PAIN_SCORE = "pain_score", "Pain score"
+        QUESTIONNAIRE = "questionnaire", "Questionnaire"
 
     protocol = models.ForeignKey(Protocol, on_delete=models.CASCADE, related_name="steps")
     code = models.SlugField(max_length=64)
@@ -120,6 +121,14 @@ class ProtocolStep(models.Model):
     audience = models.CharField(max_length=20, choices=Audience.choices)
     action = models.TextField(help_text="What is done or recorded at this step.")
     records = models.CharField(max_length=20, choices=Records.choices, default=Records.NOTHING, blank=True)
+    questionnaire = models.ForeignKey(
+        "procedures.Questionnaire",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        help_text="The questionnaire this step asks for (when it records a questionnaire).",
+    )
     message_key = models.SlugField(max_length=64, blank=True, help_text="Message template key; empty means the code.")
     order = models.PositiveSmallIntegerField(default=0)
 
@@ -137,6 +146,8 @@ class ProtocolStep(models.Model):
             raise ValidationError("This protocol version is published; make a new version to change its steps.")
         if self.offset_months and not self.at_local_time:
             raise ValidationError({"at_local_time": "A step counted in months needs a local time of day."})
+        if (self.records == self.Records.QUESTIONNAIRE) != (self.questionnaire_id is not None):
+            raise ValidationError({"questionnaire": "A step records a questionnaire exactly when it names one."})
 
     @property
     def notifies_staff(self) -> bool:
