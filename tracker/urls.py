@@ -9,6 +9,7 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("api/", include("interop.urls")),
     path("api/", include("notifications.api_urls")),
+    path("api/", include("outcomes.urls")),
     path("api/", include("procedures.api.urls")),
     path("accounts/", include("django.contrib.auth.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
