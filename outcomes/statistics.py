@@ -37,5 +37,8 @@ def wilson_interval(count: int, total: int, z: float = Z_95) -> tuple[float, flo
     return max(0.0, centre - half), min(1.0, centre + half)
 
 
-def rounded(value: float | None, digits: int = 3) -> float | None:
-    return None if value is None else round(value, digits)
+def rounded(value: float | None, digits: int = 3) -> float | int | None:
+    """Round for display; to 0 digits, a whole number (735 minutes, not 735.0)."""
+    if value is None:
+        return None
+    return round(value) if digits == 0 else round(value, digits)

@@ -200,3 +200,60 @@ def test_bad_filters_are_a_400_naming_them(nurse_a, params, field):
 
 def test_the_results_need_a_login(db):
     assert APIClient().get("/api/outcomes/").status_code in (401, 403)
+
+
+def test_the_page_shows_each_chart_with_its_numbers(ward_data, client, nurse_a, ward_a):
+    client.force_login(nurse_a)
+
+    page = client.get(f"/wards/{ward_a.pk}/outcomes/", {"from": "2026-01-01", "to": "2026-03-31"})
+
+    html = page.content.decode()
+    assert page.status_code == 200
+    assert "4 procedures with the cement injected from 1 January 2026 to 31 March 2026." in html
+    assert html.count("<svg") == 4
+    assert "<td>0.667</td><td>0.208–0.939</td>" in html  # relief at one month, and its interval
+    assert "<td>2</td><td>0.5</td><td>0.15–0.85</td>" in html  # cement leakage
+    assert page["Cache-Control"].startswith("max-age=0")
+
+
+def test_the_page_reads_in_french(ward_data, client, nurse_a, ward_a):
+    client.force_login(nurse_a)
+
+    html = client.get(f"/wards/{ward_a.pk}/outcomes/", HTTP_ACCEPT_LANGUAGE="fr").content.decode()
+
+    assert "Résultats" in html
+    assert "Soulagement" in html
+
+
+def test_another_wards_nurse_cannot_open_the_page_or_the_export(ward_data, client, nurse_b, ward_a):
+    client.force_login(nurse_b)
+
+    assert client.get(f"/wards/{ward_a.pk}/outcomes/").status_code == 404
+    assert client.get(f"/wards/{ward_a.pk}/outcomes.csv").status_code == 404
+
+
+def test_bad_filters_on_the_page_are_said_and_the_default_period_shown(client, nurse_a, ward_a):
+    client.force_login(nurse_a)
+
+    page = client.get(f"/wards/{ward_a.pk}/outcomes/", {"from": "2026-02-30"})
+
+    assert page.status_code == 200
+    assert 'role="alert"' in page.content.decode()
+
+
+def test_the_export_has_one_row_per_procedure_and_no_name_mrn_or_birth_date(ward_data, client, nurse_a, ward_a):
+    client.force_login(nurse_a)
+
+    response = client.get(f"/wards/{ward_a.pk}/outcomes.csv", {"from": "2026-01-01", "to": "2026-03-31"})
+
+    text = response.content.decode()
+    header, *rows = text.strip().split("\n")
+    assert header == (
+        "pseudonym,age_band,kind,levels,cement_injected_at,time_to_stand_minutes,pain_baseline,pain_1w,pain_1m,"
+        "pain_3m,pain_6m,pain_12m,complications"
+    )
+    assert len(rows) == 4
+    assert rows[0].split(",")[1:7] == ["80-89", "vertebroplasty", "L1", "2026-02-11T09:00:00+00:00", "725", "8.0"]
+    assert rows[1].endswith(",cement_leakage cement_leakage infection")
+    assert "MRN" not in text and "Patient" not in text and "1940" not in text
+    assert response["Content-Disposition"].startswith('attachment; filename="outcomes-ward')
