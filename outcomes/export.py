@@ -13,8 +13,8 @@ import io
 
 from django.conf import settings
 
-from outcomes.results import TIMEPOINTS, Period, baseline_pains, pain_answers, procedures_in
-from procedures.models import Complication, Event, EventKind, Milestone, Procedure
+from outcomes.results import TIMEPOINTS, Period, baseline_pains, cement_events, stand_minutes, timepoint_pains
+from procedures.models import Complication, Procedure
 
 COLUMNS = [
     "pseudonym", "age_band", "kind", "levels", "cement_injected_at", "time_to_stand_minutes", "pain_baseline",
@@ -36,42 +36,32 @@ def age_band(birth_date: dt.date, on: dt.date) -> str:
 
 
 def export_rows(period: Period) -> list[dict]:
-    scope = procedures_in(period).values("pk")
-    cement = dict(
-        Event.objects.filter(procedure__in=scope, kind=EventKind.CEMENT_INJECTED).values_list("procedure_id", "at")
-    )
-    answers = pain_answers(scope)
-    baselines = baseline_pains(scope, cement, answers)
-    pains = {(procedure, code): pain for procedure, code, _at, pain in answers if code in TIMEPOINTS}
-    stood = dict(
-        Milestone.objects.filter(procedure__in=scope, step__code="may_stand", completed_at__isnull=False).values_list(
-            "procedure_id", "completed_at"
-        )
-    )
+    events = cement_events(period)
+    scope = events.values("procedure_id")
+    cement = dict(events.values_list("procedure_id", "at"))
+    baselines, pains, stood = baseline_pains(scope, cement), timepoint_pains(scope), stand_minutes(scope, cement)
     complications = {}
     for procedure, kind in (
-        Complication.objects.filter(procedure__in=scope).order_by("noted_at").values_list("procedure_id", "kind")
+        Complication.objects.filter(procedure_id__in=scope)
+        .order_by("noted_at", "id")
+        .values_list("procedure_id", "kind")
     ):
         complications.setdefault(procedure, []).append(kind)
-    rows = []
-    procedures = (
-        Procedure.objects.filter(pk__in=scope).values_list("pk", "kind", "levels", "patient__birth_date").order_by("pk")
-    )
-    for pk, kind, levels, birth_date in procedures:
-        rows.append(
-            {
-                "pseudonym": pseudonym(pk),
-                "age_band": age_band(birth_date, cement[pk].date()),
-                "kind": kind,
-                "levels": " ".join(levels),
-                "cement_injected_at": cement[pk].astimezone(dt.UTC).isoformat(),
-                "time_to_stand_minutes": round((stood[pk] - cement[pk]).total_seconds() / 60) if pk in stood else "",
-                "pain_baseline": baselines.get(pk, ""),
-                **{f"pain_{t.removeprefix('prom_')}": pains.get((pk, t), "") for t in TIMEPOINTS},
-                "complications": " ".join(complications.get(pk, [])),
-            }
-        )
-    return rows
+    procedures = Procedure.objects.filter(pk__in=scope).order_by("pk")
+    return [
+        {
+            "pseudonym": pseudonym(pk),
+            "age_band": age_band(birth_date, cement[pk].date()),
+            "kind": kind,
+            "levels": " ".join(levels),
+            "cement_injected_at": cement[pk].astimezone(dt.UTC).isoformat(),
+            "time_to_stand_minutes": round(stood[pk]) if pk in stood else "",
+            "pain_baseline": baselines.get(pk, ""),
+            **{f"pain_{t.removeprefix('prom_')}": pains.get((pk, t), "") for t in TIMEPOINTS},
+            "complications": " ".join(complications.get(pk, [])),
+        }
+        for pk, kind, levels, birth_date in procedures.values_list("pk", "kind", "levels", "patient__birth_date")
+    ]
 
 
 def as_csv(rows: list[dict]) -> str:

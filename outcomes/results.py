@@ -9,7 +9,9 @@ import datetime as dt
 from collections import defaultdict
 from dataclasses import dataclass
 
-from django.db.models import Count, F, Q, QuerySet
+from django.db.models import Count, F, FloatField, Q, QuerySet
+from django.db.models.fields.json import KeyTextTransform
+from django.db.models.functions import Cast
 
 from notifications.models import Reminder
 from outcomes.references import REFERENCES, public
@@ -20,7 +22,6 @@ from procedures.models import (
     EventKind,
     Milestone,
     PainScore,
-    Procedure,
     QuestionnaireResponse,
     Ward,
 )
@@ -46,29 +47,27 @@ def relieved(pain: float, baseline: float) -> bool:
     return pain <= baseline - RELIEF_POINTS and pain <= RELIEF_FRACTION * baseline
 
 
-def procedures_in(period: Period) -> QuerySet:
-    """The procedures of the period's wards whose cement was injected in the period."""
-    procedures = Procedure.objects.filter(
-        patient__ward__in=period.wards,
-        events__kind=EventKind.CEMENT_INJECTED,
-        events__at__gte=period.start,
-        events__at__lt=period.end,
+def cement_events(period: Period) -> QuerySet:
+    """The cement injections of the period on its wards: one per procedure counted."""
+    events = Event.objects.filter(
+        kind=EventKind.CEMENT_INJECTED,
+        at__gte=period.start,
+        at__lt=period.end,
+        procedure__patient__ward__in=period.wards,
     )
-    return procedures.filter(kind=period.kind) if period.kind else procedures
+    return events.filter(procedure__kind=period.kind) if period.kind else events
 
 
 def ward_results(period: Period, *, now: dt.datetime) -> dict:
-    scope = procedures_in(period).values("pk")
-    cement = dict(
-        Event.objects.filter(procedure__in=scope, kind=EventKind.CEMENT_INJECTED).values_list("procedure_id", "at")
-    )
-    answers = pain_answers(scope)
-    baselines = baseline_pains(scope, cement, answers)
+    events = cement_events(period)
+    scope = events.values("procedure_id")
+    cement = dict(events.values_list("procedure_id", "at"))
+    baselines = baseline_pains(scope, cement)
     return {
         "procedures": len(cement),
         "pain": {
             "baseline_median": rounded(quantile(list(baselines.values()), 0.5), 1),
-            "by_timepoint": by_timepoint(scope, answers, baselines, now),
+            "by_timepoint": by_timepoint(scope, timepoint_pains(scope), baselines, now),
         },
         "complications": complications(scope, len(cement)),
         "time_to_stand_minutes": time_to_stand(scope, cement),
@@ -78,40 +77,41 @@ def ward_results(period: Period, *, now: dt.datetime) -> dict:
     }
 
 
-def pain_answers(scope: QuerySet) -> list[tuple[int, str, dt.datetime, float]]:
-    """(procedure, step code, authored_at, pain_rest) of every response that answered pain at rest."""
-    rows = (
-        QuestionnaireResponse.objects.filter(procedure__in=scope, answers__has_key="pain_rest")
-        .order_by("authored_at", "id")
-        .values_list("procedure_id", "milestone__step__code", "authored_at", "answers__pain_rest")
+def with_pain_at_rest(responses: QuerySet) -> QuerySet:
+    """Responses that answered pain at rest, with it as a number read in SQL (no JSON decoded in Python)."""
+    pain = Cast(KeyTextTransform("pain_rest", "answers"), FloatField())
+    return responses.annotate(pain=pain).filter(pain__isnull=False).order_by("authored_at", "id")
+
+
+def timepoint_pains(scope: QuerySet) -> dict[tuple[int, str], float]:
+    """{(procedure, time point): pain at rest}; of several answers at one time point, the last counts."""
+    answered = with_pain_at_rest(
+        QuestionnaireResponse.objects.filter(procedure_id__in=scope, milestone__step__code__in=TIMEPOINTS)
     )
-    return [(procedure, code or "", at, float(pain)) for procedure, code, at, pain in rows]
+    return {
+        (procedure, code): pain
+        for procedure, code, pain in answered.values_list("procedure_id", "milestone__step__code", "pain")
+    }
 
 
-def baseline_pains(scope: QuerySet, cement: dict, answers: list) -> dict[int, float]:
+def baseline_pains(scope: QuerySet, cement: dict[int, dt.datetime]) -> dict[int, float]:
     """Each procedure's baseline: the last baseline pain score, else pain at rest answered before the cement."""
-    baselines = {}
-    for procedure, pain in answers_before_cement(answers, cement):
-        baselines[procedure] = pain
-    scores = PainScore.objects.filter(procedure__in=scope, source=PainScore.Source.BASELINE).order_by(
+    candidates = with_pain_at_rest(
+        QuestionnaireResponse.objects.filter(procedure_id__in=scope).exclude(milestone__step__code__in=TIMEPOINTS)
+    )
+    baselines = {
+        procedure: pain
+        for procedure, at, pain in candidates.values_list("procedure_id", "authored_at", "pain")
+        if at <= cement[procedure]
+    }
+    scores = PainScore.objects.filter(procedure_id__in=scope, source=PainScore.Source.BASELINE).order_by(
         "recorded_at", "id"
     )
-    for procedure, score in scores.values_list("procedure_id", "score"):
-        baselines[procedure] = float(score)
+    baselines.update((procedure, float(score)) for procedure, score in scores.values_list("procedure_id", "score"))
     return baselines
 
 
-def answers_before_cement(answers: list, cement: dict):
-    for procedure, _code, at, pain in answers:
-        if procedure in cement and at <= cement[procedure]:
-            yield procedure, pain
-
-
-def by_timepoint(scope: QuerySet, answers: list, baselines: dict, now: dt.datetime) -> list[dict]:
-    latest = {}  # (procedure, timepoint) -> pain at rest, the last answer counting
-    for procedure, code, _at, pain in answers:
-        if code in TIMEPOINTS:
-            latest[procedure, code] = pain
+def by_timepoint(scope: QuerySet, latest: dict, baselines: dict, now: dt.datetime) -> list[dict]:
     expected = dict(
         Milestone.objects.filter(
             procedure__in=scope, step__code__in=TIMEPOINTS, due_at__lte=now, cancelled_at__isnull=True
@@ -144,7 +144,7 @@ def by_timepoint(scope: QuerySet, answers: list, baselines: dict, now: dt.dateti
 def complications(scope: QuerySet, total: int) -> list[dict]:
     """Every kind of complication, with the share of procedures that had it at least once."""
     having = defaultdict(set)
-    for procedure, kind in Complication.objects.filter(procedure__in=scope).values_list("procedure_id", "kind"):
+    for procedure, kind in Complication.objects.filter(procedure_id__in=scope).values_list("procedure_id", "kind"):
         having[kind].add(procedure)
     rows = []
     for kind in Complication.Kind.values:
@@ -161,19 +161,25 @@ def complications(scope: QuerySet, total: int) -> list[dict]:
     return rows
 
 
-def time_to_stand(scope: QuerySet, cement: dict) -> dict:
-    stood = Milestone.objects.filter(procedure__in=scope, step__code="may_stand", completed_at__isnull=False)
-    minutes = [
-        (done - cement[procedure]).total_seconds() / 60
+def stand_minutes(scope: QuerySet, cement: dict[int, dt.datetime]) -> dict[int, float]:
+    """Minutes from the cement to "may stand" done (the patient first up), by procedure."""
+    stood = Milestone.objects.filter(procedure_id__in=scope, step__code="may_stand", completed_at__isnull=False)
+    return {
+        procedure: (done - cement[procedure]).total_seconds() / 60
         for procedure, done in stood.values_list("procedure_id", "completed_at")
-        if procedure in cement
-    ]
+    }
+
+
+def time_to_stand(scope: QuerySet, cement: dict[int, dt.datetime]) -> dict:
+    minutes = list(stand_minutes(scope, cement).values())
     return {"median": rounded(quantile(minutes, 0.5), 0), "p90": rounded(quantile(minutes, 0.9), 0)}
 
 
 def on_time_rate(scope: QuerySet, now: dt.datetime) -> float | None:
     """Of the staff milestones that fell due (completed, or past their overdue time), the share done in time."""
-    staff = Milestone.objects.filter(procedure__in=scope, cancelled_at__isnull=True).exclude(step__audience="patient")
+    staff = Milestone.objects.filter(procedure_id__in=scope, cancelled_at__isnull=True).exclude(
+        step__audience="patient"
+    )
     counts = staff.aggregate(
         due=Count("id", filter=Q(completed_at__isnull=False) | Q(overdue_at__lte=now)),
         on_time=Count("id", filter=Q(completed_at__lte=F("overdue_at"))),
@@ -184,7 +190,7 @@ def on_time_rate(scope: QuerySet, now: dt.datetime) -> float | None:
 def acknowledgement_seconds(scope: QuerySet) -> dict:
     """How long staff took to acknowledge their reminders and alerts, from delivery to the ward inbox."""
     answered = Reminder.objects.filter(
-        procedure__in=scope,
+        procedure_id__in=scope,
         kind__in=[Reminder.Kind.MILESTONE, Reminder.Kind.ALERT],
         channel=Reminder.Channel.INAPP,
         sent_at__isnull=False,
