@@ -6,12 +6,16 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import status
 from rest_framework.exceptions import NotFound, ValidationError
+from rest_framework.permissions import AllowAny
 from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from interop.export import bundle_for, plan_definition
+from interop.code_systems import code_system
+from interop.export import BUNDLE_TYPES, booked_procedure, bundle_for
+from interop.extensions import EXTENSIONS, structure_definition
 from interop.importing import Invalid, book, operation_outcome
+from interop.protocol import plan_definition
 from procedures.api.parsers import SafeJSONParser
 from procedures.api.plumbing import idempotent, log_access
 from procedures.api.views import int_param
@@ -70,13 +74,21 @@ def fhir(data: dict, status_code: int = 200, **headers) -> Response:
 
 
 class ProcedureBundleView(FhirView):
-    @extend_schema(responses={200: RESOURCE})
+    @extend_schema(
+        responses={200: RESOURCE, 400: RESOURCE},
+        parameters=[OpenApiParameter("type", str, enum=BUNDLE_TYPES,
+                                     description="collection (the default), or transaction: the same resources "
+                                                 "with a request on each entry, to store in one call.")],
+    )  # fmt: skip
     def get(self, request, pk: str):
+        kind = request.query_params.get("type", "collection")
+        if kind not in BUNDLE_TYPES:
+            raise ValidationError({"type": [f"Ask for one of: {', '.join(BUNDLE_TYPES)}."]})
         if not (pk.isascii() and pk.isdigit()):
             raise NotFound("No such procedure.")
         procedure = get_object_or_404(Procedure.objects.visible_to(request.user), pk=int(pk))
         log_access(request, action="read", what="fhir bundle", patients=[procedure.patient_id], object_id=pk)
-        return fhir(bundle_for(procedure, now=timezone.now()))
+        return fhir(bundle_for(procedure, now=timezone.now(), kind=kind))
 
 
 class PlanDefinitionView(FhirView):
@@ -87,8 +99,34 @@ class PlanDefinitionView(FhirView):
         return fhir(plan_definition(get_object_or_404(Protocol, code=code, version=int(version))))
 
 
+class StructureDefinitionView(FhirView):
+    """An extension's definition at its canonical URL. Served without authentication, as HL7 serves
+    FHIR's own: it holds no patient data, only what the extension means."""
+
+    authentication_classes = []
+    permission_classes = [AllowAny]
+
+    @extend_schema(responses={200: RESOURCE}, auth=[])
+    def get(self, request, name: str):
+        if name not in EXTENSIONS:
+            raise NotFound("No such extension.")
+        return fhir(structure_definition(EXTENSIONS[name]))
+
+
+class CodeSystemView(FhirView):
+    """A local code system at its URL; like the extension definitions, only codes and no patient data."""
+
+    authentication_classes = []
+    permission_classes = [AllowAny]
+
+    @extend_schema(responses={200: RESOURCE}, auth=[])
+    def get(self, request, name: str):
+        return fhir(code_system(name))
+
+
 class BookingView(FhirView):
-    """POST a Procedure with a contained Patient, or a Bundle of Patient + Procedure (?ward=<id> for a new patient)."""
+    """POST a Procedure or an order for one (ServiceRequest) with a contained Patient, or a Bundle of Patient +
+    Procedure or ServiceRequest (?ward=<id> for a new patient). The reply is the booked Procedure."""
 
     @extend_schema(
         request=RESOURCE,
@@ -108,8 +146,5 @@ class BookingView(FhirView):
         procedure = booking.procedure
         log_access(request, action="create" if booking.created else "update", what="fhir booking",
                    patients=[procedure.patient_id], object_id=procedure.pk)  # fmt: skip
-        resource = next(e["resource"] for e in bundle_for(procedure, now=timezone.now())["entry"]
-                        if e["resource"]["resourceType"] == "Procedure")  # fmt: skip
-        resource["id"] = str(procedure.pk)
-        return fhir(resource, status.HTTP_201_CREATED if booking.created else status.HTTP_200_OK,
+        return fhir(booked_procedure(procedure), status.HTTP_201_CREATED if booking.created else status.HTTP_200_OK,
                     Location=f"/api/procedures/{procedure.pk}/")  # fmt: skip

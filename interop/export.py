@@ -1,66 +1,61 @@
-"""A procedure's recovery plan as a FHIR R4B Bundle, and a protocol as a PlanDefinition.
+"""A procedure's recovery plan as a FHIR R4B Bundle (a collection, or a transaction to store).
 
 Each builder returns a plain dict; `bundle_for` validates every resource with the fhir.resources
 R4B models before it leaves. References inside the Bundle use each entry's fullUrl
-(urn:uuid:…, stable for the same object).
+(urn:uuid:…, stable for the same object; see interop.references). Observations are built in
+interop.findings, complications in interop.complications, the protocol in interop.protocol.
 """
 
 import datetime as dt
+import re
 import uuid
+from urllib.parse import urlencode
 
 from django.conf import settings
 from django.db.models import Prefetch
 from fhir.resources.R4B.bundle import Bundle
-from fhir.resources.R4B.plandefinition import PlanDefinition
+from fhir.resources.R4B.procedure import Procedure as FhirProcedure
 
-from interop.codes import (
-    CPT,
-    CPT_CODES,
-    LOINC,
-    OBSERVATION_CATEGORY,
-    PAIN_LOINC,
-    SNOMED,
-    UCUM,
-    VITALS,
-    local_system,
-)
+from interop.codes import CPT, CPT_CODES, SNOMED, local_system
+from interop.complications import adverse_event, complication_code, condition
+from interop.extensions import ANAESTHESIA
+from interop.findings import check_observations, pain_observation
+from interop.protocol import plan_definition_url
+from interop.references import NAMESPACE, full_url, instant, ref
 from notifications.models import Reminder
 from procedures.levels import SNOMED_CODES
-from procedures.models import Milestone, ObservationCheck, Procedure, Protocol
+from procedures.models import Complication, Milestone, ObservationCheck, PainScore, Procedure
 
-NAMESPACE = uuid.UUID("6f6b1c55-3f7e-4f0e-9d1e-5a1c2b7d9e10")
 XRAY_STEPS = ("xray_control", "xray_followup_1m")
+BUNDLE_TYPES = ("collection", "transaction")
 
 
-def full_url(kind: str, pk) -> str:
-    return f"urn:uuid:{uuid.uuid5(NAMESPACE, f'{kind}/{pk}')}"
+def bundle_for(procedure: Procedure, *, now: dt.datetime, kind: str = "collection") -> dict:
+    """Return the procedure's Bundle, every resource validated.
 
-
-def ref(kind: str, pk) -> dict:
-    return {"reference": full_url(kind, pk)}
-
-
-def instant(moment: dt.datetime | None) -> str | None:
-    return moment.astimezone(dt.UTC).isoformat().replace("+00:00", "Z") if moment else None
-
-
-def bundle_for(procedure: Procedure, *, now: dt.datetime) -> dict:
-    """Return the procedure's Bundle (type collection), every resource validated."""
+    `kind` "transaction" gives the same resources as a transaction a FHIR server stores in one call
+    (see `as_transaction`)."""
     procedure = (
         Procedure.objects.select_related("patient", "protocol")
         .prefetch_related(
             "events",
-            "pain_scores",
-            Prefetch("observations", ObservationCheck.objects.select_related("pain")),
+            Prefetch("pain_scores", PainScore.objects.select_related("recorded_by")),
+            Prefetch("observations", ObservationCheck.objects.select_related("pain", "recorded_by")),
+            Prefetch("complications", Complication.objects.select_related("reported_by")),
             Prefetch("milestones", Milestone.objects.select_related("step").order_by("due_at")),
             Prefetch("reminders", Reminder.objects.order_by("due_at", "id")),
         )
         .get(pk=procedure.pk)
     )
+    discharged_at = next((e.at for e in procedure.events.all() if e.kind == "discharged"), None)
+    complications = list(procedure.complications.all())
     resources = [
         ("Patient", procedure.patient.pk, patient_resource(procedure.patient)),
         ("Procedure", procedure.pk, procedure_resource(procedure)),
         ("CarePlan", procedure.pk, care_plan(procedure, now)),
+        *[("Practitioner", staff.pk, practitioner(staff)) for staff in staff_involved(procedure)],
+        *[("Condition", c.pk, condition(procedure, c, discharged_at=discharged_at)) for c in complications],
+        *[("AdverseEvent", c.pk, adverse_event(procedure, c)) for c in complications],
         *[("Task", m.pk, task(procedure, m, now)) for m in procedure.milestones.all() if m.step.notifies_staff],
         *[("ServiceRequest", m.pk, xray_request(procedure, m)) for m in procedure.milestones.all()
           if m.step.code in XRAY_STEPS],
@@ -68,7 +63,8 @@ def bundle_for(procedure: Procedure, *, now: dt.datetime) -> dict:
         *[("Communication", r.pk, communication(procedure, r)) for r in procedure.reminders.all()
           if r.status in (Reminder.Status.SENT, Reminder.Status.FAILED)],
         *[("Observation", f"pain/{p.pk}", pain_observation(procedure, p)) for p in procedure.pain_scores.all()],
-        *[("Observation", f"check/{c.pk}", check_observation(procedure, c)) for c in procedure.observations.all()],
+        *[("Observation", key, observation) for c in procedure.observations.all()
+          for key, observation in check_observations(procedure, c)],
     ]  # fmt: skip
     bundle = {
         "resourceType": "Bundle",
@@ -77,7 +73,65 @@ def bundle_for(procedure: Procedure, *, now: dt.datetime) -> dict:
         "timestamp": instant(now),
         "entry": [{"fullUrl": full_url(kind, pk), "resource": resource} for kind, pk, resource in resources],
     }
+    if kind == "transaction":
+        bundle = as_transaction(bundle)
     return Bundle.model_validate(bundle).model_dump(mode="json", exclude_none=True)
+
+
+def booked_procedure(procedure: Procedure) -> dict:
+    """The Procedure alone, as the reply to a booking: its Patient contained, so that its subject resolves."""
+    procedure = (
+        Procedure.objects.select_related("patient").prefetch_related("events", "complications").get(pk=procedure.pk)
+    )
+    resource = procedure_resource(procedure) | {
+        "id": str(procedure.pk),
+        "contained": [patient_resource(procedure.patient) | {"id": "patient"}],
+        "subject": {"reference": "#patient"},
+        "complicationDetail": None,  # the Conditions are not in the reply; their codes are, in `complication`
+    }
+    return FhirProcedure.model_validate(resource).model_dump(mode="json", exclude_none=True)
+
+
+def as_transaction(bundle: dict) -> dict:
+    """The same resources as a transaction: each entry created (POST), the Patient only if no patient
+    with its MRN exists (`ifNoneExist`), so that storing a second procedure of the same patient, or
+    the same export twice, does not duplicate the patient; references to it then point to the one found.
+    Practitioners are matched on their identifier the same way, and the Procedure on the record's
+    identifier when it has one."""
+    entries = []
+    for entry in bundle["entry"]:
+        resource = entry["resource"]
+        request = {"method": "POST", "url": resource["resourceType"]}
+        identifier = (resource.get("identifier") or [None])[0]
+        if identifier and resource["resourceType"] in ("Patient", "Practitioner", "Procedure"):
+            request["ifNoneExist"] = identifier_search(identifier)
+        entries.append(entry | {"request": request})
+    return bundle | {"id": str(uuid.uuid5(NAMESPACE, f"transaction/{bundle['id']}")), "type": "transaction",
+                     "entry": entries}  # fmt: skip
+
+
+def identifier_search(identifier: dict) -> str:
+    """A search on one identifier, escaped as FHIR search asks (\\ before | , $ and \\ in a token's
+    parts) and then for a URL: identifier=urn:recovery-tracker:mrn|MRN-77."""
+    system, value = (re.sub(r"([\\|,$])", r"\\\1", part) for part in (identifier["system"], identifier["value"]))
+    return urlencode({"identifier": f"{system}|{value}"}, safe=":/|")
+
+
+def staff_involved(procedure: Procedure) -> list:
+    """Each nurse or doctor who recorded an observation, a pain score or a complication, once."""
+    people = [check.recorded_by for check in procedure.observations.all()]
+    people += [pain.recorded_by for pain in procedure.pain_scores.all() if pain.recorded_by]
+    people += [complication.reported_by for complication in procedure.complications.all()]
+    return list({person.pk: person for person in people}.values())
+
+
+def practitioner(staff) -> dict:
+    name = {"family": staff.last_name, "given": [staff.first_name] if staff.first_name else None}
+    return {
+        "resourceType": "Practitioner",
+        "identifier": [{"system": local_system("staff"), "value": staff.username}],
+        "name": [name if staff.last_name else {"text": staff.get_full_name() or staff.username}],
+    }
 
 
 def patient_resource(patient) -> dict:
@@ -123,7 +177,9 @@ def procedure_resource(procedure: Procedure) -> dict:
         ],
         "reasonCode": [{"coding": [{"system": local_system("indication"), "code": procedure.indication,
                                     "display": procedure.get_indication_display()}]}],
-        "extension": [{"url": local_system("anaesthesia"), "valueCode": procedure.anaesthesia}],
+        "complication": [complication_code(c) for c in procedure.complications.all()] or None,
+        "complicationDetail": [ref("Condition", c.pk) for c in procedure.complications.all()] or None,
+        "extension": [ANAESTHESIA(procedure.anaesthesia)],
     }  # fmt: skip
 
 
@@ -168,7 +224,7 @@ def care_plan(procedure: Procedure, now: dt.datetime) -> dict:
         "title": str(procedure.protocol),
         "instantiatesCanonical": [plan_definition_url(procedure.protocol)],
         "subject": ref("Patient", procedure.patient_id),
-        "addresses": None,
+        "addresses": [ref("Condition", c.pk) for c in procedure.complications.all()] or None,
         "activity": [activity(m, now) for m in procedure.milestones.all()] or None,
     }
 
@@ -254,76 +310,3 @@ def communication(procedure: Procedure, reminder: Reminder) -> dict:
         "medium": [{"text": reminder.get_channel_display()}],
         "recipient": [ref("Patient", procedure.patient_id)] if reminder.recipient_patient_id else None,
     }
-
-
-def pain_observation(procedure: Procedure, pain) -> dict:
-    return {
-        "resourceType": "Observation",
-        "status": "final",
-        "category": [{"coding": [{"system": OBSERVATION_CATEGORY, "code": "survey"}]}],
-        "code": {"coding": [{"system": LOINC, "code": PAIN_LOINC[0], "display": PAIN_LOINC[1]}]},
-        "subject": ref("Patient", procedure.patient_id),
-        "partOf": [ref("Procedure", procedure.pk)],
-        "effectiveDateTime": instant(pain.recorded_at),
-        "valueInteger": pain.score,
-        "method": {"text": pain.get_source_display()},
-    }
-
-
-def check_observation(procedure: Procedure, check: ObservationCheck) -> dict:
-    components = [
-        {"code": {"coding": [{"system": LOINC, "code": code, "display": display}]},
-         "valueQuantity": {"value": float(getattr(check, field)), "unit": unit, "system": UCUM, "code": unit}}
-        for field, (code, display, unit) in VITALS.items()
-    ] + [
-        {"code": {"text": label}, "valueString": getattr(check, f"get_{field}_display")()}
-        for field, label in [("leg_strength", "Leg strength"), ("leg_sensation", "Leg sensation"),
-                             ("puncture_site", "Puncture site"), ("bladder", "Bladder")]
-    ]  # fmt: skip
-    return {
-        "resourceType": "Observation",
-        "status": "final",
-        "category": [{"coding": [{"system": OBSERVATION_CATEGORY, "code": "vital-signs"}]}],
-        "code": {"text": "Post-procedure observation check"},
-        "subject": ref("Patient", procedure.patient_id),
-        "partOf": [ref("Procedure", procedure.pk)],
-        "effectiveDateTime": instant(check.recorded_at),
-        "component": components,
-    }
-
-
-def plan_definition_url(protocol: Protocol) -> str:
-    return f"{settings.PUBLIC_BASE_URL.rstrip('/')}/api/protocols/{protocol.code}/{protocol.version}/fhir/"
-
-
-def plan_definition(protocol: Protocol) -> dict:
-    actions = [
-        {
-            "title": step.label,
-            "code": [{"coding": [{"system": local_system("protocol-step"), "code": step.code}]}],
-            "description": f"{step.action} Anchor: {step.anchor}; audience: {step.audience}"
-            + (f"; at {step.at_local_time:%H:%M} in the ward's zone" if step.at_local_time else ""),
-            "timingDuration": duration(step),
-        }
-        for step in protocol.steps.all()
-    ]
-    resource = {
-        "resourceType": "PlanDefinition",
-        "url": plan_definition_url(protocol),
-        "version": str(protocol.version),
-        "name": protocol.code.replace("-", "_"),
-        "title": protocol.name,
-        "type": {"coding": [{"system": "http://terminology.hl7.org/CodeSystem/plan-definition-type",
-                             "code": "clinical-protocol"}]},
-        "status": "active" if protocol.is_published else "draft",
-        "date": instant(protocol.published_at),
-        "description": protocol.description or protocol.name,
-        "action": actions,
-    }  # fmt: skip
-    return PlanDefinition.model_validate(resource).model_dump(mode="json", exclude_none=True)
-
-
-def duration(step) -> dict:
-    if step.offset_months:
-        return {"value": step.offset_months, "unit": "mo", "system": UCUM, "code": "mo"}
-    return {"value": step.offset.total_seconds() / 60, "unit": "min", "system": UCUM, "code": "min"}

@@ -1,6 +1,7 @@
-"""Booking procedures from the hospital record: a FHIR Procedure (with its Patient) in, a scheduled
-procedure out, matched by MRN and by the record's procedure identifier so that a repeated post
-changes nothing.
+"""Booking procedures from the hospital record: a FHIR Procedure, or an order for one (a
+ServiceRequest), with its Patient in, a scheduled procedure out, matched by MRN and by the record's
+procedure identifier so that a repeated post changes nothing. Both resources are read by the same
+code: what differs (status, the element holding the planned time) is in REQUESTS.
 
 A payload is read and checked in full (`read_order`, no database) before anything is stored
 (`store`, one transaction), so an invalid payload saves nothing."""
@@ -16,9 +17,12 @@ from django.utils.dateparse import parse_datetime
 from fhir.resources.R4B import get_fhir_model_class
 from fhir.resources.R4B.bundle import Bundle
 from fhir.resources.R4B.procedure import Procedure as FhirProcedure
+from fhir.resources.R4B.servicerequest import ServiceRequest as FhirServiceRequest
 from pydantic import ValidationError as FhirInvalid
 
-from interop.codes import CPT, CPT_KIND, SNOMED, local_system
+from interop.bindings import codes_outside_required_bindings
+from interop.codes import CPT, CPT_KIND, SNOMED, local_systems, snomed_procedure_kinds
+from interop.extensions import ANAESTHESIA
 from interop.models import ExternalProcedure
 from procedures.levels import SNOMED_CODES
 from procedures.models import Patient, Procedure, Staff, Ward
@@ -48,6 +52,32 @@ PROCEDURE_ELEMENTS = {
 }  # fmt: skip
 
 
+@dataclass(frozen=True)
+class Request:
+    """A resource that books a procedure: what it must say, and where it holds the planned time."""
+
+    model: type
+    statuses: tuple[str, ...]
+    intents: tuple[str, ...] | None
+    planned_time: str
+    refusal: str
+
+
+ORDER_INTENTS = ("order", "original-order", "reflex-order", "filler-order", "instance-order")
+REQUESTS = {
+    "Procedure": Request(FhirProcedure, ("preparation",), None, "performedDateTime",
+                         "Only a planned procedure (status preparation) can be booked."),
+    "ServiceRequest": Request(FhirServiceRequest, ("active",), ORDER_INTENTS, "occurrenceDateTime",
+                              "Only an active order (status active, intent order) can be booked."),
+}  # fmt: skip
+
+
+def elements_of(kind: str) -> dict[str, str]:
+    """Where each model field comes from in a Procedure or a ServiceRequest, to name it in an OperationOutcome."""
+    named = {field: element.replace("Procedure.", f"{kind}.") for field, element in PROCEDURE_ELEMENTS.items()}
+    return named | {"scheduled_at": f"{kind}.{REQUESTS[kind].planned_time}"}
+
+
 class Invalid(Exception):
     """The payload cannot be booked; `issues` are (FHIRPath expression, message) pairs.
 
@@ -74,6 +104,7 @@ class Order:
     external_id: str
     patient: dict
     procedure: dict
+    resource_type: str = "Procedure"  # or ServiceRequest: named in the issues found while storing
 
 
 def book(payload, *, ward: Ward | None, by: Staff) -> Booking:
@@ -92,27 +123,39 @@ def book(payload, *, ward: Ward | None, by: Staff) -> Booking:
 
 def read_order(payload) -> Order:
     procedure_resource, patient_resource = parse(payload)
-    if procedure_resource.get("status") != "preparation":
-        raise Invalid([("Procedure.status", "Only a planned procedure (status preparation) can be booked.")])
+    kind = procedure_resource["resourceType"]
+    outside = codes_outside_required_bindings(patient_resource, "Patient")
+    outside += codes_outside_required_bindings(procedure_resource, kind)
+    if outside:
+        raise Invalid(outside, code="code-invalid")
+    request = REQUESTS[kind]
+    if procedure_resource.get("status") not in request.statuses:
+        raise Invalid([(f"{kind}.status", request.refusal)])
+    if request.intents and procedure_resource.get("intent") not in request.intents:
+        raise Invalid([(f"{kind}.intent", request.refusal)])
     return Order(
         mrn=identifier(patient_resource, settings.FHIR_MRN_SYSTEM, "Patient", max_length=MRN_LENGTH),
         external_id=identifier(
-            procedure_resource, settings.FHIR_PROCEDURE_ID_SYSTEM, "Procedure", max_length=EXTERNAL_ID_LENGTH
+            procedure_resource, settings.FHIR_PROCEDURE_ID_SYSTEM, kind, max_length=EXTERNAL_ID_LENGTH
         ),
         patient=patient_fields(patient_resource),
         procedure=procedure_fields(procedure_resource),
+        resource_type=kind,
     )
 
 
 def parse(payload) -> tuple[dict, dict]:
-    """Return (Procedure, Patient) resources as dicts from a Procedure with a contained Patient, or a Bundle.
+    """Return (Procedure or ServiceRequest, Patient) resources as dicts from a Procedure or
+    ServiceRequest with a contained Patient, or a Bundle.
 
     The dicts are the validated resources dumped without nulls, so every element read later has
     the type FHIR gives it."""
     kind = payload.get("resourceType") if isinstance(payload, dict) else None
-    model = {"Procedure": FhirProcedure, "Bundle": Bundle}.get(kind) if isinstance(kind, str) else None
+    models = {name: request.model for name, request in REQUESTS.items()} | {"Bundle": Bundle}
+    model = models.get(kind) if isinstance(kind, str) else None
     if model is None:
-        raise Invalid([("resourceType", "Send a JSON object: a Procedure (with a contained Patient) or a Bundle.")])
+        raise Invalid([("resourceType", "Send a JSON object: a Procedure or a ServiceRequest (with a contained "
+                                        "Patient), or a Bundle.")])  # fmt: skip
     refuse_null_characters(payload, kind)
     refuse_unknown_resources(payload, kind)
     try:
@@ -120,11 +163,21 @@ def parse(payload) -> tuple[dict, dict]:
     except FhirInvalid as error:
         raise Invalid([(fhir_path(kind, e["loc"]), e["msg"]) for e in error.errors()]) from None
     if kind == "Bundle":
+        if outside := codes_outside_required_bindings(resource, "Bundle", skip="resource"):
+            raise Invalid(outside, code="code-invalid")
         return bundle_parts(resource)
     contained = [r for r in resource.get("contained", []) if r.get("resourceType") == "Patient"]
     if len(contained) != 1:
-        raise Invalid([("Procedure.contained", "Contain exactly one Patient, referenced by Procedure.subject.")])
+        raise Invalid([(f"{kind}.contained", f"Contain exactly one Patient, referenced by {kind}.subject.")])
+    refuse_another_subject(resource, {f"#{contained[0]['id']}"} if "id" in contained[0] else set(), "#id")
     return resource, contained[0]
+
+
+def refuse_another_subject(resource: dict, patient_references: set[str], form: str) -> None:
+    """The booked procedure is the sent Patient's: a subject naming anyone else is refused, not guessed."""
+    kind = resource["resourceType"]
+    if resource.get("subject", {}).get("reference") not in patient_references:
+        raise Invalid([(f"{kind}.subject", f"Reference the Patient sent with the {kind} ({form}).")])
 
 
 def fhir_path(root: str, location: tuple) -> str:
@@ -133,12 +186,16 @@ def fhir_path(root: str, location: tuple) -> str:
 
 
 def bundle_parts(bundle: dict) -> tuple[dict, dict]:
-    resources = [entry.get("resource", {}) for entry in bundle.get("entry", [])]
-    procedures = [r for r in resources if r.get("resourceType") == "Procedure"]
-    patients = [r for r in resources if r.get("resourceType") == "Patient"]
+    entries = bundle.get("entry", [])
+    procedures = [e["resource"] for e in entries if e.get("resource", {}).get("resourceType") in REQUESTS]
+    patients = [e for e in entries if e.get("resource", {}).get("resourceType") == "Patient"]
     if len(procedures) != 1 or len(patients) != 1:
-        raise Invalid([("Bundle.entry", "The Bundle must hold exactly one Patient and one Procedure.")])
-    return procedures[0], patients[0]
+        raise Invalid([("Bundle.entry", "The Bundle must hold exactly one Patient and one Procedure or "
+                                        "ServiceRequest.")])  # fmt: skip
+    patient = patients[0]["resource"]
+    references = {patients[0].get("fullUrl"), "id" in patient and f"Patient/{patient['id']}"} - {None, False}
+    refuse_another_subject(procedures[0], references, "its entry's fullUrl, or Patient/id")
+    return procedures[0], patient
 
 
 def nodes(payload, root: str):
@@ -172,8 +229,9 @@ def refuse_unknown_resources(payload: dict, kind: str) -> None:
         entries = payload.get("entry")
         for index, entry in enumerate(entries if isinstance(entries, list) else []):
             resource = entry.get("resource") if isinstance(entry, dict) else None
-            if isinstance(resource, dict) and resource.get("resourceType") not in ("Patient", "Procedure"):
-                raise Invalid([(f"Bundle.entry[{index}].resource.resourceType", "Only a Patient and a Procedure.")])
+            if isinstance(resource, dict) and resource.get("resourceType") not in ("Patient", *REQUESTS):
+                raise Invalid([(f"Bundle.entry[{index}].resource.resourceType",
+                                "Only a Patient and a Procedure or ServiceRequest.")])  # fmt: skip
     for path, node in nodes(payload, kind):
         if isinstance(node, dict) and "resourceType" in node and not is_resource_type(node["resourceType"]):
             raise Invalid([(f"{path}.resourceType", "Not a FHIR R4B resource type.")])
@@ -223,46 +281,52 @@ def patient_fields(resource: dict) -> dict:
 
 def procedure_fields(resource: dict) -> dict:
     """The Procedure's model fields, levels in spine order as the model stores them."""
+    kind = resource["resourceType"]
+    time_element = REQUESTS[kind].planned_time
     return {
         "kind": procedure_kind(resource),
         "levels": (levels := treated_levels(resource)),
-        "indication": next(iter(codes(resource.get("reasonCode", []), local_system("indication"))),
+        "indication": next(iter(codes(resource.get("reasonCode", []), *local_systems("indication"))),
                            Procedure.Indication.OTHER),
+        # The extension's canonical URL, or the URL the first exports used.
         "anaesthesia": next((e.get("valueCode") for e in resource.get("extension", [])
-                             if e.get("url") == local_system("anaesthesia")),
+                             if e.get("url") in (ANAESTHESIA.url, *local_systems("anaesthesia"))),
                             "general" if len(levels) > 1 else "local"),
-        "scheduled_at": planned_time(resource.get("performedDateTime")),
+        "scheduled_at": planned_time(resource.get(time_element), where=f"{kind}.{time_element}"),
     }  # fmt: skip
 
 
-def codes(concepts: list[dict], system: str) -> list[str]:
-    return [c.get("code") for concept in concepts for c in concept.get("coding", []) if c.get("system") == system]
+def codes(concepts: list[dict], *systems: str) -> list[str]:
+    return [c.get("code") for concept in concepts for c in concept.get("coding", []) if c.get("system") in systems]
 
 
 def procedure_kind(resource: dict) -> str:
     concept = [resource.get("code", {})]
-    kinds = {CPT_KIND.get(code) for code in codes(concept, CPT)} | set(codes(concept, local_system("procedure")))
+    snomed = snomed_procedure_kinds()
+    kinds = {CPT_KIND.get(code) for code in codes(concept, CPT)} | set(codes(concept, *local_systems("procedure")))
+    kinds |= {snomed.get(code) for code in codes(concept, SNOMED)}
     kinds = {k for k in kinds if k in Procedure.Kind.values}
     if len(kinds) != 1:
-        raise Invalid([("Procedure.code", "Give one CPT code of 22510–22515, or the local procedure code.")])
+        message = "Give one CPT code of 22510–22515, a SNOMED CT code this tracker knows, or the local procedure code."
+        raise Invalid([(f"{resource['resourceType']}.code", message)])
     return kinds.pop()
 
 
 def treated_levels(resource: dict) -> list[str]:
+    kind = resource["resourceType"]
     levels = []
     for index, site in enumerate(resource.get("bodySite", [])):
         found = codes([site], SNOMED)
         if not found or found[0] not in LEVEL_OF_SNOMED:
-            raise Invalid([(f"Procedure.bodySite[{index}]", "Not a SNOMED CT vertebra code (C1–L5).")])
+            raise Invalid([(f"{kind}.bodySite[{index}]", "Not a SNOMED CT vertebra code (C1–L5).")])
         levels.append(LEVEL_OF_SNOMED[found[0]])
     try:
         return clean_levels(levels)
     except ValidationError as error:
-        raise Invalid(issues_of(error, PROCEDURE_ELEMENTS, "Procedure")) from None
+        raise Invalid(issues_of(error, elements_of(kind), kind)) from None
 
 
-def planned_time(raw) -> dt.datetime:
-    where = "Procedure.performedDateTime"
+def planned_time(raw, *, where: str = "Procedure.performedDateTime") -> dt.datetime:
     if not isinstance(raw, str) or not DATETIME_WITH_OFFSET.fullmatch(raw):
         raise Invalid([(where, "The planned time, with its offset, is required, e.g. 2026-03-10T09:00:00+01:00.")])
     try:
@@ -290,11 +354,11 @@ def store(order: Order, *, ward: Ward | None, by: Staff) -> Booking:
     known = known_procedure(order, by=by)
     patient = upsert_patient(order.mrn, order.patient, ward=ward, by=by)
     if known:
-        return Booking(update_procedure(known, order.procedure, by=by), created=False)
+        return Booking(update_procedure(known, order.procedure, by=by, kind=order.resource_type), created=False)
     try:
         procedure = schedule_procedure(patient=patient, by=by, **order.procedure)
     except ValidationError as error:
-        raise Invalid(issues_of(error, PROCEDURE_ELEMENTS, "Procedure")) from None
+        raise Invalid(issues_of(error, elements_of(order.resource_type), order.resource_type)) from None
     ExternalProcedure.objects.create(system=settings.FHIR_PROCEDURE_ID_SYSTEM, value=order.external_id,
                                      procedure=procedure)  # fmt: skip
     return Booking(procedure, created=True)
@@ -316,10 +380,10 @@ def known_procedure(order: Order, *, by: Staff) -> Procedure | None:
         return None
     if not Procedure.objects.visible_to(by).filter(pk=known.procedure_id).exists():
         # Answer as for an unknown ward: say nothing of the patient it belongs to.
-        raise Invalid([("Procedure.identifier", "This procedure identifier is not one of your wards'.")])
+        raise Invalid([(f"{order.resource_type}.identifier", "This procedure identifier is not one of your wards'.")])
     if known.procedure.patient.mrn != order.mrn:
         raise Invalid(
-            [("Procedure.identifier", "This procedure identifier is already booked for another patient."),
+            [(f"{order.resource_type}.identifier", "This procedure identifier is already booked for another patient."),
              ("Patient.identifier", "The MRN is not the one of the patient this procedure is booked for.")],
             code="conflict",
         )  # fmt: skip
@@ -347,7 +411,7 @@ def upsert_patient(mrn: str, fields: dict, *, ward: Ward | None, by: Staff) -> P
     return patient
 
 
-def update_procedure(procedure: Procedure, fields: dict, *, by: Staff) -> Procedure:
+def update_procedure(procedure: Procedure, fields: dict, *, by: Staff, kind: str = "Procedure") -> Procedure:
     if all(getattr(procedure, key) == value for key, value in fields.items()):
         return procedure
     if procedure.status != Procedure.Status.SCHEDULED:
@@ -357,7 +421,7 @@ def update_procedure(procedure: Procedure, fields: dict, *, by: Staff) -> Proced
     try:
         procedure.full_clean()
     except ValidationError as error:
-        raise Invalid(issues_of(error, PROCEDURE_ELEMENTS, "Procedure")) from None
+        raise Invalid(issues_of(error, elements_of(kind), kind)) from None
     procedure._history_user = by
     procedure.save()
     return procedure

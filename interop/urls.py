@@ -6,6 +6,7 @@ urlpatterns = [
     path("procedures/<str:pk>/fhir/", api.ProcedureBundleView.as_view(), name="fhir-procedure-bundle"),
     path("protocols/<str:code>/<str:version>/fhir/", api.PlanDefinitionView.as_view(), name="fhir-plan-definition"),
     path("fhir/Procedure", api.BookingView.as_view(), name="fhir-book-procedure"),
+    path("fhir/ServiceRequest", api.BookingView.as_view(), name="fhir-book-service-request"),
     path("fhir/Bundle", api.BookingView.as_view(), name="fhir-book-bundle"),
     path("fhir/", api.BookingView.as_view(), name="fhir-book"),
 ]

@@ -43,3 +43,10 @@ def env_required(name: str, why: str) -> str:
     if not value:
         raise ImproperlyConfigured(f"Set the environment variable {name}: {why}")
     return value
+
+
+def env_http_url(name: str, default: str) -> str:
+    value = os.environ.get(name, default).strip()
+    if not value.startswith(("http://", "https://")):
+        raise ImproperlyConfigured(f"{name} must be an http:// or https:// URL, not {value!r}.")
+    return value

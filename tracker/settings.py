@@ -10,7 +10,7 @@ from pathlib import Path
 
 import dj_database_url
 
-from tracker.env import env_bool, env_int, env_list, env_required, env_str
+from tracker.env import env_bool, env_http_url, env_int, env_list, env_required, env_str
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -150,10 +150,17 @@ PUBLIC_BASE_URL = env_str("PUBLIC_BASE_URL", "http://127.0.0.1:8000")
 PATIENT_LINK_MAX_AGE = dt.timedelta(days=env_int("PATIENT_LINK_DAYS", 30))
 
 # FHIR: the identifier systems of the hospital record (set them to the hospital's own URIs), and
-# the base of this tracker's local code systems.
+# the base of this tracker's local code systems and extensions. That base is an http(s) URL: each
+# extension's definition (a StructureDefinition) is served at its URL under it.
 FHIR_MRN_SYSTEM = env_str("FHIR_MRN_SYSTEM", "urn:recovery-tracker:mrn")
 FHIR_PROCEDURE_ID_SYSTEM = env_str("FHIR_PROCEDURE_ID_SYSTEM", "urn:recovery-tracker:procedure-id")
-FHIR_LOCAL_SYSTEM_BASE = env_str("FHIR_LOCAL_SYSTEM_BASE", "urn:recovery-tracker:codes")
+FHIR_LOCAL_SYSTEM_BASE = env_http_url("FHIR_LOCAL_SYSTEM_BASE", f"{PUBLIC_BASE_URL.rstrip('/')}/fhir").rstrip("/")
+# SNOMED CT has procedure codes for both kinds, but none was verified for this project (see
+# shared/clinical/PROTOCOL.md): a hospital that orders by SNOMED CT lists its codes here.
+FHIR_SNOMED_PROCEDURE_CODES = {
+    "vertebroplasty": env_list("FHIR_SNOMED_VERTEBROPLASTY_CODES"),
+    "kyphoplasty": env_list("FHIR_SNOMED_KYPHOPLASTY_CODES"),
+}
 
 # How long a POST's reply is kept for a retry with the same Idempotency-Key (procedures.tasks purges).
 IDEMPOTENCY_KEY_HOURS = env_int("IDEMPOTENCY_KEY_HOURS", 24)

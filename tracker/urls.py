@@ -8,6 +8,7 @@ from notifications.sms_inbound import sms_inbound
 urlpatterns = [
     path("admin/", admin.site.urls),
     path("api/", include("interop.urls")),
+    path("", include("interop.canonical_urls")),
     path("api/", include("notifications.api_urls")),
     path("api/", include("outcomes.api_urls")),
     path("api/", include("procedures.api.urls")),

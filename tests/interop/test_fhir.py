@@ -5,51 +5,24 @@ import importlib
 import threading
 
 import pytest
-import time_machine
 from django.db import connection
 from django.db.models.signals import pre_save
 from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
 from interop.models import ExternalProcedure
-from notifications.delivery import deliver
-from notifications.dispatch import claim_due
 from procedures.models import Patient, Procedure
-from procedures.observations import record_observations, record_pain_score
 from procedures.timeline import record_event
 from tests.conftest import reload_default_protocol
+from tests.interop.conftest import NOW
 
-NOW = dt.datetime(2026, 2, 10, 12, 0, tzinfo=dt.UTC)
 FHIR = "application/fhir+json"
-
-
-@pytest.fixture(autouse=True)
-def clock():
-    with time_machine.travel(NOW, tick=False):
-        yield
 
 
 def api_for(user) -> APIClient:
     client = APIClient()
     client.credentials(HTTP_AUTHORIZATION=f"Token {Token.objects.get_or_create(user=user)[0].key}")
     return client
-
-
-@pytest.fixture
-def recovering(make_procedure, nurse_a):
-    procedure = make_procedure(levels=["T12", "L1"], anaesthesia="general")
-    record_pain_score(procedure=procedure, score=7, recorded_at=NOW - dt.timedelta(hours=4), source="baseline")
-    record_event(procedure=procedure, kind="started", at=NOW - dt.timedelta(hours=3, minutes=20), by=nurse_a)
-    record_event(procedure=procedure, kind="cement_injected", at=NOW - dt.timedelta(hours=3), by=nurse_a)
-    record_event(procedure=procedure, kind="ended", at=NOW - dt.timedelta(hours=2, minutes=50), by=nurse_a)
-    record_observations(
-        procedure=procedure, recorded_at=NOW - dt.timedelta(hours=2), by=nurse_a,
-        values={"systolic_bp": 128, "diastolic_bp": 76, "pulse": 70, "spo2": 97, "temperature": "36.9",
-                "leg_strength": "normal", "leg_sensation": "normal", "puncture_site": "clean", "pain": 4},
-    )  # fmt: skip
-    for pk, token in claim_due(NOW):
-        deliver(pk, token, now=NOW)
-    return procedure
 
 
 def resources(bundle: dict, kind: str) -> list[dict]:
@@ -72,7 +45,8 @@ def test_the_bundle_holds_every_part_of_the_plan_and_validates(nurse_a, recoveri
     assert counts["Patient"] == counts["Procedure"] == counts["CarePlan"] == 1
     assert counts["Task"] == staff_milestones and counts["ServiceRequest"] == 2  # control and 1-month X-rays
     assert counts["CommunicationRequest"] == recovering.reminders.count() and counts["Communication"] >= 1
-    assert counts["Observation"] == 3  # baseline pain, staff pain 4, the observation check
+    # baseline pain, staff pain 4; the check: a vital-signs panel, 4 signs, 4 findings of the examination
+    assert counts["Observation"] == 2 + 1 + 4 + 4
     (care_plan,) = resources(bundle, "CarePlan")
     assert len(care_plan["activity"]) == recovering.milestones.count()
 
@@ -201,8 +175,8 @@ def test_a_bundle_of_patient_and_procedure_books_too(nurse_a, ward_a):
         ({"resourceType": "Procedure", "status": "preparation"}, "subject", "required"),
         ({"resourceType": "Observation"}, "resourceType", "Procedure"),
         (booking(levels=("23215003", "66794005")) | {"extension": [
-            {"url": "urn:recovery-tracker:codes/anaesthesia", "valueCode": "local"}]}, "Procedure.extension",
-         "general anaesthesia"),
+            {"url": "http://127.0.0.1:8000/fhir/StructureDefinition/anaesthesia", "valueCode": "local"}]},
+         "Procedure.extension", "general anaesthesia"),
         (booking(levels=("12345",)), "Procedure.bodySite[0]", "vertebra"),
         (booking(cpt="99999"), "Procedure.code", "CPT"),
         (booking(status="completed"), "Procedure.status", "preparation"),
@@ -322,7 +296,7 @@ def in_bundle(*extra: dict) -> dict:
         (booking() | {"performedDateTime": "2026-12-31T23:59:60Z"}, "Procedure.performedDateTime"),
         (booking() | {"performedDateTime": "9999-12-31T23:00:00-05:00"}, "Procedure.performedDateTime"),
         (booking() | {"performedDateTime": "0001-01-01T00:00:00+01:00"}, "Procedure.performedDateTime"),
-        (booking() | {"reasonCode": [{"coding": [{"system": "urn:recovery-tracker:codes/indication", "code": "x"}]}]},
+        (booking() | {"reasonCode": [{"coding": [{"system": "http://127.0.0.1:8000/fhir/indication", "code": "x"}]}]},
          "Procedure.reasonCode"),
         (booking() | {"contained": [{"resourceType": "Bundle", "type": "collection",
                                      "entry": [{"resource": {"resourceType": "Nope"}}]}]},
