@@ -213,10 +213,10 @@ def procedure_code(procedure: Procedure) -> dict:
 
 ACTIVITY_STATUS = {
     "pending": "scheduled", "due": "not-started", "overdue": "not-started", "completed": "completed",
-    "cancelled": "cancelled",
+    "cancelled": "cancelled", "missed": "stopped",
 }  # fmt: skip
 TASK_STATUS = {"pending": "requested", "due": "ready", "overdue": "ready", "completed": "completed",
-               "cancelled": "cancelled"}  # fmt: skip
+               "cancelled": "cancelled", "missed": "failed"}  # fmt: skip
 
 
 def step_code(milestone: Milestone) -> dict:
@@ -250,7 +250,7 @@ def activity(milestone: Milestone, now: dt.datetime) -> dict:
             "kind": "Task" if milestone.step.notifies_staff else "CommunicationRequest",
             "code": step_code(milestone),
             "status": ACTIVITY_STATUS[status],
-            "statusReason": {"text": "overdue"} if status == "overdue" else None,
+            "statusReason": {"text": status} if status in ("overdue", "missed") else None,
             "scheduledPeriod": {"start": instant(milestone.window_opens_at), "end": instant(milestone.due_at)},
             "description": milestone.step.action,
         }

@@ -24,6 +24,10 @@ class EventKind(models.TextChoices):
 
 
 ANCHOR_KINDS = [EventKind.STARTED, EventKind.CEMENT_INJECTED, EventKind.ENDED, EventKind.DISCHARGED]
+# A step may also be anchored on the time the procedure is scheduled for (a questionnaire answered
+# before it): planned when the procedure is scheduled, moved when that time changes.
+SCHEDULED = "scheduled"
+ANCHORS = [(SCHEDULED, _("Scheduled time")), *[(kind.value, kind.label) for kind in ANCHOR_KINDS]]
 
 
 class ProtocolQuerySet(models.QuerySet):
@@ -101,7 +105,7 @@ class ProtocolStep(models.Model):
     protocol = models.ForeignKey(Protocol, on_delete=models.CASCADE, related_name="steps")
     code = models.SlugField(max_length=64)
     label = models.CharField(max_length=200)
-    anchor = models.CharField(max_length=20, choices=[(k.value, k.label) for k in ANCHOR_KINDS])
+    anchor = models.CharField(max_length=20, choices=ANCHORS)
     offset = models.DurationField(help_text="Elapsed time from the anchor event to the due time.")
     offset_months = models.PositiveSmallIntegerField(
         default=0, help_text="Calendar months added after the offset, in the ward's time zone."
@@ -114,6 +118,11 @@ class ProtocolStep(models.Model):
     )
     overdue_after = models.DurationField(
         default=dt.timedelta(minutes=15), help_text="How long after the due time an open step shows as overdue."
+    )
+    window_closes_after = models.DurationField(
+        null=True,
+        blank=True,
+        help_text="If set, how long after the due time the step can still be done; after that it is missed.",
     )
     acknowledge_within = models.DurationField(
         null=True, blank=True, help_text="Staff reminders not acknowledged within this time escalate."
@@ -175,6 +184,9 @@ class ProtocolStep(models.Model):
 
     def overdue_at(self, due_at: dt.datetime) -> dt.datetime:
         return due_at + self.overdue_after
+
+    def closes_at(self, due_at: dt.datetime) -> dt.datetime | None:
+        return None if self.window_closes_after is None else due_at + self.window_closes_after
 
 
 def add_months(day: dt.date, months: int) -> dt.date:
