@@ -6,7 +6,7 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import status
 from rest_framework.exceptions import NotFound, ValidationError
-from rest_framework.permissions import AllowAny
+from rest_framework.permissions import AllowAny, IsAuthenticated
 from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -16,10 +16,11 @@ from interop.export import BUNDLE_TYPES, booked_procedure, bundle_for
 from interop.extensions import EXTENSIONS, structure_definition
 from interop.importing import Invalid, book, operation_outcome
 from interop.protocol import plan_definition
+from interop.questionnaires import load_questionnaire, questionnaire_resource
 from procedures.api.parsers import SafeJSONParser
 from procedures.api.plumbing import idempotent, log_access
-from procedures.api.views import int_param
-from procedures.models import Procedure, Protocol, Ward
+from procedures.api.views import SeesAllWards, int_param
+from procedures.models import Procedure, Protocol, Questionnaire, Ward
 
 FHIR_JSON = "application/fhir+json"
 RESOURCE = OpenApiTypes.OBJECT
@@ -148,3 +149,43 @@ class BookingView(FhirView):
                    patients=[procedure.patient_id], object_id=procedure.pk)  # fmt: skip
         return fhir(booked_procedure(procedure), status.HTTP_201_CREATED if booking.created else status.HTTP_200_OK,
                     Location=f"/api/procedures/{procedure.pk}/")  # fmt: skip
+
+
+class QuestionnaireLoadView(FhirView):
+    """POST a FHIR Questionnaire (administrators): a site loads an instrument it holds a licence for."""
+
+    permission_classes = [IsAuthenticated, SeesAllWards]
+
+    @extend_schema(request=RESOURCE, responses={200: RESOURCE, 201: RESOURCE, 400: RESOURCE, 409: RESOURCE})
+    def post(self, request):
+        try:
+            questionnaire, created = load_questionnaire(request.data)
+        except Invalid as invalid:
+            code = status.HTTP_409_CONFLICT if invalid.code == "conflict" else status.HTTP_400_BAD_REQUEST
+            return fhir(operation_outcome(invalid.issues, invalid.code), code)
+        location = f"/api/fhir/Questionnaire/{questionnaire.code}?version={questionnaire.version}"
+        return fhir(
+            questionnaire_resource(questionnaire),
+            status.HTTP_201_CREATED if created else status.HTTP_200_OK,
+            Location=location,
+        )
+
+
+class QuestionnaireExportView(FhirView):
+    """GET any questionnaire as FHIR: the newest published version, or ?version=N."""
+
+    @extend_schema(responses={200: RESOURCE}, parameters=[OpenApiParameter("version", int)])
+    def get(self, request, code: str):
+        if "\x00" in code:  # PostgreSQL refuses NUL
+            raise NotFound("No such questionnaire.")
+        versions = Questionnaire.objects.filter(code=code)
+        version = request.query_params.get("version")
+        if version is None:
+            found = versions.published().order_by("-version").first()
+        elif version.isascii() and version.isdigit() and int(version) < 2**31:
+            found = versions.filter(version=int(version)).first()
+        else:
+            raise ValidationError({"version": ["Give a whole number."]})
+        if found is None:
+            raise NotFound("No such questionnaire.")
+        return fhir(questionnaire_resource(found))

@@ -19,6 +19,10 @@ REQUIRED = {
     "ServiceRequest.intent": {"proposal", "plan", "directive", "order", "original-order", "reflex-order",
                               "filler-order", "instance-order", "option"},
     "ServiceRequest.priority": {"routine", "urgent", "asap", "stat"},
+    "Questionnaire.status": {"draft", "active", "retired", "unknown"},
+    "Questionnaire.item.type": {"group", "display", "question", "boolean", "decimal", "integer", "date", "dateTime",
+                                "time", "string", "text", "url", "choice", "open-choice", "attachment", "reference",
+                                "quantity"},
 }  # fmt: skip
 # By the data type's element, wherever the data type is used (Patient.telecom, Patient.contact.telecom…).
 REQUIRED_IN_DATA_TYPES = {

@@ -21,10 +21,11 @@ from interop.complications import adverse_event, complication_code, condition
 from interop.extensions import ANAESTHESIA
 from interop.findings import check_observations, pain_observation
 from interop.protocol import plan_definition_url
+from interop.questionnaires import response_resource
 from interop.references import NAMESPACE, full_url, instant, ref
 from notifications.models import Reminder
 from procedures.levels import SNOMED_CODES
-from procedures.models import Complication, Milestone, ObservationCheck, PainScore, Procedure
+from procedures.models import Complication, Milestone, ObservationCheck, PainScore, Procedure, QuestionnaireResponse
 
 XRAY_STEPS = ("xray_control", "xray_followup_1m")
 BUNDLE_TYPES = ("collection", "transaction")
@@ -44,6 +45,12 @@ def bundle_for(procedure: Procedure, *, now: dt.datetime, kind: str = "collectio
             Prefetch("complications", Complication.objects.select_related("reported_by")),
             Prefetch("milestones", Milestone.objects.select_related("step").order_by("due_at")),
             Prefetch("reminders", Reminder.objects.order_by("due_at", "id")),
+            Prefetch(
+                "responses",
+                QuestionnaireResponse.objects.select_related(
+                    "procedure", "questionnaire", "recorded_by"
+                ).prefetch_related("questionnaire__items"),
+            ),
         )
         .get(pk=procedure.pk)
     )
@@ -65,6 +72,7 @@ def bundle_for(procedure: Procedure, *, now: dt.datetime, kind: str = "collectio
         *[("Observation", f"pain/{p.pk}", pain_observation(procedure, p)) for p in procedure.pain_scores.all()],
         *[("Observation", key, observation) for c in procedure.observations.all()
           for key, observation in check_observations(procedure, c)],
+        *[("QuestionnaireResponse", r.pk, response_resource(r)) for r in procedure.responses.all()],
     ]  # fmt: skip
     bundle = {
         "resourceType": "Bundle",
@@ -118,10 +126,11 @@ def identifier_search(identifier: dict) -> str:
 
 
 def staff_involved(procedure: Procedure) -> list:
-    """Each nurse or doctor who recorded an observation, a pain score or a complication, once."""
+    """Each nurse or doctor who recorded an observation, a pain score, a complication or answers, once."""
     people = [check.recorded_by for check in procedure.observations.all()]
     people += [pain.recorded_by for pain in procedure.pain_scores.all() if pain.recorded_by]
     people += [complication.reported_by for complication in procedure.complications.all()]
+    people += [response.recorded_by for response in procedure.responses.all() if response.recorded_by]
     return list({person.pk: person for person in people}.values())
 
 
@@ -204,10 +213,10 @@ def procedure_code(procedure: Procedure) -> dict:
 
 ACTIVITY_STATUS = {
     "pending": "scheduled", "due": "not-started", "overdue": "not-started", "completed": "completed",
-    "cancelled": "cancelled",
+    "cancelled": "cancelled", "missed": "stopped",
 }  # fmt: skip
 TASK_STATUS = {"pending": "requested", "due": "ready", "overdue": "ready", "completed": "completed",
-               "cancelled": "cancelled"}  # fmt: skip
+               "cancelled": "cancelled", "missed": "failed"}  # fmt: skip
 
 
 def step_code(milestone: Milestone) -> dict:
@@ -241,7 +250,7 @@ def activity(milestone: Milestone, now: dt.datetime) -> dict:
             "kind": "Task" if milestone.step.notifies_staff else "CommunicationRequest",
             "code": step_code(milestone),
             "status": ACTIVITY_STATUS[status],
-            "statusReason": {"text": "overdue"} if status == "overdue" else None,
+            "statusReason": {"text": status} if status in ("overdue", "missed") else None,
             "scheduledPeriod": {"start": instant(milestone.window_opens_at), "end": instant(milestone.due_at)},
             "description": milestone.step.action,
         }

@@ -27,7 +27,7 @@ from interop.models import ExternalProcedure
 from procedures.levels import SNOMED_CODES
 from procedures.models import Patient, Procedure, Staff, Ward
 from procedures.models.procedures import clean_levels
-from procedures.timeline import schedule_procedure
+from procedures.timeline import schedule_procedure, update_scheduled_procedure
 from procedures.times import parse_time, scheduled_time
 
 LEVEL_OF_SNOMED = {code: level for level, code in SNOMED_CODES.items()}
@@ -406,19 +406,14 @@ def upsert_patient(mrn: str, fields: dict, *, ward: Ward | None, by: Staff) -> P
 
 
 def update_procedure(procedure: Procedure, fields: dict, *, by: Staff, kind: str = "Procedure") -> Procedure:
-    if all(getattr(procedure, key) == value for key, value in fields.items()):
-        return procedure
-    if procedure.status != Procedure.Status.SCHEDULED:
-        raise Invalid([("Procedure", "This procedure has begun; change it on the ward, not from the record.")])
-    for key, value in fields.items():
-        setattr(procedure, key, value)
     try:
-        procedure.full_clean()
+        return update_scheduled_procedure(procedure=procedure, by=by, **fields)
     except ValidationError as error:
+        if "status" in error.message_dict:
+            raise Invalid(
+                [("Procedure", "This procedure has begun; change it on the ward, not from the record.")]
+            ) from None
         raise Invalid(issues_of(error, elements_of(kind), kind)) from None
-    procedure._history_user = by
-    procedure.save()
-    return procedure
 
 
 def operation_outcome(issues: list[tuple[str | None, str]], code: str = "invalid") -> dict:

@@ -8,5 +8,7 @@ urlpatterns = [
     path("fhir/Procedure", api.BookingView.as_view(), name="fhir-book-procedure"),
     path("fhir/ServiceRequest", api.BookingView.as_view(), name="fhir-book-service-request"),
     path("fhir/Bundle", api.BookingView.as_view(), name="fhir-book-bundle"),
+    path("fhir/Questionnaire", api.QuestionnaireLoadView.as_view(), name="fhir-load-questionnaire"),
+    path("fhir/Questionnaire/<str:code>", api.QuestionnaireExportView.as_view(), name="fhir-questionnaire"),
     path("fhir/", api.BookingView.as_view(), name="fhir-book"),
 ]

@@ -27,6 +27,7 @@ MESSAGES = {
     "pain_checkin": ("pain_checkin", _("How is your pain today?")),
     "xray_followup": ("appointment", _("Your follow-up X-ray")),
     "review": ("appointment", _("Your follow-up review")),
+    "questionnaire": ("questionnaire", _("A few questions on your recovery")),
     "stop_confirmation": ("stop_confirmation", _("No more messages")),
     "reply_received": ("reply_received", _("Your answer was received")),
     "reply_alert": ("reply_received", _("Your answer was received")),

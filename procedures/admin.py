@@ -25,6 +25,8 @@ from procedures.models import (
     Procedure,
     Protocol,
     ProtocolStep,
+    Questionnaire,
+    QuestionnaireItem,
     Staff,
     Ward,
 )
@@ -275,3 +277,50 @@ class AccessLogAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+
+class QuestionnaireItemInline(admin.StackedInline):
+    model = QuestionnaireItem
+    extra = 0
+    fields = [
+        ("order", "link_id", "type", "required"),
+        "text",
+        "texts",
+        ("min_value", "max_value"),
+        "options",
+        ("flag_above_baseline", "flag_if_yes", "flag_words"),
+        "flag_options",
+    ]
+
+    def has_change_permission(self, request, obj=None):
+        return obj is None or not obj.is_published
+
+    has_add_permission = has_delete_permission = has_change_permission
+
+
+@admin.register(Questionnaire)
+class QuestionnaireAdmin(SimpleHistoryAdmin):
+    """Questionnaires are edited like protocols: a draft, then published, then changed only as a new version."""
+
+    list_display = ["code", "version", "title", "published_at"]
+    list_filter = ["code"]
+    inlines = [QuestionnaireItemInline]
+    actions = ["publish", "new_version"]
+
+    def get_readonly_fields(self, request, obj=None):
+        return ["code", "version", "title", "titles", "published_at"] if obj and obj.is_published else []
+
+    def has_delete_permission(self, request, obj=None):
+        # Answers given to a published version must keep their questions.
+        return obj is None or not obj.is_published
+
+    @admin.action(description="Publish the selected draft versions")
+    def publish(self, request, queryset):
+        for questionnaire in queryset:
+            questionnaire.publish()
+        messages.success(request, "Published. Published versions can no longer be changed.")
+
+    @admin.action(description="Make a new draft version from the selected questionnaire")
+    def new_version(self, request, queryset):
+        for questionnaire in queryset:
+            messages.success(request, f"Created draft {questionnaire.new_draft()}.")

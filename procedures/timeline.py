@@ -15,6 +15,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from procedures.models import Event, EventKind, Milestone, Patient, Procedure, Protocol, ProtocolStep, Staff
+from procedures.models.protocols import SCHEDULED
 from procedures.signals import timeline_changed
 from procedures.times import clinical_time, refuse_for, scheduled_time
 from tracker.local_time import in_zone
@@ -59,6 +60,27 @@ def schedule_procedure(
     procedure.full_clean()
     procedure._history_user = by
     procedure.save()
+    if plan_milestones(procedure, anchor=SCHEDULED, anchor_at=scheduled_at, by=by):
+        timeline_changed.send(sender=Procedure, procedure=procedure, now=timezone.now())
+    return procedure
+
+
+@transaction.atomic
+def update_scheduled_procedure(*, procedure: Procedure, by: Staff, **fields) -> Procedure:
+    """Change a procedure that has not begun (its time, levels…); steps anchored on its time move with it."""
+    procedure = Procedure.objects.select_for_update().get(pk=procedure.pk)
+    if all(getattr(procedure, key) == value for key, value in fields.items()):
+        return procedure
+    if procedure.status != Procedure.Status.SCHEDULED:
+        raise ValidationError({"status": _("This procedure has begun; change it on the ward.")})
+    moved = "scheduled_at" in fields and fields["scheduled_at"] != procedure.scheduled_at
+    for key, value in fields.items():
+        setattr(procedure, key, value)
+    procedure.full_clean()
+    procedure._history_user = by
+    procedure.save()
+    if moved and plan_milestones(procedure, anchor=SCHEDULED, anchor_at=procedure.scheduled_at, by=by):
+        timeline_changed.send(sender=Procedure, procedure=procedure, now=timezone.now())
     return procedure
 
 
@@ -154,9 +176,10 @@ def local(moment: dt.datetime, zone) -> str:
     return in_zone(moment, zone).strftime("%Y-%m-%d %H:%M %Z")
 
 
-def plan_milestones(procedure: Procedure, *, anchor: str, anchor_at: dt.datetime, by: Staff) -> None:
-    """Create or move the open milestones of the steps anchored on `anchor`."""
+def plan_milestones(procedure: Procedure, *, anchor: str, anchor_at: dt.datetime, by: Staff) -> int:
+    """Create or move the open milestones of the steps anchored on `anchor`; return how many."""
     existing = {m.step_id: m for m in procedure.milestones.filter(step__anchor=anchor)}
+    planned = 0
     for step in procedure.protocol.steps.filter(anchor=anchor):
         milestone = existing.get(step.pk) or Milestone(procedure=procedure, step=step)
         if not milestone.is_open:
@@ -164,6 +187,8 @@ def plan_milestones(procedure: Procedure, *, anchor: str, anchor_at: dt.datetime
         milestone.schedule_from(anchor_at)
         milestone._history_user = by
         milestone.save()
+        planned += 1
+    return planned
 
 
 def cancel_open_milestones(procedure: Procedure, *, at: dt.datetime, by: Staff) -> None:
@@ -175,12 +200,18 @@ def cancel_open_milestones(procedure: Procedure, *, at: dt.datetime, by: Staff) 
 
 @transaction.atomic
 def complete_milestone(
-    *, milestone: Milestone, by: Staff, note: str = "", now: dt.datetime | None = None, observed: bool = False
+    *,
+    milestone: Milestone,
+    by: Staff | None,
+    note: str = "",
+    now: dt.datetime | None = None,
+    observed: bool = False,
 ) -> Milestone:
     """Mark a milestone done by `by` now. Refused before its window opens: "may stand" is never early.
 
-    A step that records an observation check is completed by procedures.observations.record_observations
-    (which passes `observed=True`), never by a bare "done".
+    A step that records an observation check or a questionnaire is completed by recording it
+    (procedures.observations.record_observations, procedures.questionnaires.record_response pass
+    `observed=True`), never by a bare "done".
     """
     now = now or timezone.now()
     milestone = (
@@ -193,6 +224,13 @@ def complete_milestone(
         )
     if milestone.cancelled_at:
         raise ValidationError({"note": _("This milestone was cancelled with its procedure.")})
+    if milestone.status_at(now) == Milestone.Status.MISSED:
+        raise ValidationError(
+            {
+                "note": _("“%(milestone)s” closed at %(time)s.")
+                % {"milestone": milestone.step.label_in(), "time": local(milestone.closes_at, zone)}
+            }
+        )
     if now < milestone.window_opens_at:
         raise ValidationError(
             {
@@ -206,6 +244,10 @@ def complete_milestone(
                 "note": _("“%(milestone)s” is completed by recording its observation check.")
                 % {"milestone": milestone.step.label_in()}
             }
+        )
+    if milestone.step.records == ProtocolStep.Records.QUESTIONNAIRE and not observed:
+        raise ValidationError(
+            {"note": _("“%(milestone)s” is completed by its answers.") % {"milestone": milestone.step.label_in()}}
         )
     milestone.completed_at, milestone.completed_by, milestone.note = now, by, note
     milestone._history_user = by

@@ -10,19 +10,21 @@ from procedures.models import Patient, Procedure, Protocol, Staff, Ward
 from procedures.timeline import schedule_procedure
 
 PARIS = "Europe/Paris"
-# The data migrations that ship the default protocol, replayed after a transactional test emptied
-# the database (pytest-django flushes it; the migrations do not run again).
-PROTOCOL_MIGRATIONS = [
+# The data migrations that ship the default protocol and the recovery-check questionnaire, replayed
+# after a transactional test emptied the database (pytest-django flushes it; migrations do not run again).
+SHIPPED_DATA = [
     ("0002_default_protocol", "create_default_protocol"),
     ("0004_default_protocol_observations", "fill_in"),
     ("0009_translated_labels_and_ward_language", "add_french"),
+    ("0011_recovery_check_questionnaire", "ship"),
+    ("0013_default_protocol_v2_recovery_checks", "add_version_2"),
 ]
 
 
 def reload_default_protocol() -> None:
     if Protocol.objects.exists():
         return
-    for module, function in PROTOCOL_MIGRATIONS:
+    for module, function in SHIPPED_DATA:
         getattr(importlib.import_module(f"procedures.migrations.{module}"), function)(apps, None)
 
 

@@ -43,6 +43,7 @@ INSTALLED_APPS = [
     "procedures",
     "notifications",
     "interop",
+    "outcomes",
     "ward",
 ]
 

@@ -170,7 +170,7 @@ def next_milestones(procedure_ids: list[int], now: dt.datetime):
     since = Case(When(pending, then=F("window_opens_at")), When(due, then=F("due_at")), default=F("overdue_at"))
     per_procedure = [F("procedure_id")]
     return (
-        Milestone.objects.open()
+        Milestone.objects.awaited(now)
         .filter(procedure_id__in=procedure_ids)
         .annotate(status=status, since=since)
         .annotate(

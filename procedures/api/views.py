@@ -15,10 +15,12 @@ from rest_framework.response import Response
 from rest_framework.throttling import ScopedRateThrottle
 from rest_framework.views import APIView
 
+from procedures.api import questionnaires
 from procedures.api import serializers as s
 from procedures.api.plumbing import NumericIds, domain_call, idempotent, log_access
-from procedures.models import Event, Milestone, Patient, Procedure, Staff, Ward
+from procedures.models import Event, Milestone, Patient, Procedure, QuestionnaireResponse, Staff, Ward
 from procedures.observations import record_observations, record_pain_score, report_complication
+from procedures.questionnaires import record_response
 from procedures.timeline import complete_milestone, record_event, schedule_procedure
 
 
@@ -255,6 +257,46 @@ class ProcedureViewSet(NumericIds, mixins.ListModelMixin, mixins.RetrieveModelMi
         return self.record_clinical(
             request, procedure, s.ComplicationInput, report_complication, s.ComplicationSerializer
         )
+
+    @extend_schema(
+        request=questionnaires.ResponseInput,
+        responses={200: questionnaires.ResponseSerializer(many=True), 201: questionnaires.ResponseSerializer},
+    )
+    @action(detail=True, methods=["get", "post"], url_path="questionnaire-responses")
+    def questionnaire_responses(self, request, pk=None):
+        procedure = self.get_object()
+        if request.method == "GET":
+            log_access(
+                request, action="read", what="questionnaire responses", patients=[procedure.patient_id], object_id=pk
+            )
+            responses = procedure.responses.select_related("questionnaire")
+            return Response(questionnaires.ResponseSerializer(responses, many=True).data)
+        return self.enter_response(request, procedure)
+
+    @idempotent
+    def enter_response(self, request, procedure):
+        given = questionnaires.ResponseInput(data=request.data)
+        given.is_valid(raise_exception=True)
+        milestone = given.validated_data.pop("milestone", None)
+        if milestone is not None:
+            milestone = procedure.milestones.select_related("step").filter(pk=milestone).first()
+            if milestone is None:
+                raise ValidationError({"milestone": ["No such milestone on this procedure."]})
+        response = record_response(
+            procedure=procedure,
+            by=request.user,
+            source=QuestionnaireResponse.Source.STAFF,
+            milestone=milestone,
+            **given.validated_data,
+        )
+        log_access(
+            request,
+            action="create",
+            what="questionnaire response",
+            patients=[procedure.patient_id],
+            object_id=response.pk,
+        )
+        return Response(questionnaires.ResponseSerializer(response).data, status=status.HTTP_201_CREATED)
 
     @idempotent
     def record_clinical(self, request, procedure, input_class, function, output_class):

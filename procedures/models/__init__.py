@@ -3,6 +3,7 @@ from procedures.models.observations import Complication, ObservationCheck, Obser
 from procedures.models.people import Patient, Staff, Ward
 from procedures.models.procedures import Event, Milestone, Procedure
 from procedures.models.protocols import EventKind, Protocol, ProtocolStep
+from procedures.models.questionnaires import Questionnaire, QuestionnaireItem, QuestionnaireResponse
 
 __all__ = [
     "AccessLog",
@@ -18,6 +19,9 @@ __all__ = [
     "Procedure",
     "Protocol",
     "ProtocolStep",
+    "Questionnaire",
+    "QuestionnaireItem",
+    "QuestionnaireResponse",
     "Staff",
     "Ward",
 ]

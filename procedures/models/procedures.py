@@ -145,12 +145,17 @@ class MilestoneQuerySet(models.QuerySet):
     def open(self) -> "MilestoneQuerySet":
         return self.filter(completed_at__isnull=True, cancelled_at__isnull=True)
 
+    def awaited(self, now: dt.datetime) -> "MilestoneQuerySet":
+        """Open and not missed: still to be done at `now`."""
+        return self.open().exclude(closes_at__lte=now)
+
     def with_status(self, now: dt.datetime) -> "MilestoneQuerySet":
         """Annotate `current_status`, the same value as Milestone.status_at(now), for filtering in SQL."""
         return self.annotate(
             current_status=Case(
                 When(completed_at__isnull=False, then=Value(Milestone.Status.COMPLETED)),
                 When(cancelled_at__isnull=False, then=Value(Milestone.Status.CANCELLED)),
+                When(closes_at__lte=now, then=Value(Milestone.Status.MISSED)),
                 When(window_opens_at__gt=now, then=Value(Milestone.Status.PENDING)),
                 When(overdue_at__gt=now, then=Value(Milestone.Status.DUE)),
                 default=Value(Milestone.Status.OVERDUE),
@@ -167,6 +172,8 @@ class Milestone(models.Model):
         OVERDUE = "overdue", "Overdue"
         COMPLETED = "completed", "Completed"
         CANCELLED = "cancelled", "Cancelled"
+        # A step the patient could answer only within a window (a questionnaire), not answered in it.
+        MISSED = "missed", "Missed"
 
     procedure = models.ForeignKey(Procedure, on_delete=models.CASCADE, related_name="milestones")
     step = models.ForeignKey(ProtocolStep, on_delete=models.PROTECT, related_name="milestones")
@@ -179,6 +186,7 @@ class Milestone(models.Model):
     )
     note = models.TextField(blank=True)
     cancelled_at = models.DateTimeField(null=True, blank=True)
+    closes_at = models.DateTimeField(null=True, blank=True, help_text="After this, an open milestone is missed.")
 
     objects = MilestoneQuerySet.as_manager()
     history = HistoricalRecords()
@@ -204,6 +212,8 @@ class Milestone(models.Model):
             return self.Status.COMPLETED
         if self.cancelled_at:
             return self.Status.CANCELLED
+        if self.closes_at and now >= self.closes_at:
+            return self.Status.MISSED
         if now < self.window_opens_at:
             return self.Status.PENDING
         if now < self.overdue_at:
@@ -211,8 +221,9 @@ class Milestone(models.Model):
         return self.Status.OVERDUE
 
     def schedule_from(self, anchor_at: dt.datetime) -> None:
-        """Set the three times of this milestone from its anchor event's time."""
+        """Set the times of this milestone from its anchor's time."""
         zone = self.procedure.patient.ward.zone
         self.due_at = self.step.due_at(anchor_at, zone)
         self.window_opens_at = self.step.window_opens_at(self.due_at)
         self.overdue_at = self.step.overdue_at(self.due_at)
+        self.closes_at = self.step.closes_at(self.due_at)

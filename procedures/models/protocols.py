@@ -27,6 +27,10 @@ class EventKind(models.TextChoices):
 
 
 ANCHOR_KINDS = [EventKind.STARTED, EventKind.CEMENT_INJECTED, EventKind.ENDED, EventKind.DISCHARGED]
+# A step may also be anchored on the time the procedure is scheduled for (a questionnaire answered
+# before it): planned when the procedure is scheduled, moved when that time changes.
+SCHEDULED = "scheduled"
+ANCHORS = [(SCHEDULED, _("Scheduled time")), *[(kind.value, kind.label) for kind in ANCHOR_KINDS]]
 
 
 class ProtocolQuerySet(models.QuerySet):
@@ -107,6 +111,7 @@ class ProtocolStep(models.Model):
         NOTHING = "", "Nothing (a note at most)"
         OBSERVATIONS = "observations", "Observation check"
         PAIN_SCORE = "pain_score", "Pain score"
+        QUESTIONNAIRE = "questionnaire", "Questionnaire"
 
     protocol = models.ForeignKey(Protocol, on_delete=models.CASCADE, related_name="steps")
     code = models.SlugField(max_length=64)
@@ -114,7 +119,7 @@ class ProtocolStep(models.Model):
     labels = models.JSONField(
         default=dict, blank=True, help_text='The label in the other languages, by language code: {"fr": "…"}.'
     )
-    anchor = models.CharField(max_length=20, choices=[(k.value, k.label) for k in ANCHOR_KINDS])
+    anchor = models.CharField(max_length=20, choices=ANCHORS)
     offset = models.DurationField(help_text="Elapsed time from the anchor event to the due time.")
     offset_months = models.PositiveSmallIntegerField(
         default=0, help_text="Calendar months added after the offset, in the ward's time zone."
@@ -128,6 +133,11 @@ class ProtocolStep(models.Model):
     overdue_after = models.DurationField(
         default=dt.timedelta(minutes=15), help_text="How long after the due time an open step shows as overdue."
     )
+    window_closes_after = models.DurationField(
+        null=True,
+        blank=True,
+        help_text="If set, how long after the due time the step can still be done; after that it is missed.",
+    )
     acknowledge_within = models.DurationField(
         null=True, blank=True, help_text="Staff reminders not acknowledged within this time escalate."
     )
@@ -137,6 +147,14 @@ class ProtocolStep(models.Model):
         default=dict, blank=True, help_text='The action in the other languages, by language code: {"fr": "…"}.'
     )
     records = models.CharField(max_length=20, choices=Records.choices, default=Records.NOTHING, blank=True)
+    questionnaire = models.ForeignKey(
+        "procedures.Questionnaire",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        help_text="The questionnaire this step asks for (when it records a questionnaire).",
+    )
     message_key = models.SlugField(max_length=64, blank=True, help_text="Message template key; empty means the code.")
     order = models.PositiveSmallIntegerField(default=0)
 
@@ -154,6 +172,8 @@ class ProtocolStep(models.Model):
             raise ValidationError("This protocol version is published; make a new version to change its steps.")
         if self.offset_months and not self.at_local_time:
             raise ValidationError({"at_local_time": "A step counted in months needs a local time of day."})
+        if (self.records == self.Records.QUESTIONNAIRE) != (self.questionnaire_id is not None):
+            raise ValidationError({"questionnaire": "A step records a questionnaire exactly when it names one."})
 
     def label_in(self, language: str | None = None) -> str:
         """The label in `language` (the active one by default), or else in English."""
@@ -195,6 +215,9 @@ class ProtocolStep(models.Model):
 
     def overdue_at(self, due_at: dt.datetime) -> dt.datetime:
         return due_at + self.overdue_after
+
+    def closes_at(self, due_at: dt.datetime) -> dt.datetime | None:
+        return None if self.window_closes_after is None else due_at + self.window_closes_after
 
 
 def refuse_deleting(published: list[Protocol]) -> None:

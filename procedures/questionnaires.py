@@ -1,0 +1,190 @@
+"""Answering a questionnaire: checking the answers, saving them, completing the step, raising red flags.
+
+Like procedures.observations, `record_response` checks everything before it saves anything and
+announces red flags (procedures.signals.red_flag_raised) in the same transaction.
+"""
+
+import datetime as dt
+from decimal import Decimal, InvalidOperation
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+
+from procedures.models import (
+    EventKind,
+    Milestone,
+    PainScore,
+    Procedure,
+    ProtocolStep,
+    Questionnaire,
+    QuestionnaireItem,
+    QuestionnaireResponse,
+    Staff,
+)
+from procedures.observations import check_open, lock, raise_flags, save
+from procedures.red_flag_words import red_flag_topics
+from procedures.red_flags import RedFlag, RedFlagKind
+from procedures.timeline import complete_milestone
+
+TEXT_LIMIT = 2000  # a free-text answer longer than a page is a paste, not an answer
+TRUE_WORDS = {"true", "yes", "1", "on", "oui"}
+FALSE_WORDS = {"false", "no", "0", "off", "non"}
+Answer = int | Decimal | bool | str
+
+
+def read_answers(questionnaire: Questionnaire, given: object) -> dict[str, Answer]:
+    """Check answers given as {link_id: value} (JSON or form text); return them typed.
+
+    Raise a ValidationError naming each item at fault: unknown items, missing required ones,
+    values of the wrong type or out of range, options that do not exist.
+    """
+    if not isinstance(given, dict):
+        raise ValidationError({"answers": "Give the answers as an object: {link_id: value}."})
+    items = {item.link_id: item for item in questionnaire.items.all()}
+    errors = {link_id: "No such question in this questionnaire." for link_id in given if link_id not in items}
+    answers = {}
+    for link_id, item in items.items():
+        value = given.get(link_id)
+        if value is None or value == "":
+            if item.required:
+                errors[link_id] = "This question needs an answer."
+            continue
+        try:
+            answers[link_id] = read_answer(item, value)
+        except ValidationError as error:
+            errors[link_id] = error.messages[0]
+    if errors:
+        raise ValidationError(errors)
+    return answers
+
+
+def read_answer(item: QuestionnaireItem, value: object) -> Answer:
+    if item.type in (QuestionnaireItem.Type.INTEGER, QuestionnaireItem.Type.DECIMAL):
+        return read_number(item, value)
+    if item.type == QuestionnaireItem.Type.BOOLEAN:
+        return read_boolean(value)
+    if not isinstance(value, str) or "\x00" in value:
+        raise ValidationError("Give text.")
+    if item.type == QuestionnaireItem.Type.CHOICE:
+        if value not in item.option_codes():
+            raise ValidationError(f"One of {', '.join(item.option_codes())}.")
+        return value
+    if len(value) > TEXT_LIMIT:
+        raise ValidationError(f"At most {TEXT_LIMIT} characters.")
+    return value.strip()
+
+
+def read_number(item: QuestionnaireItem, value: object) -> int | Decimal:
+    if isinstance(value, bool) or not isinstance(value, int | float | str):
+        raise ValidationError("Give a number.")
+    try:
+        number = Decimal(str(value).strip().replace(",", "."))
+    except InvalidOperation:
+        raise ValidationError("Give a number.") from None
+    if not number.is_finite():
+        raise ValidationError("Give a number.")
+    if item.type == QuestionnaireItem.Type.INTEGER:
+        if number != number.to_integral_value():
+            raise ValidationError("Give a whole number.")
+        number = int(number)
+    too_low = item.min_value is not None and number < item.min_value
+    too_high = item.max_value is not None and number > item.max_value
+    if too_low or too_high:
+        raise ValidationError(f"From {plain(item.min_value)} to {plain(item.max_value)}.")
+    return number
+
+
+def read_boolean(value: object) -> bool:
+    if isinstance(value, bool):
+        return value
+    word = str(value).strip().lower()
+    if word in TRUE_WORDS | FALSE_WORDS:
+        return word in TRUE_WORDS
+    raise ValidationError("Yes or no.")
+
+
+def plain(number: Decimal | None) -> str:
+    return "…" if number is None else f"{number.normalize():f}"
+
+
+def as_json(answers: dict[str, Answer]) -> dict:
+    """Answers as JSON values: whole numbers stay integers, decimals become floats."""
+    return {key: float(value) if isinstance(value, Decimal) else value for key, value in answers.items()}
+
+
+@transaction.atomic
+def record_response(
+    *,
+    procedure: Procedure,
+    questionnaire: Questionnaire,
+    answers: object,
+    authored_at: dt.datetime,
+    source: str,
+    by: Staff | None = None,
+    milestone: Milestone | None = None,
+    now: dt.datetime | None = None,
+) -> QuestionnaireResponse:
+    """Save a response; `by` is None when the patient answers from her link. With `milestone`, complete it."""
+    now = now or timezone.now()
+    procedure = lock(procedure)
+    check_open(procedure, authored_at, now=now, field="authored_at")
+    if not questionnaire.is_published:
+        raise ValidationError({"questionnaire": "This questionnaire version is not published."})
+    typed = read_answers(questionnaire, answers)
+    if milestone is not None:
+        check_asks_for(procedure, milestone, questionnaire)
+    response = QuestionnaireResponse(
+        procedure=procedure, questionnaire=questionnaire, milestone=milestone, authored_at=authored_at,
+        source=source, answers=as_json(typed), recorded_by=by,
+    )  # fmt: skip
+    save(response, by)
+    raise_flags(procedure, response_flags(questionnaire, typed, baseline_pain(procedure)), response, now)
+    if milestone is not None:
+        complete_milestone(milestone=milestone, by=by, now=now, observed=True)
+    return response
+
+
+def check_asks_for(procedure: Procedure, milestone: Milestone, questionnaire: Questionnaire) -> None:
+    if milestone.procedure_id != procedure.pk:
+        raise ValidationError({"milestone": "This milestone belongs to another procedure."})
+    step = milestone.step
+    if step.records != ProtocolStep.Records.QUESTIONNAIRE or step.questionnaire_id != questionnaire.pk:
+        raise ValidationError({"milestone": f"“{step.label_in()}” does not ask for this questionnaire."})
+
+
+def response_flags(questionnaire: Questionnaire, answers: dict[str, Answer], baseline: int | None) -> list[RedFlag]:
+    """The answers that must reach the ward at once, by the items' red-flag rules."""
+    found = []
+    for item in questionnaire.items.all():
+        value = answers.get(item.link_id)
+        if value is None:
+            continue
+        if (
+            item.flag_above_baseline is not None
+            and baseline is not None
+            and value >= baseline + item.flag_above_baseline
+        ):
+            found.append(f"{item.text} {value} (baseline {baseline})")
+        elif isinstance(value, str) and value in item.flag_options:
+            found.append(f"{item.text} {value.replace('_', ' ')}")
+        elif item.flag_if_yes and value is True:
+            found.append(f"{item.text} yes")
+        elif item.flag_words and isinstance(value, str) and (topics := red_flag_topics(value)):
+            found.append(f"{item.text} mentions {', '.join(topics)}")
+    if not found:
+        return []
+    return [RedFlag(RedFlagKind.PATIENT_REPORTED, f"{questionnaire.title}: " + "; ".join(found))]
+
+
+def baseline_pain(procedure: Procedure) -> int | None:
+    """The pain before the procedure: the last baseline score, else `pain_rest` answered before the cement."""
+    score = procedure.pain_scores.filter(source=PainScore.Source.BASELINE).order_by("recorded_at", "id").last()
+    if score is not None:
+        return score.score
+    cement = procedure.events.filter(kind=EventKind.CEMENT_INJECTED).values_list("at", flat=True).first()
+    responses = procedure.responses.filter(answers__has_key="pain_rest").order_by("authored_at", "id")
+    if cement is not None:
+        responses = responses.filter(authored_at__lte=cement)
+    before = responses.last()
+    return before.answers["pain_rest"] if before else None

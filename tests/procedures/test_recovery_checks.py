@@ -1,0 +1,102 @@
+"""The recovery checks of the default protocol's version 2: anchored on the scheduled time and the cement,
+windows that close, `missed`, and a scheduled time that moves."""
+
+import datetime as dt
+
+import pytest
+import time_machine
+from django.core.exceptions import ValidationError
+
+from procedures.models import Milestone, Protocol, Questionnaire
+from procedures.questionnaires import record_response
+from procedures.timeline import record_event, update_scheduled_procedure
+
+NOW = dt.datetime(2026, 3, 2, 8, 0, tzinfo=dt.UTC)
+SCHEDULED = dt.datetime(2026, 3, 2, 9, 0, tzinfo=dt.UTC)
+GOOD = {"pain_rest": 7, "pain_activity": 8, "analgesics": "every_day", "mobility": "indoors", "falls": False}
+
+
+@pytest.fixture(autouse=True)
+def clock():
+    with time_machine.travel(NOW, tick=False) as traveller:
+        yield traveller
+
+
+@pytest.fixture
+def version_2(db) -> Protocol:
+    protocol = Protocol.objects.get(code="vertebral-augmentation", version=2)
+    protocol.publish()
+    return protocol
+
+
+def test_version_2_ships_as_a_draft_with_the_recovery_checks_of_studies(db):
+    protocol = Protocol.objects.get(code="vertebral-augmentation", version=2)
+    checks = protocol.steps.filter(records="questionnaire").order_by("order")
+
+    assert not protocol.is_published
+    assert Protocol.objects.current("vertebral-augmentation").version == 1  # nothing changes until it is published
+    assert list(checks.values_list("code", "anchor", "audience")) == [
+        ("prom_baseline", "scheduled", "staff"), ("prom_1w", "cement_injected", "patient"),
+        ("prom_1m", "cement_injected", "patient"), ("prom_3m", "cement_injected", "patient"),
+        ("prom_6m", "cement_injected", "patient"), ("prom_12m", "cement_injected", "patient"),
+    ]  # fmt: skip
+    assert {step.questionnaire for step in checks} == {Questionnaire.objects.current("recovery-check")}
+    assert protocol.steps.count() == Protocol.objects.get(code="vertebral-augmentation", version=1).steps.count() + 6
+
+
+def test_the_check_before_the_procedure_is_planned_when_it_is_scheduled_and_moves_with_it(
+    make_procedure, nurse_a, version_2
+):
+    procedure = make_procedure(scheduled_at=SCHEDULED)
+    baseline = procedure.milestones.get(step__code="prom_baseline")
+
+    assert (baseline.due_at, baseline.window_opens_at) == (SCHEDULED, SCHEDULED - dt.timedelta(days=7))
+    assert baseline.closes_at == SCHEDULED + dt.timedelta(hours=12)
+
+    update_scheduled_procedure(procedure=procedure, by=nurse_a, scheduled_at=SCHEDULED + dt.timedelta(days=1))
+
+    baseline.refresh_from_db()
+    assert baseline.due_at == SCHEDULED + dt.timedelta(days=1)
+
+
+def test_a_procedure_that_has_begun_is_not_rescheduled(make_procedure, nurse_a, version_2):
+    procedure = make_procedure(scheduled_at=SCHEDULED)
+    record_event(procedure=procedure, kind="started", at=NOW, by=nurse_a)
+
+    with pytest.raises(ValidationError) as refused:
+        update_scheduled_procedure(procedure=procedure, by=nurse_a, scheduled_at=SCHEDULED + dt.timedelta(days=1))
+
+    assert "status" in refused.value.message_dict
+
+
+def test_the_one_month_check_opens_3_days_before_at_10_local_and_is_missed_3_weeks_after(
+    make_procedure, nurse_a, version_2, clock
+):
+    procedure = make_procedure(scheduled_at=SCHEDULED)
+    record_event(procedure=procedure, kind="started", at=NOW - dt.timedelta(minutes=20), by=nurse_a)
+    record_event(procedure=procedure, kind="cement_injected", at=NOW - dt.timedelta(minutes=10), by=nurse_a)
+    one_month = procedure.milestones.get(step__code="prom_1m")
+
+    # 2 April 2026 10:00 in Paris (summer time since 29 March) is 08:00 UTC.
+    assert one_month.due_at == dt.datetime(2026, 4, 2, 8, 0, tzinfo=dt.UTC)
+    assert one_month.window_opens_at == one_month.due_at - dt.timedelta(days=3)
+    assert one_month.status_at(one_month.closes_at - dt.timedelta(seconds=1)) == Milestone.Status.OVERDUE
+    assert one_month.status_at(one_month.closes_at) == Milestone.Status.MISSED
+    annotated = Milestone.objects.with_status(one_month.closes_at).get(pk=one_month.pk)
+    assert annotated.current_status == Milestone.Status.MISSED
+    assert not Milestone.objects.awaited(one_month.closes_at).filter(pk=one_month.pk).exists()
+
+
+def test_a_missed_check_can_no_longer_be_answered_for_its_step(make_procedure, nurse_a, version_2, clock):
+    procedure = make_procedure(scheduled_at=SCHEDULED)
+    record_event(procedure=procedure, kind="started", at=NOW - dt.timedelta(minutes=20), by=nurse_a)
+    record_event(procedure=procedure, kind="cement_injected", at=NOW - dt.timedelta(minutes=10), by=nurse_a)
+    one_week = procedure.milestones.get(step__code="prom_1w")
+    clock.move_to(one_week.closes_at + dt.timedelta(hours=1))
+
+    with pytest.raises(ValidationError, match="closed"):
+        record_response(
+            procedure=procedure, questionnaire=one_week.step.questionnaire, answers=GOOD, source="patient",
+            authored_at=one_week.closes_at + dt.timedelta(minutes=30), milestone=one_week,
+        )  # fmt: skip
+    assert procedure.responses.count() == 0
