@@ -54,3 +54,12 @@ def patient_from_token(token: str, *, now: dt.datetime | None = None) -> Patient
 def revoke_links(patient: Patient, *, now: dt.datetime | None = None) -> None:
     patient.links_revoked_at = now or timezone.now()
     patient.save(update_fields=["links_revoked_at"])
+
+
+def issue_link(patient: Patient, *, now: dt.datetime | None = None) -> tuple[str, dt.datetime]:
+    """Issue a new link for `patient`; return its URL and when it expires. Earlier links stay valid."""
+    now = now or timezone.now()
+    url = settings.PUBLIC_BASE_URL.rstrip("/") + reverse("patient-page", args=[patient_token(patient, now=now)])
+    # The token holds whole seconds, so the link expires at the whole second after `now`'s.
+    issued = now.replace(microsecond=0)
+    return url, issued + settings.PATIENT_LINK_MAX_AGE

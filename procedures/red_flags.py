@@ -34,7 +34,8 @@ class RedFlag:
 
 def complication_flag(complication: Complication) -> RedFlag:
     """Every complication reported by staff is a red flag of its own kind."""
-    return RedFlag(complication.kind, f"{complication.get_kind_display()} ({complication.severity})")
+    with translation.override("en"):  # summaries are stored, and staff texts are in English
+        return RedFlag(complication.kind, f"{complication.get_kind_display()} ({complication.severity})")
 
 
 def observation_flags(check: ObservationCheck, limits: list[ObservationLimit]) -> list[RedFlag]:

@@ -116,18 +116,18 @@ class ObservationLimit(models.Model):
 
 class Complication(models.Model):
     class Kind(models.TextChoices):
-        CEMENT_LEAKAGE = "cement_leakage", "Cement leakage"
-        NEURO_DEFICIT = "neuro_deficit", "New neurological deficit"
-        CHEST_SYMPTOMS = "chest_symptoms", "Chest pain or breathlessness"
-        INFECTION = "infection", "Fever or wound infection"
-        HAEMATOMA = "haematoma", "Haematoma"
-        NEW_FRACTURE = "new_fracture", "New fracture (treated or neighbouring level)"
-        OTHER = "other", "Other"
+        CEMENT_LEAKAGE = "cement_leakage", _("Cement leakage")
+        NEURO_DEFICIT = "neuro_deficit", _("New neurological deficit")
+        CHEST_SYMPTOMS = "chest_symptoms", _("Chest pain or breathlessness")
+        INFECTION = "infection", _("Fever or wound infection")
+        HAEMATOMA = "haematoma", _("Haematoma")
+        NEW_FRACTURE = "new_fracture", _("New fracture (treated or neighbouring level)")
+        OTHER = "other", _("Other")
 
     class Severity(models.TextChoices):
-        MILD = "mild", "Mild"
-        MODERATE = "moderate", "Moderate"
-        SEVERE = "severe", "Severe"
+        MILD = "mild", _("Mild")
+        MODERATE = "moderate", _("Moderate")
+        SEVERE = "severe", _("Severe")
 
     procedure = models.ForeignKey(Procedure, on_delete=models.CASCADE, related_name="complications")
     kind = models.CharField(max_length=20, choices=Kind.choices)

@@ -149,10 +149,15 @@ def test_the_patient_page_plots_pain_over_time_against_the_baseline(client, nurs
     page = client.get(reverse("ward:patient", args=[procedure.patient.pk])).content.decode()
 
     assert "Pain over time (0–10)" in page
-    assert page.count('<circle cx="') == 3
-    assert 'points="30.0,70.0 ' in page  # 6/10 at the left edge: y = 30 + (10 - 6) × 10
-    assert "570.0,110.0" in page  # 2/10 at the right edge, 47 hours later
-    assert 'stroke-dasharray="6 4"' in page  # the baseline
+    assert page.count('<circle class="point" cx="30.0"') == 1
+    assert page.count('<circle class="point"') == 3
+    assert 'points="30.0,67.0 ' in page  # 6/10 at the left edge: y = 15 + (10 - 6) × 13
+    assert "570.0,119.0" in page  # 2/10 at the right edge, 47 hours later
+    assert '<line class="baseline" x1="30" x2="570" y1="54.0"' in page  # 7/10
+    assert "baseline 7/10" in page and "red flag from 8/10" in page  # the threshold, one above the baseline
+    # A time axis in ward clock time (Paris), on whole half-days over these two days.
+    ticks = re.findall(r'text-anchor="middle">([^<]+)</text>', page[page.index('class="time-axis"') :])
+    assert ticks == ["9 Feb 00:00", "9 Feb 12:00", "00:00", "12:00"]
 
 
 def test_the_page_shows_the_patients_texts_and_that_she_replied_stop(logged_in, patient, timeline):
