@@ -5,8 +5,11 @@ again here from the saved row, in the language of the page, with the delay befor
 the alert was actually given (settings.RED_FLAG_ACKNOWLEDGE_MINUTES).
 """
 
+import datetime as dt
+
 from django.utils import formats
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 from django.utils.translation import gettext_lazy
 
 from notifications.alerts import alerts_raised_by, source_key
@@ -47,11 +50,18 @@ def red_flag_notices(*sources, limits: list[ObservationLimit] = ()) -> list[str]
 def notice(alert: Reminder, what: str) -> str:
     if not alert.urgent:  # pain not improving: the doctor reviews it, it is not an emergency
         return _("Doctor's review asked: %(what)s.") % {"what": what}
-    delay = TimeWriter().duration(alert.acknowledge_within) if alert.acknowledge_within else ""
+    delay = in_minutes(alert.acknowledge_within) if alert.acknowledge_within else ""
     return _("Red flag raised: %(what)s, escalates to the charge nurse in %(delay)s unless acknowledged.") % {
         "what": what,
         "delay": delay,
     }
+
+
+def in_minutes(delay: dt.timedelta) -> str:
+    """ "5 min" (not the countdowns' "5 min 00 s"); an hour or more as "1 h 00 min"."""
+    if delay < dt.timedelta(hours=1):
+        return f"{int(delay.total_seconds() // 60)} {pgettext('unit of time', 'min')}"
+    return TimeWriter().duration(delay)
 
 
 def finding(kind: str, source, limits) -> str:
