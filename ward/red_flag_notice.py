@@ -9,8 +9,7 @@ import datetime as dt
 
 from django.utils import formats
 from django.utils.translation import gettext as _
-from django.utils.translation import pgettext
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, pgettext
 
 from notifications.alerts import alerts_raised_by, source_key
 from notifications.models import Reminder
