@@ -167,8 +167,8 @@ def test_the_notice_is_in_the_page_s_language(logged_in, injected):
     response = logged_in.post(reverse("ward:record_observations", args=[injected.pk]), form, follow=True)
 
     assert messages_of(response)[1] == (
-        "Signal d'alerte : SpO2 90 %, température 38,4 °C, remonte à l'infirmière coordinatrice dans 5 min "
-        "sans prise en compte."
+        "Signe d'alerte : SpO2 90 %, température 38,4 °C, transmis à l’infirmière coordinatrice dans 5 min "
+        "s’il n’est pas pris en compte."
     )
 
 
