@@ -2,6 +2,7 @@
 notes nurses add, ward rules, and a query count that does not grow with the ward."""
 
 import re
+from pathlib import Path
 
 import pytest
 from django.urls import reverse
@@ -116,7 +117,7 @@ def test_another_ward_answers_404(client, nurse_b, ward_a, patient, recovering):
 
 def test_the_sheet_prints_on_a4_portrait(logged_in, ward_a, recovering):
     html = handover_of(logged_in, ward_a)
-    css = open("ward/static/ward/patient.css").read()
+    css = (Path(__file__).resolve().parents[2] / "ward/static/ward/patient.css").read_text()
 
     assert "ward/patient.css" in html
     assert "@page { size: A4 portrait;" in css
