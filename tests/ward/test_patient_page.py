@@ -1,6 +1,7 @@
 """The patient page: the drawn timeline, the tables of events and milestones, who did what."""
 
 import datetime as dt
+import itertools
 import re
 
 import pytest
@@ -132,7 +133,7 @@ def test_crowded_labels_are_moved_down_with_a_leader_never_dropped_or_overlappin
 
     assert len(drawing.marks) == 2 + procedure.milestones.count()  # every mark keeps its label
     labels = [(mark.label_y, mark.label_y + LINE * len(mark.lines)) for mark in drawing.marks]
-    for (_, bottom), (top, _) in zip(labels, labels[1:], strict=False):
+    for (_, bottom), (top, _) in itertools.pairwise(labels):
         assert top >= bottom  # no label overlaps the one above it
     obs = [mark for mark in drawing.marks if mark.label.startswith("Observations")]
     assert any(mark.moved for mark in obs)  # fifteen minutes apart is 5 px: they need leaders
