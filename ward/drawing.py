@@ -21,16 +21,17 @@ from django.utils.translation import gettext_lazy as _
 from procedures.models import Procedure
 from ward.templatetags.ward_time import TimeWriter
 
-WIDTH = 400
-AXIS_X = 66  # clock times on the left of the axis, marks on it, labels on the right
-LABEL_X = 96
+# About the width of a phone, so that the 13 px labels are still about 12 px on one.
+WIDTH = 380
+AXIS_X = 100  # clock times (and "now 14:00", French "maintenant 14:00") on the left, marks on it
+LABEL_X = 122  # labels on the right
 TOP = 22
 HOUR = 20  # px per hour over the first day: 24 hours are 480 px
 CLOCK_SPAN = dt.timedelta(hours=24)
 BREAK = 26  # the gap that marks the change of scale
 TAIL_SCALE = 42  # px per doubling of the days after the first day
-LINE = 15  # height of one line of label
-WRAP_AT = 38  # characters: a label wider than the space right of the axis wraps
+LINE = 16  # height of one line of label
+WRAP_AT = 33  # characters: a label wider than the space right of the axis wraps
 BOTTOM = 12
 CLOCK_EVERY = dt.timedelta(hours=2)  # hour labels on the left; a line at every hour
 NOW_CLEARANCE = 10  # px: clock labels this close to "now" give way to it

@@ -16,7 +16,8 @@ from procedures.models import ObservationCheck, ObservationLimit
 from ward.red_flag_notice import MEASURES
 from ward.time_axis import Tick, time_ticks
 
-WIDTH, LEFT, RIGHT = 600, 44, 12
+# About a phone's width, so that its 11 px text stays readable on one; a wider screen scales it up.
+WIDTH, LEFT, RIGHT = 360, 34, 8
 PANEL_HEIGHT, PANEL_GAP, AXIS_HEIGHT = 64, 14, 22
 # What each panel shows, and the range it always covers (widened to take any value and limit).
 PANELS = [("systolic_bp", 80, 180), ("pulse", 50, 120), ("spo2", 88, 100), ("temperature", 36, 39)]

@@ -7,8 +7,9 @@ from dataclasses import dataclass
 from procedures.models import PainScore
 from ward.time_axis import Tick, time_ticks
 
-WIDTH, HEIGHT, MARGIN, AXIS_HEIGHT = 600, 180, 30, 20
-LEFT, RIGHT = 30, 570
+# About a phone's width, so that its 11 px text stays readable on one; a wider screen scales it up.
+WIDTH, HEIGHT, MARGIN, AXIS_HEIGHT = 360, 180, 30, 20
+LEFT, RIGHT = 24, 348
 
 
 @dataclass(frozen=True)

@@ -21,8 +21,8 @@ STEPS = [
     dt.timedelta(days=7),
     dt.timedelta(days=30),
 ]
-# A 600-unit-wide chart drawn 350 px wide on a phone still fits six "12 Feb 14:00" labels.
-MAX_TICKS = 5
+# The charts are 360 units wide: four "12 Feb 14:00" labels (about 70 units each) never touch.
+MAX_TICKS = 4
 
 
 @dataclass(frozen=True)

@@ -164,11 +164,11 @@ def test_the_patient_page_plots_pain_over_time_against_the_baseline(client, nurs
     page = client.get(reverse("ward:patient", args=[procedure.patient.pk])).content.decode()
 
     assert "Pain over time (0–10)" in page
-    assert page.count('<circle class="point" cx="30.0"') == 1
+    assert page.count('<circle class="point" cx="24.0"') == 1
     assert page.count('<circle class="point"') == 3
-    assert 'points="30.0,67.0 ' in page  # 6/10 at the left edge: y = 15 + (10 - 6) × 13
-    assert "570.0,119.0" in page  # 2/10 at the right edge, 47 hours later
-    assert '<line class="baseline" x1="30" x2="570" y1="54.0"' in page  # 7/10
+    assert 'points="24.0,67.0 ' in page  # 6/10 at the left edge: y = 15 + (10 - 6) × 13
+    assert "348.0,119.0" in page  # 2/10 at the right edge, 47 hours later
+    assert '<line class="baseline" x1="24" x2="348" y1="54.0"' in page  # 7/10
     assert "baseline 7/10" in page and "red flag from 8/10" in page  # the threshold, one above the baseline
     # A time axis in ward clock time (Paris), on whole half-days over these two days.
     ticks = re.findall(r'text-anchor="middle">([^<]+)</text>', page[page.index('class="time-axis"') :])
