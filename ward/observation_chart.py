@@ -18,7 +18,8 @@ from ward.time_axis import Tick, time_ticks
 
 # About a phone's width, so that its 11 px text stays readable on one; a wider screen scales it up.
 WIDTH, LEFT, RIGHT = 360, 34, 8
-PANEL_HEIGHT, PANEL_GAP, AXIS_HEIGHT = 64, 14, 22
+PANEL_HEIGHT, PANEL_GAP, AXIS_HEIGHT = 64, 16, 22
+PANEL_PADDING = 12  # above each panel, room for the label of a limit at its top
 # What each panel shows, and the range it always covers (widened to take any value and limit).
 PANELS = [("systolic_bp", 80, 180), ("pulse", 50, 120), ("spo2", 88, 100), ("temperature", 36, 39)]
 NORMAL = {
@@ -142,8 +143,8 @@ def panel(n: int, measure: str, low, high, checks, limits, x_of) -> Panel:
     ]
     low = min([Decimal(low), *values, *(value for value, _ in lines)])
     high = max([Decimal(high), *values, *(value for value, _ in lines)])
-    top = n * (PANEL_HEIGHT + PANEL_GAP) + 4
-    bottom = top + PANEL_HEIGHT - 8
+    top = n * (PANEL_HEIGHT + PANEL_GAP) + PANEL_PADDING
+    bottom = top + PANEL_HEIGHT - PANEL_PADDING
 
     def y_of(value: Decimal) -> float:
         return round(float(bottom - (value - low) / (high - low) * (bottom - top)), 1)
