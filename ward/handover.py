@@ -17,7 +17,7 @@ from procedures.models import Event, EventKind, Milestone, ObservationCheck, Pai
 from ward.board import MAY_STAND
 from ward.models import HandoverNote
 from ward.observation_chart import breached
-from ward.red_flag_notice import MEASURES
+from ward.red_flag_notice import MEASURES, describe_alerts
 
 # What the next shift needs to see coming: a shift is 12 hours.
 LOOK_AHEAD = dt.timedelta(hours=12)
@@ -92,6 +92,7 @@ def handover_entries(*, ward: Ward, now: dt.datetime) -> list[HandoverEntry]:
         )
     )  # fmt: skip
     entries = [entry(procedure, now) for procedure in procedures]
+    describe_alerts([alert for e in entries for alert in e.alerts])
     return sorted(entries, key=lambda e: (bed_order(e.patient.bed), e.patient.family_name))
 
 

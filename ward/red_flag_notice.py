@@ -7,6 +7,7 @@ the alert was actually given (settings.RED_FLAG_ACKNOWLEDGE_MINUTES).
 
 import datetime as dt
 
+from django.db.models import F
 from django.utils import formats
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, pgettext
@@ -94,3 +95,40 @@ def pain_finding(kind: str, pain: PainScore) -> str:
     if kind == RedFlagKind.PAIN_NOT_IMPROVING:
         return _("pain %(score)s/10, still at the baseline after discharge") % {"score": pain.score}
     return ""
+
+
+# The rows an alert's key can name (notifications.alerts.source_key), by model label.
+SOURCES = {
+    "procedures.observationcheck": ObservationCheck,
+    "procedures.painscore": PainScore,
+    "procedures.complication": Complication,
+}
+
+
+def describe_alerts(alerts: list[Reminder]) -> None:
+    """Set `what` on each alert: its finding in the page's language, read again from the row it came from.
+
+    The stored summary (English, for every reader of the outbox) is kept where the row is not one
+    of SOURCES (a patient's text). A fixed number of queries: one per kind of row, one for limits.
+    """
+    wanted: dict[str, set[int]] = {}
+    named: dict[int, tuple[str, int]] = {}
+    for alert in alerts:
+        parts = alert.key.split(":")
+        if len(parts) == 4 and parts[1] in SOURCES and parts[2].isdigit():
+            named[alert.pk] = (parts[1], int(parts[2]))
+            wanted.setdefault(parts[1], set()).add(int(parts[2]))
+    rows = {label: SOURCES[label].objects.in_bulk(pks) for label, pks in wanted.items()}
+    limits: dict[int, list[ObservationLimit]] = {}
+    if "procedures.observationcheck" in rows:
+        procedures = {check.procedure_id for check in rows["procedures.observationcheck"].values()}
+        found_limits = ObservationLimit.objects.filter(protocol__procedures__in=procedures).annotate(
+            for_procedure=F("protocol__procedures")
+        )
+        for limit in found_limits:
+            limits.setdefault(limit.for_procedure, []).append(limit)
+    for alert in alerts:
+        label, pk = named.get(alert.pk, ("", 0))
+        source = rows.get(label, {}).get(pk)
+        found = finding(alert.message_key, source, limits.get(alert.procedure_id, [])) if source else ""
+        alert.what = found or alert.summary

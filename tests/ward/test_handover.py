@@ -57,8 +57,8 @@ def test_each_patient_has_her_bed_procedure_times_observations_with_trends_flags
     assert "pulse 92 /min ↑ (rising)" in page
     assert "⚠ SpO2 90 % ↓ (falling) (outside the ward's limits)" in page
     assert "systolic BP 130 mmHg → (steady)" in page
-    assert "⚠ Open: SpO2 (%) 90" in page and "not acknowledged" in page
-    assert "⚠ Open: Pain 6/10, baseline 4/10" in page
+    assert "⚠ Open: SpO2 90 %" in page and "not acknowledged" in page
+    assert "⚠ Open: pain 6/10, above the baseline" in page
 
 
 def test_milestones_due_in_the_next_twelve_hours_are_listed_and_later_ones_are_not(logged_in, ward_a, recovering):
@@ -81,7 +81,7 @@ def test_may_stand_done_shows_up_since_and_acknowledged_flags_say_by_whom(logged
     page = text(handover_of(logged_in, ward_a))
 
     assert "Standing up since 14:00" in page
-    assert "✓ SpO2 (%) 90 (raised 14:00; acknowledged 14:00 by alice)" in page
+    assert "✓ SpO2 90 % (raised 14:00; acknowledged 14:00 by alice)" in page
 
 
 def test_nurses_add_notes_shown_on_the_handover_and_patient_pages(logged_in, ward_a, patient, recovering, nurse_a):
@@ -141,3 +141,13 @@ def test_the_query_count_does_not_grow_with_the_ward(
     with django_assert_max_num_queries(len(few.captured_queries)):
         page = handover_of(logged_in, ward_a)
     assert page.count('class="handover-patient') == 24
+
+
+def test_the_sheet_is_in_french_with_the_flags_written_in_french(logged_in, ward_a, recovering):
+    logged_in.cookies["django_language"] = "fr"
+
+    page = text(handover_of(logged_in, ward_a))
+
+    assert "Relève de Ward A (spine)" in page
+    assert "⚠ En cours : douleur 6/10, au-dessus du niveau de départ" in page
+    assert "pouls 92 /min ↑ (en hausse)" in page

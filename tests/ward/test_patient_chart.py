@@ -102,7 +102,7 @@ def test_an_alert_shows_its_escalation_steps_and_who_acknowledged_it(logged_in, 
     page = text(page_of(logged_in, patient))
 
     alerts = page[page.index("Red flags") :]
-    assert "✓ Acknowledged SpO2 (%) 89 raised 14:00" in alerts
+    assert "✓ Acknowledged SpO2 89 % raised 14:00" in alerts
     assert "14:00: the ward's nurses (ward inbox)" in alerts
     assert "14:06: escalated to the charge nurses (ward inbox, Carla Chef by SMS)" in alerts
     assert "Acknowledged 14:08 by Carla Chef" in alerts
