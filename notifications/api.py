@@ -6,7 +6,7 @@ from django.utils import timezone
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
-from rest_framework.exceptions import ValidationError
+from rest_framework.exceptions import NotFound, ValidationError
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
@@ -143,16 +143,23 @@ class PatientLinkSerializer(serializers.Serializer):
     expires_at = serializers.DateTimeField(read_only=True)
 
 
+# The largest primary key PostgreSQL's bigint holds; a larger number is no patient.
+MAX_ID = 2**63 - 1
+
+
 class PatientLinkView(APIView):
     """POST: a new link to the patient's own page (earlier ones stay valid until they expire).
     DELETE: every link of hers stops opening."""
 
-    def patient(self, request, pk: int) -> Patient:
-        return get_object_or_404(Patient.objects.visible_to(request.user), pk=pk)
+    def patient(self, request, pk: str) -> Patient:
+        # Any path segment reaches here, as with the router's views: what is not an id is a 404 in JSON.
+        if not (pk.isascii() and pk.isdigit()) or int(pk) > MAX_ID:
+            raise NotFound()
+        return get_object_or_404(Patient.objects.visible_to(request.user), pk=int(pk))
 
     @extend_schema(request=AcknowledgeInput, responses={201: PatientLinkSerializer})
     @idempotent
-    def post(self, request, pk: int):
+    def post(self, request, pk: str):
         patient = self.patient(request, pk)
         AcknowledgeInput(data=request.data).is_valid(raise_exception=True)  # no field is taken
         url, expires_at = issue_link(patient)
@@ -161,7 +168,7 @@ class PatientLinkView(APIView):
         return Response(body, status=status.HTTP_201_CREATED)
 
     @extend_schema(request=None, responses={204: None})
-    def delete(self, request, pk: int):
+    def delete(self, request, pk: str):
         patient = self.patient(request, pk)
         revoke_links(patient)
         log_access(request, action="delete", what="patient links", patients=[patient], object_id=patient.pk)

@@ -1,4 +1,4 @@
-from django.urls import path
+from django.urls import re_path
 from rest_framework.routers import DefaultRouter
 
 from notifications.api import AlertViewSet, NotificationViewSet, PatientLinkView
@@ -8,6 +8,6 @@ router.register("notifications", NotificationViewSet, basename="notification")
 router.register("alerts", AlertViewSet, basename="alert")
 
 urlpatterns = [
-    path("patients/<int:pk>/link/", PatientLinkView.as_view(), name="patient-link"),
+    re_path(r"^patients/(?P<pk>[^/.]+)/link/$", PatientLinkView.as_view(), name="patient-link"),
     *router.urls,
 ]

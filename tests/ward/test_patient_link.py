@@ -146,3 +146,10 @@ def test_api_post_refuses_unknown_fields(api, patient):
     response = api.post(f"/api/patients/{patient.pk}/link/", {"days": 90}, format="json")
 
     assert response.status_code == 400 and response.json() == {"days": ["Unknown field."]}
+
+
+@pytest.mark.parametrize("pk", ["-5", "abc", str(2**70)])
+def test_api_link_of_what_is_no_patient_id_is_a_json_404(api, pk):
+    response = api.post(f"/api/patients/{pk}/link/", {}, format="json")
+
+    assert response.status_code == 404 and response["Content-Type"] == "application/json"
