@@ -147,6 +147,7 @@ class PatientLinkSerializer(serializers.Serializer):
 MAX_ID = 2**63 - 1
 
 
+@extend_schema(parameters=[OpenApiParameter("id", int, OpenApiParameter.PATH, description="The patient's id.")])
 class PatientLinkView(APIView):
     """POST: a new link to the patient's own page (earlier ones stay valid until they expire).
     DELETE: every link of hers stops opening."""
