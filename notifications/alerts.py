@@ -8,6 +8,7 @@ other staff reminder (notifications.escalation): charge nurses, then the doctor 
 import datetime as dt
 
 from django.conf import settings
+from django.db.models import Q
 
 from notifications.models import Reminder
 from procedures.models import Procedure, Staff
@@ -23,7 +24,7 @@ def raise_alert(*, procedure: Procedure, flag: RedFlag, source, now: dt.datetime
     """Create the alert for a red flag found in `source` (a saved row); the same flag twice is one alert."""
     # Pain that does not come down is for the doctor to review, not an emergency for the nurses.
     review = flag.kind == RedFlagKind.PAIN_NOT_IMPROVING
-    key = f"alert:{source._meta.label_lower}:{source.pk}:{flag.kind}"
+    key = f"{source_key(source)}{flag.kind}"
     alert = {
         "kind": Reminder.Kind.ALERT,
         "ward": procedure.patient.ward,
@@ -48,3 +49,19 @@ def raise_alert(*, procedure: Procedure, flag: RedFlag, source, now: dt.datetime
             "acknowledge_within": acknowledge_within(flag.kind),
         },
     )[0]
+
+
+def source_key(source) -> str:
+    """The start of the keys of the alerts raised by one saved row."""
+    return f"alert:{source._meta.label_lower}:{source.pk}:"
+
+
+def alerts_raised_by(*sources) -> list[Reminder]:
+    """The alerts to people (not the interface engine's copies) raised by red flags in these rows."""
+    sources = [source for source in sources if source is not None]
+    if not sources:
+        return []
+    starts = Q()
+    for source in sources:
+        starts |= Q(key__startswith=source_key(source))
+    return list(Reminder.objects.for_people().filter(starts, kind=Reminder.Kind.ALERT).order_by("pk"))

@@ -1,17 +1,21 @@
 """GET /api/notifications/ and POST /api/notifications/{id}/acknowledge/, under the API's conventions."""
 
 from django.db.models import F, Prefetch
+from django.shortcuts import get_object_or_404
 from django.utils import timezone
 from drf_spectacular.utils import OpenApiParameter, extend_schema
-from rest_framework import mixins, serializers, viewsets
+from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
-from rest_framework.exceptions import ValidationError
+from rest_framework.exceptions import NotFound, ValidationError
 from rest_framework.response import Response
+from rest_framework.views import APIView
 
 from notifications.escalation import acknowledge
 from notifications.models import Reminder
+from notifications.patient_links import issue_link, revoke_links
 from procedures.api.plumbing import NumericIds, StrictSerializer, idempotent, log_access
 from procedures.api.views import int_param, text_param
+from procedures.models import Patient
 
 
 class NotificationSerializer(serializers.ModelSerializer):
@@ -136,3 +140,41 @@ class AlertViewSet(NumericIds, mixins.ListModelMixin, mixins.RetrieveModelMixin,
         acknowledge(reminder=alert, by=request.user, now=timezone.now())
         log_access(request, action="update", what="alert", patients=[alert.procedure.patient_id], object_id=pk)
         return Response(AlertSerializer(self.get_queryset().get(pk=alert.pk)).data)
+
+
+class PatientLinkSerializer(serializers.Serializer):
+    url = serializers.URLField(read_only=True)
+    expires_at = serializers.DateTimeField(read_only=True)
+
+
+# The largest primary key PostgreSQL's bigint holds; a larger number is no patient.
+MAX_ID = 2**63 - 1
+
+
+@extend_schema(parameters=[OpenApiParameter("id", int, OpenApiParameter.PATH, description="The patient's id.")])
+class PatientLinkView(APIView):
+    """POST: a new link to the patient's own page (earlier ones stay valid until they expire).
+    DELETE: every link of hers stops opening."""
+
+    def patient(self, request, pk: str) -> Patient:
+        # Any path segment reaches here, as with the router's views: what is not an id is a 404 in JSON.
+        if not (pk.isascii() and pk.isdigit()) or int(pk) > MAX_ID:
+            raise NotFound()
+        return get_object_or_404(Patient.objects.visible_to(request.user), pk=int(pk))
+
+    @extend_schema(request=AcknowledgeInput, responses={201: PatientLinkSerializer})
+    @idempotent
+    def post(self, request, pk: str):
+        patient = self.patient(request, pk)
+        AcknowledgeInput(data=request.data).is_valid(raise_exception=True)  # no field is taken
+        url, expires_at = issue_link(patient)
+        log_access(request, action="create", what="patient link", patients=[patient], object_id=patient.pk)
+        body = PatientLinkSerializer({"url": url, "expires_at": expires_at}).data
+        return Response(body, status=status.HTTP_201_CREATED)
+
+    @extend_schema(request=None, responses={204: None})
+    def delete(self, request, pk: str):
+        patient = self.patient(request, pk)
+        revoke_links(patient)
+        log_access(request, action="delete", what="patient links", patients=[patient], object_id=patient.pk)
+        return Response(status=status.HTTP_204_NO_CONTENT)

@@ -1,6 +1,7 @@
 """A calendar file (.ics, RFC 5545) for an appointment, attached to follow-up reminders."""
 
 import datetime as dt
+from dataclasses import dataclass
 
 from django.utils import timezone
 
@@ -29,20 +30,35 @@ def utc_stamp(moment: dt.datetime) -> str:
 def appointment_ics(
     *, uid: str, starts_at: dt.datetime, duration: dt.timedelta, summary: str, description: str = "", location: str = ""
 ) -> str:
-    lines = [
-        "BEGIN:VCALENDAR",
-        "VERSION:2.0",
-        "PRODID:-//Recovery tracker//Follow-up//EN",
-        "METHOD:PUBLISH",
-        "BEGIN:VEVENT",
-        f"UID:{uid}",
-        f"DTSTAMP:{utc_stamp(timezone.now())}",
-        f"DTSTART:{utc_stamp(starts_at)}",
-        f"DTEND:{utc_stamp(starts_at + duration)}",
-        f"SUMMARY:{escape(summary)}",
-        *([f"DESCRIPTION:{escape(description)}"] if description else []),
-        *([f"LOCATION:{escape(location)}"] if location else []),
-        "END:VEVENT",
-        "END:VCALENDAR",
-    ]
+    event = Appointment(uid, starts_at, duration, summary, description, location)
+    return calendar_file([event])
+
+
+@dataclass(frozen=True)
+class Appointment:
+    uid: str
+    starts_at: dt.datetime
+    duration: dt.timedelta
+    summary: str
+    description: str = ""
+    location: str = ""
+
+
+def calendar_file(appointments: list[Appointment]) -> str:
+    """A calendar of one event per appointment, in UTC (every calendar shows it in its own zone)."""
+    stamp = utc_stamp(timezone.now())
+    lines = ["BEGIN:VCALENDAR", "VERSION:2.0", "PRODID:-//Recovery tracker//Follow-up//EN", "METHOD:PUBLISH"]
+    for event in appointments:
+        lines += [
+            "BEGIN:VEVENT",
+            f"UID:{event.uid}",
+            f"DTSTAMP:{stamp}",
+            f"DTSTART:{utc_stamp(event.starts_at)}",
+            f"DTEND:{utc_stamp(event.starts_at + event.duration)}",
+            f"SUMMARY:{escape(event.summary)}",
+            *([f"DESCRIPTION:{escape(event.description)}"] if event.description else []),
+            *([f"LOCATION:{escape(event.location)}"] if event.location else []),
+            "END:VEVENT",
+        ]
+    lines.append("END:VCALENDAR")
     return "\r\n".join(fold(line) for line in lines) + "\r\n"

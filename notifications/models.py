@@ -69,6 +69,7 @@ class Reminder(models.Model):
         FAILURE = "failure", "Failed delivery report"
         ALERT = "alert", "Red-flag alert"
         REPLY = "reply", "Patient's reply"
+        LINK = "link", "Patient's link, sent by staff"
 
     # The recipient role of the copies of staff reminders and alerts sent to the hospital's interface
     # engine (the webhook channel), when WEBHOOK_URL is set.

@@ -31,6 +31,7 @@ MESSAGES = {
     "stop_confirmation": ("stop_confirmation", _("No more messages")),
     "reply_received": ("reply_received", _("Your answer was received")),
     "reply_alert": ("reply_received", _("Your answer was received")),
+    "patient_link": ("patient_link", _("Your next steps")),
 }
 APPOINTMENTS = {"xray_followup": _("your follow-up X-ray"), "review": _("your follow-up review")}
 

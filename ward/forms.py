@@ -7,7 +7,7 @@ from django.core.exceptions import ValidationError
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from procedures.models import EventKind, ObservationCheck
+from procedures.models import Complication, EventKind, ObservationCheck
 from procedures.times import clinical_time
 from tracker.local_time import in_zone
 
@@ -82,8 +82,62 @@ class ObservationForm(forms.ModelForm):
             "puncture_site", "bladder",
         ]  # fmt: skip
 
+    def __init__(self, *args, previous: ObservationCheck | None = None, **kwargs):
+        super().__init__(*args, **kwargs)
+        if previous is not None:
+            show_previous(self, previous)
+
     def values(self) -> dict:
-        return {k: v for k, v in self.cleaned_data.items() if k != "note" and v is not None}
+        return {k: v for k, v in self.cleaned_data.items() if k not in ("note", "recorded_at") and v is not None}
+
+
+def show_previous(form: forms.Form, previous: ObservationCheck) -> None:
+    """Write the last check's value under each field: "As before" means as in that check."""
+    for name, field in form.fields.items():
+        if name in ObservationForm.Meta.fields:
+            value = getattr(previous, f"get_{name}_display", lambda n=name: getattr(previous, n))()
+            field.help_text = _("Previous check: %(value)s") % {"value": value}
+        elif name == "pain" and previous.pain_id:
+            field.help_text = _("Previous check: %(value)s") % {"value": f"{previous.pain.score}/10"}
+
+
+def time_taken_field(label) -> forms.DateTimeField:
+    """A time in the ward's zone, now by default; a time ahead of now is refused by procedures."""
+    return forms.DateTimeField(
+        label=label,
+        input_formats=[LOCAL_INPUT],
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format=LOCAL_INPUT),
+        help_text=_("Ward time. Now unless you are writing down an earlier check."),
+    )
+
+
+class RecordObservationForm(ObservationForm):
+    """A set of observations taken outside any milestone, with the time it was taken."""
+
+    recorded_at = time_taken_field(_("Time taken"))
+    note = None
+
+    field_order = ["recorded_at"]
+
+
+class PainScoreForm(forms.Form):
+    score = forms.IntegerField(label=_("Pain (0–10)"), min_value=0, max_value=10)
+    recorded_at = time_taken_field(_("Time taken"))
+
+
+class ComplicationForm(forms.ModelForm):
+    noted_at = time_taken_field(_("Noticed at"))
+
+    class Meta:
+        model = Complication
+        fields = ["kind", "severity", "noted_at", "description", "actions_taken"]
+        labels = {
+            "kind": _("What"),
+            "severity": _("Severity"),
+            "description": _("What you saw"),
+            "actions_taken": _("What was done"),
+        }
+        widgets = {"description": forms.Textarea(attrs={"rows": 3}), "actions_taken": forms.Textarea(attrs={"rows": 3})}
 
 
 def add_domain_error(form: forms.Form, error: ValidationError) -> None:
@@ -93,3 +147,12 @@ def add_domain_error(form: forms.Form, error: ValidationError) -> None:
         return
     for name, errors in error.error_dict.items():
         form.add_error(name if name in form.fields else None, errors)
+
+
+class HandoverNoteForm(forms.Form):
+    text = forms.CharField(
+        label=_("Handover note"),
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text=_("For the next shift: what to watch, what was done, what is pending."),
+    )

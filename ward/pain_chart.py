@@ -1,11 +1,15 @@
-"""A small line chart of a procedure's pain scores (0–10) over time, with the baseline marked."""
+"""A small line chart of a procedure's pain scores (0–10) over clock time, with the baseline and the
+alert threshold marked: a score above the baseline raises a red flag (procedures.red_flags)."""
 
 import datetime as dt
 from dataclasses import dataclass
 
 from procedures.models import PainScore
+from ward.time_axis import Tick, time_ticks
 
-WIDTH, HEIGHT, MARGIN = 600, 160, 30
+# About a phone's width, so that its 11 px text stays readable on one; a wider screen scales it up.
+WIDTH, HEIGHT, MARGIN, AXIS_HEIGHT = 360, 180, 30, 20
+LEFT, RIGHT = 24, 348
 
 
 @dataclass(frozen=True)
@@ -13,12 +17,18 @@ class Point:
     x: float
     y: float
     score: PainScore
+    above_baseline: bool
 
 
 @dataclass(frozen=True)
 class PainChart:
     points: list[Point]
-    baseline_y: float | None
+    baseline: PainScore | None
+    ticks: list[Tick]
+    left: int = LEFT
+    right: int = RIGHT
+    width: int = WIDTH
+    height: int = HEIGHT
 
     @property
     def polyline(self) -> str:
@@ -28,9 +38,39 @@ class PainChart:
     def gridlines(self) -> list[tuple[int, float]]:
         return [(score, y_of(score)) for score in (0, 5, 10)]
 
+    @property
+    def baseline_y(self) -> float | None:
+        return y_of(self.baseline.score) if self.baseline else None
+
+    @property
+    def alert_from(self) -> int | None:
+        """The lowest score that raises a red flag: one above the baseline."""
+        return self.baseline.score + 1 if self.baseline and self.baseline.score < 10 else None
+
+    @property
+    def alert_y(self) -> float | None:
+        return y_of(self.alert_from) if self.alert_from is not None else None
+
+    @property
+    def top_y(self) -> float:
+        return y_of(10)
+
+    @property
+    def plot_width(self) -> int:
+        return self.right - self.left
+
+    @property
+    def alert_zone_height(self) -> float | None:
+        """The band of scores that raise a red flag, from the threshold up to 10."""
+        return self.alert_y - self.top_y if self.alert_y is not None else None
+
+    @property
+    def axis_y(self) -> float:
+        return HEIGHT - AXIS_HEIGHT
+
 
 def y_of(score: int) -> float:
-    return MARGIN + (10 - score) * (HEIGHT - 2 * MARGIN) / 10
+    return MARGIN / 2 + (10 - score) * (HEIGHT - AXIS_HEIGHT - MARGIN) / 10
 
 
 def pain_chart(scores: list[PainScore]) -> PainChart | None:
@@ -41,8 +81,13 @@ def pain_chart(scores: list[PainScore]) -> PainChart | None:
         return None
     start, end = after[0].recorded_at, after[-1].recorded_at
     span = max((end - start).total_seconds(), dt.timedelta(hours=1).total_seconds())
+
+    def x_of(moment: dt.datetime) -> float:
+        return LEFT + (moment - start).total_seconds() / span * (RIGHT - LEFT)
+
     points = [
-        Point(MARGIN + (s.recorded_at - start).total_seconds() / span * (WIDTH - 2 * MARGIN), y_of(s.score), s)
+        Point(round(x_of(s.recorded_at), 1), y_of(s.score), s, bool(baseline and s.score > baseline.score))
         for s in after
     ]
-    return PainChart(points=points, baseline_y=y_of(baseline.score) if baseline else None)
+    ticks = time_ticks(start, start + dt.timedelta(seconds=span), x_of)
+    return PainChart(points=points, baseline=baseline, ticks=ticks)

@@ -4,6 +4,9 @@ Every page is shown in the time zone of the ward it is about; every object is fe
 `visible_to(user)`, so another ward's patient answers 404.
 """
 
+import datetime as dt
+
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
@@ -18,17 +21,33 @@ from django.views.decorators.http import require_POST
 
 from notifications.escalation import acknowledge
 from notifications.models import InboundMessage, Reminder
-from procedures.models import Event, EventKind, Milestone, Patient, Procedure, ProtocolStep, Ward
+from procedures.models import (
+    Complication,
+    Event,
+    EventKind,
+    Milestone,
+    ObservationCheck,
+    Patient,
+    Procedure,
+    ProtocolStep,
+    Ward,
+)
 from procedures.observations import record_observations
 from procedures.timeline import UNDO_WINDOW, complete_milestone, record_event, undo_completion
 from ward.board import board_rows, recent_actions
 from ward.board_html import board_html
 from ward.drawing import timeline_drawing
-from ward.forms import CompleteMilestoneForm, ObservationForm, RecordEventForm, add_domain_error
+from ward.forms import CompleteMilestoneForm, HandoverNoteForm, ObservationForm, RecordEventForm, add_domain_error
 from ward.history import patient_history
+from ward.observation_chart import observation_rows, trend_chart
 from ward.pain_chart import pain_chart
+from ward.patient_alerts import patient_alerts
+from ward.qr import qr_svg
+from ward.red_flag_notice import red_flag_notices
 
 WARD_SESSION_KEY = "ward_id"
+# The patient link last issued from her page, kept in the (server-side) session to show it again.
+LINK_SESSION_KEY = "patient_link:{pk}"
 # How often the open board asks for fresh rows; the issue asks for changes within 10 s.
 POLL_SECONDS = 5
 
@@ -95,21 +114,16 @@ def choose_ward(request: HttpRequest) -> HttpResponse:
 def patient_page(request: HttpRequest, pk: int) -> HttpResponse:
     patient = get_object_or_404(Patient.objects.visible_to(request.user).select_related("ward"), pk=pk)
     now = timezone.now()
-    procedures = patient.procedures.prefetch_related(
+    procedures = patient.procedures.select_related("protocol").prefetch_related(
         Prefetch("events", queryset=Event.objects.select_related("recorded_by")),
         Prefetch("milestones", queryset=Milestone.objects.select_related("step", "completed_by")),
+        Prefetch("observations", queryset=ObservationCheck.objects.select_related("recorded_by", "pain")),
+        Prefetch("complications", queryset=Complication.objects.select_related("reported_by")),
         "pain_scores",
+        "protocol__observation_limits",
     )
     with timezone.override(patient.ward.zone):
-        timelines = [
-            {
-                "procedure": procedure,
-                "drawing": timeline_drawing(procedure=procedure, now=now),
-                "milestones": [(m, m.status_at(now)) for m in procedure.milestones.all()],
-                "pain": pain_chart(list(procedure.pain_scores.all())),
-            }
-            for procedure in procedures
-        ]
+        timelines = [procedure_context(procedure, now) for procedure in procedures]
         return render(
             request,
             "ward/patient.html",
@@ -118,10 +132,42 @@ def patient_page(request: HttpRequest, pk: int) -> HttpResponse:
                 "ward": patient.ward,
                 "now": now,
                 "timelines": timelines,
+                "alerts": patient_alerts(patient),
+                "link": shown_link(request, patient, now),
+                "notes": patient.handover_notes.select_related("author")[:20],
+                "note_form": HandoverNoteForm(),
                 "history": patient_history(patient=patient),
                 "replies": InboundMessage.objects.filter(patient=patient)[:50],
             },
         )
+
+
+def procedure_context(procedure: Procedure, now) -> dict:
+    checks = list(procedure.observations.all())
+    limits = list(procedure.protocol.observation_limits.all())
+    return {
+        "procedure": procedure,
+        "drawing": timeline_drawing(procedure=procedure, now=now),
+        "milestones": [(m, m.status_at(now)) for m in procedure.milestones.all()],
+        "pain": pain_chart(list(procedure.pain_scores.all())),
+        "observations": observation_rows(checks, limits),
+        "trend": trend_chart(checks, limits),
+        "complications": list(procedure.complications.all()),
+        "open": procedure.status not in (Procedure.Status.CANCELLED, Procedure.Status.DISCHARGED),
+    }
+
+
+def shown_link(request: HttpRequest, patient: Patient, now) -> dict | None:
+    """The link issued from this page in this session, with its QR code, while it is still valid."""
+    issued = request.session.get(LINK_SESSION_KEY.format(pk=patient.pk))
+    if not issued:
+        return None
+    expires_at = dt.datetime.fromisoformat(issued["expires_at"])
+    revoked = patient.links_revoked_at and patient.links_revoked_at >= expires_at - settings.PATIENT_LINK_MAX_AGE
+    if expires_at <= now or revoked:
+        return None
+    qr = qr_svg(issued["url"], title=_("QR code of the patient's link"))
+    return {"url": issued["url"], "expires_at": expires_at, "qr": qr}
 
 
 @login_required
@@ -153,17 +199,17 @@ def record_event_page(request: HttpRequest, pk: int) -> HttpResponse:
         return render(request, "ward/record_event.html", context | {"next": next_url(request)}, status=status)
 
 
-def complete(milestone: Milestone, form, *, by) -> Milestone:
+def complete(milestone: Milestone, form, *, by) -> tuple[Milestone, ObservationCheck | None]:
     """Complete the milestone, through its observation check when its step records one."""
     note = form.cleaned_data["note"]
     if isinstance(form, ObservationForm):
-        record_observations(
+        check = record_observations(
             procedure=milestone.procedure, values=form.values(), recorded_at=timezone.now(), by=by,
             milestone=milestone, note=note,
         )  # fmt: skip
         milestone.refresh_from_db()
-        return milestone
-    return complete_milestone(milestone=milestone, by=by, note=note)
+        return milestone, check
+    return complete_milestone(milestone=milestone, by=by, note=note), None
 
 
 @login_required
@@ -172,10 +218,14 @@ def complete_milestone_page(request: HttpRequest, pk: int) -> HttpResponse:
     patient = milestone.procedure.patient
     observes = milestone.step.records == ProtocolStep.Records.OBSERVATIONS
     with timezone.override(patient.ward.zone):
-        form = (ObservationForm if observes else CompleteMilestoneForm)(request.POST or None)
+        if observes:
+            previous = milestone.procedure.observations.select_related("pain").order_by("-recorded_at", "-id").first()
+            form = ObservationForm(request.POST or None, previous=previous)
+        else:
+            form = CompleteMilestoneForm(request.POST or None)
         if request.method == "POST" and form.is_valid():
             try:
-                milestone = complete(milestone, form, by=request.user)
+                milestone, check = complete(milestone, form, by=request.user)
             except ValidationError as error:
                 add_domain_error(form, error)
             else:
@@ -184,6 +234,10 @@ def complete_milestone_page(request: HttpRequest, pk: int) -> HttpResponse:
                     _("Completed “%(event)s” at %(time)s for %(patient)s.")
                     % describe(milestone.step.label_in(), milestone.completed_at, patient),
                 )
+                if check is not None:
+                    limits = list(milestone.procedure.protocol.observation_limits.all())
+                    for notice in red_flag_notices(check, check.pain, limits=limits):
+                        messages.error(request, notice, extra_tags="red-flag")
                 return redirect(next_url(request))
         status = 400 if form.errors else 200
         context = {

@@ -1,6 +1,7 @@
 """The patient page: the drawn timeline, the tables of events and milestones, who did what."""
 
 import datetime as dt
+import itertools
 import re
 
 import pytest
@@ -11,7 +12,7 @@ from django.utils import timezone
 from procedures.observations import record_pain_score
 from procedures.timeline import complete_milestone, record_event, undo_completion
 from tests.ward.conftest import MIN, NOW
-from ward.drawing import LEFT, RIGHT, WIDTH, Mark, thin_out_labels, timeline_drawing
+from ward.drawing import HOUR, LINE, TOP, WRAP_AT, timeline_drawing
 from ward.history import patient_history
 
 
@@ -100,30 +101,44 @@ def test_an_administrator_sees_every_ward_s_patients(client, admin_user, patient
     assert client.get(reverse("ward:patient", args=[patient.pk])).status_code == 200
 
 
-def test_the_drawing_places_marks_in_time_order_on_a_log_axis(timeline):
-    drawing = timeline_drawing(procedure=timeline, now=NOW)
+def test_the_drawing_runs_down_in_clock_time_for_a_day_then_compresses_the_follow_up(timeline):
+    with timezone.override(timeline.ward.zone):
+        drawing = timeline_drawing(procedure=timeline, now=NOW)
 
-    xs = [mark.x for mark in drawing.milestones]
-    assert xs == sorted(xs)
-    assert drawing.events[0].x == LEFT  # the first event is the origin
-    hardened, stand = (
-        next(m for m in drawing.milestones if m.label == label) for label in ["Cement hardened", "May stand"]
-    )
-    assert hardened.x < drawing.now_x < stand.x
-    assert drawing.milestones[-1].x == WIDTH - RIGHT  # the last review ends the axis
-    # The first twenty minutes take a sizeable part of the axis, not a pixel of a year.
-    assert hardened.x - LEFT > 0.1 * (drawing.axis_end - LEFT)
+    started = drawing.events[0]
+    assert started.y == TOP  # the first event is the origin, 13:20
+    by_label = {mark.label: mark for mark in drawing.milestones}
+    # Clock time: HOUR px per hour after 13:20 for the first 24 hours.
+    assert by_label["Cement hardened"].y == pytest.approx(TOP + HOUR * 20 / 60, abs=0.1)  # 13:40
+    assert by_label["May stand"].y == pytest.approx(TOP + HOUR * (12 + 10 / 60), abs=0.1)  # 01:30
+    assert by_label["Control X-ray"].y > TOP + HOUR * 24  # 13:30 next day, past the first day
+    # The year of follow-up takes a few hundred pixels, not 365 days of hours.
+    assert drawing.marks[-1].y - by_label["Control X-ray"].y < 500
+    assert drawing.break_y is not None
+    ys = [mark.y for mark in drawing.marks]
+    assert ys == sorted(ys)
+    assert drawing.now_y == pytest.approx(TOP + HOUR * 40 / 60, abs=0.1)
+    hour_labels = [tick.label for tick in drawing.ticks if tick.hour and tick.label]
+    assert hour_labels[:3] == ["16:00", "18:00", "20:00"]  # 14:00 gives way to "now 14:00"
+    assert "11 Feb" in hour_labels  # midnight carries the date
+    # The last review, 12 calendar months on, falls hours before 365 days: no "+1 year" past it.
+    assert [t.label for t in drawing.ticks if not t.hour] == ["+1 week", "+1 month", "+3 months"]
 
 
-def test_crowded_labels_are_thinned_but_overdue_ones_always_show():
-    marks = [
-        Mark(x, f"step at {x}", NOW, status) for x, status in [(100, "completed"), (105, "pending"), (110, "overdue")]
-    ]
-    marks += [Mark(x, f"step at {x}", NOW, "pending") for x in (118, 127, 200)]
+def test_crowded_labels_are_moved_down_with_a_leader_never_dropped_or_overlapping(procedure, nurse_a):
+    record_event(procedure=procedure, kind="cement_injected", at=NOW - 200 * MIN, by=nurse_a)
+    record_event(procedure=procedure, kind="ended", at=NOW - 195 * MIN, by=nurse_a)
+    with timezone.override(procedure.ward.zone):
+        drawing = timeline_drawing(procedure=procedure, now=NOW)
 
-    thin_out_labels(marks)
-
-    assert [mark.x for mark in marks if mark.show_label] == [100, 110, 127, 200]
+    assert len(drawing.marks) == 2 + procedure.milestones.count()  # every mark keeps its label
+    labels = [(mark.label_y, mark.label_y + LINE * len(mark.lines)) for mark in drawing.marks]
+    for (_, bottom), (top, _) in itertools.pairwise(labels):
+        assert top >= bottom  # no label overlaps the one above it
+    obs = [mark for mark in drawing.marks if mark.label.startswith("Observations")]
+    assert any(mark.moved for mark in obs)  # fifteen minutes apart is 5 px: they need leaders
+    assert all(mark.label_y >= mark.y for mark in drawing.marks)
+    assert all(len(line) <= WRAP_AT for mark in drawing.marks for line in mark.lines)
 
 
 def test_nothing_is_drawn_before_the_first_event(procedure):
@@ -149,10 +164,15 @@ def test_the_patient_page_plots_pain_over_time_against_the_baseline(client, nurs
     page = client.get(reverse("ward:patient", args=[procedure.patient.pk])).content.decode()
 
     assert "Pain over time (0–10)" in page
-    assert page.count('<circle cx="') == 3
-    assert 'points="30.0,70.0 ' in page  # 6/10 at the left edge: y = 30 + (10 - 6) × 10
-    assert "570.0,110.0" in page  # 2/10 at the right edge, 47 hours later
-    assert 'stroke-dasharray="6 4"' in page  # the baseline
+    assert page.count('<circle class="point" cx="24.0"') == 1
+    assert page.count('<circle class="point"') == 3
+    assert 'points="24.0,67.0 ' in page  # 6/10 at the left edge: y = 15 + (10 - 6) × 13
+    assert "348.0,119.0" in page  # 2/10 at the right edge, 47 hours later
+    assert '<line class="baseline" x1="24" x2="348" y1="54.0"' in page  # 7/10
+    assert "baseline 7/10" in page and "red flag from 8/10" in page  # the threshold, one above the baseline
+    # A time axis in ward clock time (Paris), on whole half-days over these two days.
+    ticks = re.findall(r'text-anchor="middle">([^<]+)</text>', page[page.index('class="time-axis"') :])
+    assert ticks == ["9 Feb 00:00", "9 Feb 12:00", "00:00", "12:00"]
 
 
 def test_the_page_shows_the_patients_texts_and_that_she_replied_stop(logged_in, patient, timeline):
