@@ -8,7 +8,9 @@ other staff reminder (notifications.escalation): charge nurses, then the doctor 
 import datetime as dt
 
 from django.conf import settings
+from django.db import transaction
 
+from notifications.escalation import acknowledge
 from notifications.models import Reminder
 from procedures.models import Procedure, Staff
 from procedures.red_flags import RedFlag, RedFlagKind
@@ -47,3 +49,10 @@ def raise_alert(*, procedure: Procedure, flag: RedFlag, source, now: dt.datetime
             "acknowledge_within": acknowledge_within(flag.kind),
         },
     )[0]
+
+
+@transaction.atomic
+def acknowledge_red_flags(*, procedure: Procedure, by: Staff, now: dt.datetime) -> list[Reminder]:
+    """Acknowledge every open red flag of a procedure at once, each recorded as if acknowledged alone."""
+    alerts = list(Reminder.objects.open_red_flags().filter(procedure=procedure).select_for_update().order_by("pk"))
+    return [acknowledge(reminder=alert, by=by, now=now) for alert in alerts]
