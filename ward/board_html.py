@@ -80,7 +80,7 @@ class RowWriter:
             1: esc(_("escalated to charge nurse %(when)s")),
             2: esc(_("escalated to doctor on call %(when)s")),
         }
-        self.acknowledge_flags = _("Acknowledge the red flags of %(name)s")
+        self.acknowledge_flags_of = _("Acknowledge the red flags of %(name)s")
         self.kinds = {value: esc(str(label)) for value, label in Procedure.Kind.choices}
         self.record = {value: esc(_("Record: %(event)s") % {"event": label}) for value, label in EventKind.choices}
         self.patient_url = link_to("ward:patient")
@@ -176,27 +176,27 @@ class RowWriter:
         then the others, each with its own Acknowledge button; failed deliveries are marked as such."""
         if not (row.reminders or row.red_flags):
             return '<span class="muted">—</span>'
-        return self.red_flags(row) + "".join(self.reminder(reminder) for reminder in row.reminders)
-
-    def red_flags(self, row: BoardRow) -> str:
-        if not row.red_flags:
-            return ""
-        w, name = self.w, f"{row.patient.family_name.upper()} {row.patient.given_name}"
+        w = self.w
         flags = "".join(
             f'<div class="reminder red-flag"><strong><span aria-hidden="true">⚠</span> {w["red_flag"]}:</strong>'
             f" {esc(flag.summary)}</div>\n"
             for flag in row.red_flags
         )
+        return flags + "".join(self.reminder(reminder) for reminder in row.reminders)
+
+    def acknowledge_flags(self, row: BoardRow) -> str:
+        """One button for all the patient's open red flags, the first of the row's buttons."""
+        if not row.red_flags:
+            return ""
+        name = f"{row.patient.family_name.upper()} {row.patient.given_name}"
         count = len(row.red_flags)
-        words = ngettext("Acknowledge the red flag", "Acknowledge all %(counter)s red flags", count) % {
-            "counter": count
-        }
+        words = ngettext("Acknowledge the red flag", "Acknowledge all %(counter)s red flags", count)
         return (
-            f'{flags}<form method="post" action="{self.acknowledge_flags_url(row.pk)}" class="inline">{self.csrf_input}'
-            f'<input type="hidden" name="next" value="{self.path}">'
-            f'<button type="submit" class="small danger" id="acknowledge-flags-{int(row.pk)}"'
-            f' aria-describedby="what-buttons-do">{esc(words)}'
-            f'<span class="visually-hidden"> ({esc(self.acknowledge_flags % {"name": name})})</span></button></form>\n'
+            f'<form method="post" action="{self.acknowledge_flags_url(row.pk)}" class="acknowledge-flags">'
+            f'{self.csrf_input}<input type="hidden" name="next" value="{self.path}">'
+            f'<button type="submit" class="danger" id="acknowledge-flags-{int(row.pk)}"'
+            f' aria-describedby="what-buttons-do">{esc(words % {"counter": count})}'
+            f'<span class="visually-hidden"> ({esc(self.acknowledge_flags_of % {"name": name})})</span></button></form>'
         )
 
     def alerts(self, view: BoardView) -> SafeString:
@@ -259,7 +259,7 @@ class RowWriter:
 
     def actions(self, row: BoardRow, name: str) -> str:
         """`name` is already escaped."""
-        milestone, pk, parts = row.next_milestone, int(row.pk), []
+        milestone, pk, parts = row.next_milestone, int(row.pk), [self.acknowledge_flags(row)]
         if row.to_do:
             parts.append(
                 f'<a class="button primary" id="complete-{pk}" href="{self.complete_url(milestone.pk)}">'
@@ -280,7 +280,7 @@ class RowWriter:
                 f'<a class="button" id="record-{pk}" href="{self.record_url(pk)}?kind={esc(kind)}">'
                 f'{self.record[kind]}<span class="visually-hidden">, {name}</span>…</a></details>'
             )
-        return "\n".join(parts)
+        return "\n".join(part for part in parts if part)
 
 
 def row_writer(request: HttpRequest, back_to: str) -> RowWriter:

@@ -17,6 +17,9 @@ from tests.browser.conftest import log_in, screenshot
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
+# How many board rows a nurse sees whole without scrolling.
+FULLY_SEEN_ROWS = """Array.from(document.querySelectorAll("table.board tbody tr[id]"))
+    .filter(row => row.getBoundingClientRect().bottom <= window.innerHeight).length"""
 SIZES = {"phone": (390, 844), "tablet": (820, 1180), "desktop": (1280, 800)}
 
 
@@ -58,6 +61,7 @@ def test_screenshots_of_the_board_with_a_red_flag(browser, live_server, nurse_a,
                 page.wait_for_load_state()
             screenshot(page, f"board-{language}-{width}.png")
             overflow = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
-            print(f"{size} {language}: {overflow} px wider than the screen")
+            seen = page.evaluate(FULLY_SEEN_ROWS)
+            print(f"{size} {language}: {overflow} px wider than the screen, {seen} rows wholly on the first screen")
         finally:
             context.close()
