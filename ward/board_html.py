@@ -61,7 +61,6 @@ class RowWriter:
             "acknowledge": _("Acknowledge"),
             "red_flag_word": _("RED FLAG"),
             "more": _("More"),
-            "discharged": _("Discharged"),
             "being_sent": _("not yet delivered to the nurses' inbox"),
         }
         self.w = {key: esc(word) for key, word in words.items()}
@@ -73,7 +72,6 @@ class RowWriter:
         self.discharged_at = _("discharged at %(time)s")
         self.bed = _("Bed %(bed)s")
         self.raised_at = _("raised at %(time)s")
-        self.raised_for = _("raised %(duration)s ago")
         # The escalation levels of notifications.escalation: the ward's nurses, the charge nurses, the doctor on call.
         self.escalates = esc(_("escalates to charge nurse %(when)s unless acknowledged"))
         self.escalated = {
