@@ -229,12 +229,12 @@ def on_the_board(ward: Ward, now: dt.datetime) -> Q:
     return ~Q(status__in=[Procedure.Status.CANCELLED, Procedure.Status.DISCHARGED]) | discharged
 
 
-def open_red_flags(procedure_ids: list[int]) -> dict[int, list[BoardRedFlag]]:
-    """The open red flags of these procedures, each with the last escalation step it reached."""
+def open_red_flags(ward: Ward) -> dict[int, list[BoardRedFlag]]:
+    """The open red flags of the ward's patients, by procedure, each with the last escalation step it reached."""
     last_step = Reminder.objects.filter(escalates=OuterRef("pk")).order_by("-escalation_level", "-due_at")
     flags = (
         Reminder.objects.open_red_flags()
-        .filter(procedure_id__in=procedure_ids)
+        .filter(procedure__patient__ward=ward)
         .annotate(
             last_level=Subquery(last_step.values("escalation_level")[:1]),
             last_escalated_at=Subquery(last_step.values("due_at")[:1]),
@@ -271,10 +271,13 @@ def board_rows(*, ward: Ward, user: Staff, now: dt.datetime) -> list[BoardRow]:
     milestones = {}
     for procedure_id, pk, code, label, due_at, since, status, overdue, due in next_milestones(ids, now):
         milestones[procedure_id] = BoardMilestone(pk, code, label, due_at, since, STATUS_OF[status], overdue, due)
+    # The reminders are asked for by ward, not by the list of ids: a list of 300 ids costs more to
+    # compile than the query costs to run. Only those of the rows' procedures are used.
     reminders: dict[int, list[Reminder]] = {}
-    for reminder in Reminder.objects.needing_attention().exclude(kind=Reminder.Kind.ALERT).filter(procedure_id__in=ids):
+    attention = Reminder.objects.needing_attention().exclude(kind=Reminder.Kind.ALERT)
+    for reminder in attention.filter(procedure__patient__ward=ward):
         reminders.setdefault(reminder.procedure_id, []).append(reminder)
-    red_flags = open_red_flags(ids)
+    red_flags = open_red_flags(ward)
     rows = []
     for (
         pk,
