@@ -20,7 +20,7 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 # How many board rows a nurse sees whole without scrolling.
 FULLY_SEEN_ROWS = """Array.from(document.querySelectorAll("table.board tbody tr[id]"))
     .filter(row => row.getBoundingClientRect().bottom <= window.innerHeight).length"""
-SIZES = {"phone": (390, 844), "tablet": (820, 1180), "desktop": (1280, 800)}
+SIZES = {"phone": (390, 844), "tablet": (820, 1180), "desktop": (1280, 800), "tablet-dark": (820, 1180)}
 
 
 def busy_ward(ward, nurse, count: int = 7) -> list[Patient]:
@@ -51,16 +51,18 @@ def test_screenshots_of_the_board_with_a_red_flag(browser, live_server, nurse_a,
     busy_ward(ward_a, nurse_a)
     for size, (width, height) in SIZES.items():
         context = browser.new_context(
-            base_url=live_server.url, viewport={"width": width, "height": height}, locale="en-GB"
-        )
+            base_url=live_server.url, viewport={"width": width, "height": height}, locale="en-GB",
+            color_scheme="dark" if size.endswith("dark") else "light",
+        )  # fmt: skip
         try:
             page = context.new_page()
             log_in(page, "alice", "alice-password")
             if language == "fr":
                 page.get_by_role("button", name="Français").click()
                 page.wait_for_load_state()
-            screenshot(page, f"board-{language}-{width}.png")
+            screenshot(page, f"board-{language}-{width}{'-dark' if size.endswith('dark') else ''}.png")
             overflow = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
+            assert overflow <= 0
             seen = page.evaluate(FULLY_SEEN_ROWS)
             print(f"{size} {language}: {overflow} px wider than the screen, {seen} rows wholly on the first screen")
         finally:
