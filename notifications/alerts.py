@@ -8,8 +8,10 @@ other staff reminder (notifications.escalation): charge nurses, then the doctor 
 import datetime as dt
 
 from django.conf import settings
+from django.db import transaction
 from django.db.models import Q
 
+from notifications.escalation import acknowledge
 from notifications.models import Reminder
 from procedures.models import Procedure, Staff
 from procedures.red_flags import RedFlag, RedFlagKind
@@ -65,3 +67,10 @@ def alerts_raised_by(*sources) -> list[Reminder]:
     for source in sources:
         starts |= Q(key__startswith=source_key(source))
     return list(Reminder.objects.for_people().filter(starts, kind=Reminder.Kind.ALERT).order_by("pk"))
+
+
+@transaction.atomic
+def acknowledge_red_flags(*, procedure: Procedure, by: Staff, now: dt.datetime) -> list[Reminder]:
+    """Acknowledge every open red flag of a procedure at once, each recorded as if acknowledged alone."""
+    alerts = list(Reminder.objects.open_red_flags().filter(procedure=procedure).select_for_update().order_by("pk"))
+    return [acknowledge(reminder=alert, by=by, now=now) for alert in alerts]

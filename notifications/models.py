@@ -42,6 +42,16 @@ class ReminderQuerySet(models.QuerySet):
             .order_by("-urgent", "due_at")
         )
 
+    def open_red_flags(self) -> "ReminderQuerySet":
+        """Red-flag alerts to staff nobody has acknowledged yet, one per chain, whatever their delivery
+        stage: a flag raised while the workers are down is still a red flag on the ward."""
+        return (
+            self.for_people()
+            .filter(kind=Reminder.Kind.ALERT, acknowledged_at__isnull=True, escalates__isnull=True)
+            .filter(recipient_patient__isnull=True)
+            .exclude(status=Reminder.Status.CANCELLED)
+        )
+
     def awaiting_acknowledgement(self, now: dt.datetime) -> "ReminderQuerySet":
         return self.filter(
             status=Reminder.Status.SENT, acknowledged_at__isnull=True, escalate_at__lte=now, escalated_at__isnull=True

@@ -1,4 +1,5 @@
-"""The rows of the ward board: one per active procedure, sorted by what needs action first.
+"""The rows of the ward board: one per active procedure, sorted by what needs action first, and one
+per procedure discharged today or with a staff step still due (the "Discharged today" group).
 
 Everything is read in a fixed number of queries (procedures with their patients, cement and
 may-stand times, the milestones each row is about, their reminders wanting attention),
@@ -12,12 +13,12 @@ import datetime as dt
 import re
 from dataclasses import dataclass, field
 
-from django.db.models import Case, Count, F, OuterRef, Q, Subquery, Value, When, Window
+from django.db.models import Case, Count, Exists, F, OuterRef, Q, Subquery, Value, When, Window
 from django.db.models.functions import RowNumber
 
 from notifications.models import Reminder
 from procedures.languages import in_language
-from procedures.models import Event, EventKind, Milestone, Procedure, Staff, Ward
+from procedures.models import Event, EventKind, Milestone, Procedure, ProtocolStep, Staff, Ward
 from procedures.timeline import UNDO_WINDOW
 
 # The protocol step whose due time ends consolidation; the progress bar runs from the cement
@@ -60,6 +61,20 @@ class BoardMilestone:
     due: int
 
 
+@dataclass(slots=True)
+class BoardRedFlag:
+    """An open red flag: what (its summary), since when, and how far up the chain it has gone."""
+
+    pk: int
+    procedure_id: int
+    summary: str
+    raised_at: dt.datetime
+    status: str  # Reminder.Status: scheduled or sending while the workers have not yet delivered it
+    escalate_at: dt.datetime | None  # when it goes to the next level unless acknowledged
+    level: int  # 0: the ward's nurses; 1: the charge nurses; 2 and more: the doctor on call
+    escalated_at: dt.datetime | None  # when it reached `level`
+
+
 @dataclass
 class BoardRow:
     pk: int  # the procedure's
@@ -73,16 +88,22 @@ class BoardRow:
     next_milestone: BoardMilestone | None  # the most pressing open milestone, or else the next to come
     may_stand_at: dt.datetime | None = None  # when the may-stand step is due
     stood_up: bool = False  # may-stand is completed
-    # The procedure's staff reminders that want attention: sent and not acknowledged, or failed.
+    # The procedure's staff reminders that want attention (sent and not acknowledged, or failed),
+    # red flags apart: those are in `red_flags`.
     reminders: list[Reminder] = field(default_factory=list)
+    red_flags: list[BoardRedFlag] = field(default_factory=list)
+    discharged_at: dt.datetime | None = None
 
     def __post_init__(self) -> None:
         milestone = self.next_milestone
         self.overdue = milestone.overdue if milestone else 0
         self.due = milestone.due if milestone else 0
         self.to_do = self.overdue + self.due  # how many milestones can be completed now
-        self.red_flags = [r for r in self.reminders if r.kind == Reminder.Kind.ALERT]
         self.next_event_kind = next_event_kind(self.status, cement_injected=self.cement_at is not None)
+
+    @property
+    def discharged(self) -> bool:
+        return self.status == Procedure.Status.DISCHARGED
 
     @property
     def consolidation_percent(self) -> int | None:
@@ -110,7 +131,7 @@ class BoardRow:
         milestone = self.next_milestone
         urgency = self.urgency
         if self.red_flags:
-            when = self.red_flags[0].due_at
+            when = min(flag.raised_at for flag in self.red_flags)
         elif milestone is None:
             when = self.scheduled_at
         else:  # the time it became overdue, or fell due, or will open
@@ -138,7 +159,9 @@ def bed_key(bed: str) -> tuple:
     return (not bed, [(0, int(part), "") if part.isdigit() else (1, 0, part) for part in parts if part])
 
 
-PROCEDURE_COLUMNS = ("pk", "kind", "levels", "scheduled_at", "status", "cement_at", "may_stand_at", "stood_up_at")
+PROCEDURE_COLUMNS = (
+    "pk", "kind", "levels", "scheduled_at", "status", "cement_at", "may_stand_at", "stood_up_at", "discharged_at",
+)  # fmt: skip
 PATIENT_COLUMNS = ("patient_id", "patient__bed", "patient__family_name", "patient__given_name", "patient__mrn")
 MILESTONE_COLUMNS = (
     "procedure_id",
@@ -186,18 +209,62 @@ def next_milestones(procedure_ids: list[int], now: dt.datetime):
     )
 
 
+def ward_day_start(ward: Ward, now: dt.datetime) -> dt.datetime:
+    """Midnight at the start of the ward's day (in its own zone) that `now` falls in."""
+    local = now.astimezone(ward.zone)
+    return dt.datetime.combine(local.date(), dt.time(0), tzinfo=ward.zone)
+
+
+def on_the_board(ward: Ward, now: dt.datetime) -> Q:
+    """Active procedures, and the discharged ones the ward still has work for: discharged today (the
+    ward's day), or later while a staff step of theirs is due or overdue (a control X-ray missed at
+    discharge must not vanish with the patient)."""
+    discharged_today = Event.objects.filter(kind=EventKind.DISCHARGED, at__gte=ward_day_start(ward, now))
+    staff_step_open = Milestone.objects.open().filter(
+        procedure=OuterRef("pk"),
+        step__audience__in=[ProtocolStep.Audience.STAFF, ProtocolStep.Audience.STAFF_AND_PATIENT],
+        window_opens_at__lte=now,
+    )
+    discharged = Q(status=Procedure.Status.DISCHARGED) & (
+        Q(pk__in=discharged_today.values("procedure_id")) | Q(Exists(staff_step_open))
+    )
+    return ~Q(status__in=[Procedure.Status.CANCELLED, Procedure.Status.DISCHARGED]) | discharged
+
+
+def open_red_flags(ward: Ward) -> dict[int, list[BoardRedFlag]]:
+    """The open red flags of the ward's patients, by procedure, each with the last escalation step it reached."""
+    last_step = Reminder.objects.filter(escalates=OuterRef("pk")).order_by("-escalation_level", "-due_at")
+    flags = (
+        Reminder.objects.open_red_flags()
+        .filter(procedure__patient__ward=ward)
+        .annotate(
+            last_level=Subquery(last_step.values("escalation_level")[:1]),
+            last_escalated_at=Subquery(last_step.values("due_at")[:1]),
+        )
+        .order_by("due_at", "pk")
+        .values_list("pk", "procedure_id", "summary", "due_at", "status", "escalate_at", "last_level",
+                     "last_escalated_at")
+    )  # fmt: skip
+    found: dict[int, list[BoardRedFlag]] = {}
+    for pk, procedure_id, summary, raised_at, status, escalate_at, level, escalated_at in flags:
+        flag = BoardRedFlag(pk, procedure_id, summary, raised_at, status, escalate_at, level or 0, escalated_at)
+        found.setdefault(procedure_id, []).append(flag)
+    return found
+
+
 def board_rows(*, ward: Ward, user: Staff, now: dt.datetime) -> list[BoardRow]:
     """Return the rows of `ward`'s board as `user` may see them, the most pressing first."""
     may_stand = Milestone.objects.filter(procedure=OuterRef("pk"), step__code=MAY_STAND, cancelled_at__isnull=True)
     cement = Event.objects.filter(procedure=OuterRef("pk"), kind=EventKind.CEMENT_INJECTED)
+    discharge = Event.objects.filter(procedure=OuterRef("pk"), kind=EventKind.DISCHARGED)
     procedures = list(
         Procedure.objects.visible_to(user)
-        .active()
-        .filter(patient__ward=ward)
+        .filter(on_the_board(ward, now), patient__ward=ward)
         .annotate(
             cement_at=Subquery(cement.values("at")[:1]),
             may_stand_at=Subquery(may_stand.values("due_at")[:1]),
             stood_up_at=Subquery(may_stand.values("completed_at")[:1]),
+            discharged_at=Subquery(discharge.values("at")[:1]),
         )
         .order_by()
         .values_list(*PROCEDURE_COLUMNS, *PATIENT_COLUMNS)
@@ -207,18 +274,76 @@ def board_rows(*, ward: Ward, user: Staff, now: dt.datetime) -> list[BoardRow]:
     for procedure_id, pk, code, label, due_at, since, status, overdue, due, labels in next_milestones(ids, now):
         label = in_language(label, labels)
         milestones[procedure_id] = BoardMilestone(pk, code, label, due_at, since, STATUS_OF[status], overdue, due)
+    # The reminders are asked for by ward, not by the list of ids: a list of 300 ids costs more to
+    # compile than the query costs to run. Only those of the rows' procedures are used.
     reminders: dict[int, list[Reminder]] = {}
-    for reminder in Reminder.objects.needing_attention().filter(procedure_id__in=ids):
+    attention = Reminder.objects.needing_attention().exclude(kind=Reminder.Kind.ALERT)
+    for reminder in attention.filter(procedure__patient__ward=ward):
         reminders.setdefault(reminder.procedure_id, []).append(reminder)
+    red_flags = open_red_flags(ward)
     rows = []
-    for pk, kind, levels, scheduled_at, status, cement_at, may_stand_at, stood_up_at, *patient in procedures:
+    for (
+        pk,
+        kind,
+        levels,
+        scheduled_at,
+        status,
+        cement_at,
+        may_stand_at,
+        stood_up_at,
+        discharged_at,
+        *patient,
+    ) in procedures:
         row = BoardRow(
             pk=pk, kind=kind, levels=levels, scheduled_at=scheduled_at, patient=BoardPatient(*patient), now=now,
             status=status, cement_at=cement_at, next_milestone=milestones.get(pk), may_stand_at=may_stand_at,
-            stood_up=stood_up_at is not None, reminders=reminders.get(pk, []),
+            stood_up=stood_up_at is not None, reminders=reminders.get(pk, []), red_flags=red_flags.get(pk, []),
+            discharged_at=discharged_at,
         )  # fmt: skip
         rows.append(row)
     return sorted(rows, key=BoardRow.sort_key)
+
+
+class Show:
+    """The board's filters (the `show` query parameter)."""
+
+    ALL = "all"
+    NOW = "now"  # needs me now: red flags, overdue, due
+    DISCHARGED = "discharged"
+    CHOICES = (ALL, NOW, DISCHARGED)
+
+
+class Sort:
+    """The board's orders (the `sort` query parameter)."""
+
+    URGENCY = "urgency"
+    BED = "bed"
+    CHOICES = (URGENCY, BED)
+
+
+@dataclass
+class BoardView:
+    """The rows a board shows: those in care, then the "Discharged today" group, filtered and ordered."""
+
+    current: list[BoardRow]
+    discharged: list[BoardRow]
+    red_flags: list[tuple[BoardRow, BoardRedFlag]]  # every open red flag on the ward, whatever the filter
+
+    @property
+    def red_flag_count(self) -> int:
+        return len(self.red_flags)
+
+
+def board_view(rows: list[BoardRow], *, show: str = Show.ALL, sort: str = Sort.URGENCY) -> BoardView:
+    """Split the rows (as board_rows sorts them) into groups, keep those `show` asks for, order by `sort`."""
+    red_flags = sorted(((row, flag) for row in rows for flag in row.red_flags), key=lambda pair: pair[1].raised_at)
+    if show == Show.NOW:
+        rows = [row for row in rows if row.urgency <= Urgency.DUE]
+    if sort == Sort.BED:
+        # A red flag stays on top, whatever the order asked for.
+        rows = sorted(rows, key=lambda row: (not row.red_flags, bed_key(row.patient.bed)))
+    current = [row for row in rows if not row.discharged] if show != Show.DISCHARGED else []
+    return BoardView(current, [row for row in rows if row.discharged], red_flags)
 
 
 @dataclass
@@ -236,6 +361,10 @@ class RecentActions:
 
     def __bool__(self) -> bool:
         return bool(self.completions or self.events)
+
+    @property
+    def count(self) -> int:
+        return len(self.completions) + len(self.events)
 
 
 # Enough for a nurse's last few taps; a longer list would push the board itself off the screen.

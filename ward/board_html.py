@@ -23,7 +23,7 @@ from django.utils.translation import ngettext
 
 from notifications.models import Reminder
 from procedures.models import EventKind, Milestone, Procedure
-from ward.board import BoardRow
+from ward.board import BoardRedFlag, BoardRow, BoardView
 from ward.templatetags.ward_time import TimeWriter, iso
 
 # An id no row has, replaced in the reversed URL by each row's own (see `link_to`).
@@ -59,6 +59,9 @@ class RowWriter:
             "not_delivered": _("Not delivered"),
             "delivery_failed": _("Delivery failed"),
             "acknowledge": _("Acknowledge"),
+            "red_flag_word": _("RED FLAG"),
+            "more": _("More"),
+            "being_sent": _("not yet delivered to the nurses' inbox"),
         }
         self.w = {key: esc(word) for key, word in words.items()}
         # Sentences with a value in them, filled in (then escaped) row by row.
@@ -66,12 +69,23 @@ class RowWriter:
         self.may_stand_at = _("may stand at %(time)s")
         self.due = _("due %(time)s")
         self.consolidation_of = _("Consolidation of %(name)s")
+        self.discharged_at = _("discharged at %(time)s")
+        self.bed = _("Bed %(bed)s")
+        self.raised_at = _("raised at %(time)s")
+        # The escalation levels of notifications.escalation: the ward's nurses, the charge nurses, the doctor on call.
+        self.escalates = esc(_("escalates to charge nurse %(when)s unless acknowledged"))
+        self.escalated = {
+            1: esc(_("escalated to charge nurse %(when)s")),
+            2: esc(_("escalated to doctor on call %(when)s")),
+        }
+        self.acknowledge_flags_of = _("Acknowledge the red flags of %(name)s")
         self.kinds = {value: esc(str(label)) for value, label in Procedure.Kind.choices}
         self.record = {value: esc(_("Record: %(event)s") % {"event": label}) for value, label in EventKind.choices}
         self.patient_url = link_to("ward:patient")
         self.complete_url = link_to("ward:complete")
         self.record_url = link_to("ward:record_event")
         self.acknowledge_url = link_to("ward:acknowledge")
+        self.acknowledge_flags_url = link_to("ward:acknowledge_red_flags")
         self.path = esc(request_path)
         self.csrf_input = f'<input type="hidden" name="csrfmiddlewaretoken" value="{esc(csrf_token)}">'
 
@@ -81,16 +95,22 @@ class RowWriter:
     def row(self, row: BoardRow) -> str:
         w, patient, pk = self.w, row.patient, int(row.pk)
         name = esc(f"{patient.family_name.upper()} {patient.given_name}")
-        state = ' class="is-overdue"' if row.overdue else ' class="is-due"' if row.due else ""
         levels = esc("+".join(row.levels or []))
+        flag = ""
+        if row.red_flags:  # said in a word and a sign as well as by the row's colour
+            flag = f'<span class="badge red-flag"><span aria-hidden="true">⚠</span> {w["red_flag_word"]}</span> '
+        discharged = ""
+        if row.discharged:
+            at = self.discharged_at % {"time": self.clock.time(row.discharged_at)}
+            discharged = f'<span class="discharged-at">{esc(at)}</span>'
         return (
-            f'<tr id="procedure-{pk}"{state}>\n'
+            f'<tr id="procedure-{pk}" class="{self.state(row)}">\n'
             f'<td data-label="{w["bed"]}" class="bed">{esc(patient.bed) or "—"}</td>\n'
-            f'<th scope="row" data-label="{w["patient"]}" class="patient">'
+            f'<th scope="row" data-label="{w["patient"]}" class="patient">{flag}'
             f'<a href="{self.patient_url(patient.pk)}" id="patient-{pk}">{name}</a>'
             f' <span class="muted">{esc(patient.mrn)}</span></th>\n'
             f'<td data-label="{w["procedure"]}" class="procedure">{self.kinds.get(row.kind, esc(row.kind))}'
-            f' <strong class="levels">{levels}</strong></td>\n'
+            f' <strong class="levels">{levels}</strong>{discharged}</td>\n'
             f'<td data-label="{w["since"]}" class="since">{self.since(row)}</td>\n'
             f'<td data-label="{w["consolidation"]}" class="consolidation-cell">{self.consolidation(row)}</td>\n'
             f'<td data-label="{w["next"]}" class="next">{self.next(row)}</td>\n'
@@ -98,6 +118,12 @@ class RowWriter:
             f'<td class="actions">{self.actions(row, name)}</td>\n'
             "</tr>\n"
         )
+
+    @staticmethod
+    def state(row: BoardRow) -> str:
+        """The row's class: a red flag above overdue, overdue above due."""
+        state = "is-red-flag" if row.red_flags else "is-overdue" if row.overdue else "is-due" if row.due else "is-calm"
+        return f"{state} is-discharged" if row.discharged else state
 
     def since(self, row: BoardRow) -> str:
         if not row.cement_at:
@@ -144,18 +170,75 @@ class RowWriter:
         )
 
     def reminders(self, row: BoardRow) -> str:
-        """The staff reminders that want attention: red flags first, each with an Acknowledge
-        button; failed deliveries are marked as such."""
-        if not row.reminders:
+        """The staff reminders that want attention: red flags first, all acknowledged by one button;
+        then the others, each with its own Acknowledge button; failed deliveries are marked as such."""
+        if not (row.reminders or row.red_flags):
             return '<span class="muted">—</span>'
-        return "".join(self.reminder(reminder) for reminder in row.reminders)
+        w = self.w
+        flags = "".join(
+            f'<div class="reminder red-flag"><strong><span aria-hidden="true">⚠</span> {w["red_flag"]}:</strong>'
+            f" {esc(flag.summary)}</div>\n"
+            for flag in row.red_flags
+        )
+        return flags + "".join(self.reminder(reminder) for reminder in row.reminders)
+
+    def acknowledge_flags(self, row: BoardRow) -> str:
+        """One button for all the patient's open red flags, the first of the row's buttons."""
+        if not row.red_flags:
+            return ""
+        name = f"{row.patient.family_name.upper()} {row.patient.given_name}"
+        count = len(row.red_flags)
+        words = ngettext("Acknowledge the red flag", "Acknowledge all %(counter)s red flags", count)
+        return (
+            f'<form method="post" action="{self.acknowledge_flags_url(row.pk)}" class="acknowledge-flags">'
+            f'{self.csrf_input}<input type="hidden" name="next" value="{self.path}">'
+            f'<button type="submit" class="danger" id="acknowledge-flags-{int(row.pk)}"'
+            f' aria-describedby="what-buttons-do">{esc(words % {"counter": count})}'
+            f'<span class="visually-hidden"> ({esc(self.acknowledge_flags_of % {"name": name})})</span></button></form>'
+        )
+
+    def alerts(self, view: BoardView) -> SafeString:
+        """The list of every open red flag on the ward, above the rows (its heading is the page's)."""
+        if not view.red_flags:
+            return mark_safe("")
+        items = "".join(self.alert(row, flag) for row, flag in view.red_flags)
+        return mark_safe(f'<ul class="red-flag-list">{items}</ul>')  # every value escaped with esc
+
+    def alert(self, row: BoardRow, flag: BoardRedFlag) -> str:
+        patient, clock = row.patient, self.clock
+        bed = esc(self.bed % {"bed": patient.bed}) if patient.bed else ""
+        name = esc(f"{patient.family_name.upper()} {patient.given_name}")
+        raised = esc(self.raised_at % {"time": clock.time(flag.raised_at)})
+        # The minutes move on every second: shown, but kept out of what a screen reader announces.
+        since = esc(clock.since(flag.raised_at, row.now))
+        since = f'<span aria-hidden="true">(<span data-since="{iso(flag.raised_at)}">{since}</span>)</span>'
+        return (
+            f'<li><a href="#procedure-{int(row.pk)}"><strong>{bed}</strong> {name}</a>: '
+            f'<strong class="what">{esc(flag.summary)}</strong>'
+            f' <span class="since">{raised} {since}</span>'
+            f' <span class="level">{self.escalation(flag, row.now)}</span></li>'
+        )
+
+    def escalation(self, flag: BoardRedFlag, now) -> str:
+        if flag.level:
+            when = self.moment(flag.escalated_at, now)
+            return self.escalated[min(flag.level, 2)] % {"when": when}
+        if flag.escalate_at:
+            return self.escalates % {"when": self.moment(flag.escalate_at, now)}
+        if flag.status in (Reminder.Status.SCHEDULED, Reminder.Status.SENDING):
+            return self.w["being_sent"]
+        return ""
+
+    def moment(self, moment, now) -> str:
+        """A time, "14:07", then how far off it is, "(3 min ago)", which moves on but is not announced."""
+        return (
+            f'{esc(self.at % {"time": self.clock.time(moment)})} <span aria-hidden="true">('
+            f'<time datetime="{iso(moment)}" data-countdown>{esc(self.clock.relative(moment, now))}</time>)</span>'
+        )
 
     def reminder(self, reminder: Reminder) -> str:
         w, classes, title = self.w, "reminder", ""
-        if reminder.kind == Reminder.Kind.ALERT:
-            classes += " red-flag"
-            title = f'<strong><span aria-hidden="true">⚠</span> {w["red_flag"]}:</strong> '
-        elif reminder.status == Reminder.Status.FAILED:
+        if reminder.status == Reminder.Status.FAILED:
             title = f'<strong><span aria-hidden="true">✖</span> {w["not_delivered"]}:</strong> '
         elif reminder.kind == Reminder.Kind.FAILURE:
             title = f"<strong>{w['delivery_failed']}:</strong> "
@@ -166,27 +249,39 @@ class RowWriter:
             button = (
                 f'\n<form method="post" action="{self.acknowledge_url(reminder.pk)}" class="inline">{self.csrf_input}'
                 f'<input type="hidden" name="next" value="{self.path}">'
-                f'<button type="submit" class="small">{w["acknowledge"]}<span class="visually-hidden"> {label}</span>'
+                f'<button type="submit" class="small" aria-describedby="what-buttons-do">{w["acknowledge"]}'
+                f'<span class="visually-hidden"> {label}</span>'
                 "</button></form>"
             )
         return f'<div class="{classes}">{title}{label}{button}</div>\n'
 
     def actions(self, row: BoardRow, name: str) -> str:
         """`name` is already escaped."""
-        milestone, pk, parts = row.next_milestone, int(row.pk), []
+        milestone, pk, parts = row.next_milestone, int(row.pk), [self.acknowledge_flags(row)]
         if row.to_do:
             parts.append(
                 f'<a class="button primary" id="complete-{pk}" href="{self.complete_url(milestone.pk)}">'
                 f'{self.w["complete"]}<span class="visually-hidden"> “{esc(milestone.label)}”, {name}</span>…</a>'
             )
-        if kind := row.next_event_kind:
+        kind = row.next_event_kind
+        if kind and kind != EventKind.DISCHARGED:
             parts.append(
                 f'<a class="button" id="record-{pk}" href="{self.record_url(pk)}?kind={esc(kind)}">'
                 f'{self.record[kind]}<span class="visually-hidden">, {name}</span>…</a>'
             )
-        return "\n".join(parts)
+        elif kind:
+            # Discharge ends the patient's stay: offered once the procedure has ended, apart from the
+            # everyday buttons, behind one more tap.
+            parts.append(
+                f'<details class="row-more" id="more-{pk}"><summary>{self.w["more"]}'
+                f'<span class="visually-hidden">, {name}</span></summary>'
+                f'<a class="button" id="record-{pk}" href="{self.record_url(pk)}?kind={esc(kind)}">'
+                f'{self.record[kind]}<span class="visually-hidden">, {name}</span>…</a></details>'
+            )
+        return "\n".join(part for part in parts if part)
 
 
-def board_html(rows: list[BoardRow], request: HttpRequest) -> SafeString:
-    """The rows of the board table, in the active language and the current (the ward's) time zone."""
-    return RowWriter(request.get_full_path(), get_token(request)).rows(rows)
+def row_writer(request: HttpRequest, back_to: str) -> RowWriter:
+    """A writer for this request, in the active language and the current (the ward's) time zone,
+    whose forms lead back to `back_to`."""
+    return RowWriter(back_to, get_token(request))

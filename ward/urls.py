@@ -22,4 +22,9 @@ urlpatterns = [
     path("milestones/<int:pk>/complete/", views.complete_milestone_page, name="complete"),
     path("milestones/<int:pk>/undo/", views.undo_completion_action, name="undo"),
     path("reminders/<int:pk>/acknowledge/", views.acknowledge_reminder, name="acknowledge"),
+    path(
+        "procedures/<int:pk>/red-flags/acknowledge/",
+        views.acknowledge_red_flags_action,
+        name="acknowledge_red_flags",
+    ),
 ]

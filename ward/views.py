@@ -17,8 +17,10 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
+from notifications.alerts import acknowledge_red_flags
 from notifications.escalation import acknowledge
 from notifications.models import InboundMessage, Reminder
 from procedures.models import (
@@ -34,8 +36,8 @@ from procedures.models import (
 )
 from procedures.observations import record_observations
 from procedures.timeline import UNDO_WINDOW, complete_milestone, record_event, undo_completion
-from ward.board import board_rows, recent_actions
-from ward.board_html import board_html
+from ward.board import Show, Sort, board_rows, board_view, recent_actions
+from ward.board_html import row_writer
 from ward.drawing import timeline_drawing
 from ward.forms import CompleteMilestoneForm, HandoverNoteForm, ObservationForm, RecordEventForm, add_domain_error
 from ward.history import patient_history
@@ -82,14 +84,43 @@ def board_live(request: HttpRequest, ward_id: int) -> HttpResponse:
 
 def board_context(request: HttpRequest, ward: Ward) -> dict:
     now = timezone.now()
-    rows = board_rows(ward=ward, user=request.user, now=now)
+    show = request.GET.get("show") if request.GET.get("show") in Show.CHOICES else Show.ALL
+    sort = request.GET.get("sort") if request.GET.get("sort") in Sort.CHOICES else Sort.URGENCY
+    view = board_view(board_rows(ward=ward, user=request.user, now=now), show=show, sort=sort)
+    query = board_query(show, sort)
+    # The rows' forms come back to the board as the nurse filtered it, also when the live part wrote them.
+    board_url = reverse("ward:board") + (f"?{query}" if query else "")
+    writer = row_writer(request, board_url)
     return {
         "ward": ward,
         "now": now,
-        "rows": rows,
-        "rows_html": board_html(rows, request),
+        "show": show,
+        "sort": sort,
+        "query": query,
+        "filters": [
+            (_("Needs me now"), board_query(Show.NOW, sort), show == Show.NOW),
+            (_("All"), board_query(Show.ALL, sort), show == Show.ALL),
+            (_("Discharged today"), board_query(Show.DISCHARGED, sort), show == Show.DISCHARGED),
+        ],
+        "sorts": [
+            (_("By urgency"), board_query(show, Sort.URGENCY), sort == Sort.URGENCY),
+            (_("By bed"), board_query(show, Sort.BED), sort == Sort.BED),
+        ],
+        "view": view,
+        "rows": view.current,
+        "rows_html": writer.rows(view.current),
+        "discharged_html": writer.rows(view.discharged),
+        "red_flags_html": writer.alerts(view),
+        # Changes when a red flag is raised, acknowledged or escalated: the page then tells the nurse.
+        "red_flags_signature": ",".join(f"{flag.pk}:{flag.level}" for _row, flag in view.red_flags),
         "recent": recent_actions(ward=ward, user=request.user, now=now),
     }
+
+
+def board_query(show: str, sort: str) -> str:
+    """The query string of a board link, without the defaults."""
+    return "&".join(f"{name}={value}" for name, value, default in
+                    [("show", show, Show.ALL), ("sort", sort, Sort.URGENCY)] if value != default)  # fmt: skip
 
 
 @login_required
@@ -310,4 +341,28 @@ def acknowledge_reminder(request: HttpRequest, pk: int) -> HttpResponse:
     )
     acknowledge(reminder=reminder, by=request.user)
     messages.success(request, _("Acknowledged: %(what)s.") % {"what": reminder.label})
+    return redirect(next_url(request))
+
+
+@login_required
+@require_POST
+def acknowledge_red_flags_action(request: HttpRequest, pk: int) -> HttpResponse:
+    """Acknowledge all of a patient's open red flags with one tap; each is recorded as acknowledged."""
+    procedure = get_object_or_404(Procedure.objects.visible_to(request.user).select_related("patient"), pk=pk)
+    flags = acknowledge_red_flags(procedure=procedure, by=request.user, now=timezone.now())
+    if flags:
+        message = ngettext(
+            "Acknowledged %(count)s red flag for %(patient)s: %(what)s.",
+            "Acknowledged %(count)s red flags for %(patient)s: %(what)s.",
+            len(flags),
+        )
+        what = "; ".join(flag.label for flag in flags)
+        messages.success(
+            request, message % {"count": len(flags), "patient": patient_name(procedure.patient), "what": what}
+        )
+    else:
+        messages.info(
+            request,
+            _("No open red flag for %(patient)s: already acknowledged.") % {"patient": patient_name(procedure.patient)},
+        )
     return redirect(next_url(request))

@@ -76,3 +76,11 @@ def log_in(page: Page, username: str, password: str) -> None:
 def screenshot(page: Page, name: str) -> None:
     ARTEFACTS.mkdir(exist_ok=True)
     page.screenshot(path=ARTEFACTS / name, full_page=True)
+
+
+@pytest.fixture
+def axe():
+    """axe-core's check, as a fixture: `axe(page)` fails the test on any violation (see tests/browser/axe.py)."""
+    from tests.browser.axe import assert_no_axe_violations
+
+    return assert_no_axe_violations

@@ -189,9 +189,9 @@ def test_your_recent_completions_offer_an_undo_for_five_minutes(logged_in, ward_
     assert not recent_actions(ward=ward_a, user=nurse_a, now=NOW + 6 * MIN)
 
 
-# Session, user, ward, procedures (with their cement and may-stand times), the milestones the rows are
-# about, their reminders wanting attention, your recent completions and events.
-BOARD_QUERIES = 8
+# Session, user, ward, procedures (with their cement, may-stand and discharge times), the milestones the
+# rows are about, their reminders wanting attention, their open red flags, your recent completions and events.
+BOARD_QUERIES = 9
 
 
 @pytest.mark.parametrize("url_name", ["ward:board", "ward:live"])
@@ -249,7 +249,7 @@ def test_a_red_flag_puts_its_row_first(nurse_a, ward_a, fill_ward):
     rows = board_rows(ward=ward_a, user=nurse_a, now=NOW)
 
     assert [row.patient.pk for row in rows] == [flagged.pk, quiet.pk]
-    assert rows[0].urgency == Urgency.RED_FLAG and rows[0].red_flags[0].label == "Leg strength or sensation changed"
+    assert rows[0].urgency == Urgency.RED_FLAG and rows[0].red_flags[0].summary == "Leg strength or sensation changed"
 
 
 def test_names_and_red_flags_are_escaped_on_the_row(logged_in, ward_a, fill_ward):
