@@ -299,7 +299,7 @@ class QuestionnaireItemInline(admin.StackedInline):
 
 
 @admin.register(Questionnaire)
-class QuestionnaireAdmin(SimpleHistoryAdmin):
+class QuestionnaireAdmin(HistoryAdmin):
     """Questionnaires are edited like protocols: a draft, then published, then changed only as a new version."""
 
     list_display = ["code", "version", "title", "published_at"]

@@ -19,6 +19,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from procedures.models import Procedure
+from tracker.local_time import in_zone
 from ward.templatetags.ward_time import TimeWriter
 
 # About the width of a phone, so that the 13 px labels are still about 12 px on one.
@@ -151,12 +152,12 @@ def clock_ticks(start: dt.datetime, end: dt.datetime, scale: Scale) -> list[Tick
     """A tick at each whole hour of ward time, labelled every CLOCK_EVERY, with the date at midnight."""
     zone = timezone.get_current_timezone()
     writer = TimeWriter()
-    local = start.astimezone(zone)
+    local = in_zone(start, zone)
     # In UTC, so that adding an hour adds an elapsed hour (aware arithmetic in one zone is wall-clock).
     moment = (local.replace(minute=0, second=0, microsecond=0) + dt.timedelta(hours=1)).astimezone(dt.UTC)
     ticks = []
     while moment <= end:
-        local = moment.astimezone(zone)
+        local = in_zone(moment, zone)
         if local.hour == 0:
             label = writer.time(moment).rsplit(" ", 1)[0] if local.date() != writer.today else "00:00"
         elif local.hour % (CLOCK_EVERY // dt.timedelta(hours=1)) == 0:

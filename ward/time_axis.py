@@ -5,6 +5,7 @@ from dataclasses import dataclass
 
 from django.utils import timezone
 
+from tracker.local_time import in_zone
 from ward.templatetags.ward_time import TimeWriter
 
 # Tick spacings to choose from, the smallest that leaves at most MAX_TICKS ticks on the axis.
@@ -36,7 +37,7 @@ def time_ticks(start: dt.datetime, end: dt.datetime, x_of) -> list[Tick]:
     span = max(end - start, dt.timedelta(minutes=1))
     step = next((step for step in STEPS if span / step <= MAX_TICKS), STEPS[-1])
     zone = timezone.get_current_timezone()
-    local = start.astimezone(zone)
+    local = in_zone(start, zone)
     if step >= dt.timedelta(days=1):
         first = local.replace(hour=0, minute=0, second=0, microsecond=0)
     else:

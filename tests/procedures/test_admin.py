@@ -115,4 +115,5 @@ def test_a_published_version_cannot_be_deleted_and_a_draft_can(client, manager):
     deleted = client.post(reverse("admin:procedures_protocol_delete", args=[draft.pk]), {"post": "yes"})
 
     assert page.status_code == 403 and deleted.status_code == 302
-    assert list(Protocol.objects.all()) == [published]
+    assert Protocol.objects.filter(pk=published.pk).exists()
+    assert not Protocol.objects.filter(pk=draft.pk).exists()
