@@ -19,6 +19,8 @@ from tracker.settings import *  # noqa: F403
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 STORAGES["staticfiles"]["BACKEND"] = "django.contrib.staticfiles.storage.StaticFilesStorage"  # noqa: F405
 EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+# The browser tests log in many times a minute from 127.0.0.1; the throttle's own tests lower it.
+LOGIN_THROTTLE_RATE = "1000/minute"
 
 # Integration tests and benchmarks start workers with RECORDING_TRANSPORT=1: every channel then
 # delivers to a recorder in Redis instead of the outside world.

@@ -35,7 +35,6 @@ INSTALLED_APPS = [
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
     "rest_framework",
-    "rest_framework.authtoken",
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "axes",
@@ -50,6 +49,7 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
+    "tracker.sessions.IdleTimeoutMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -72,6 +72,27 @@ AXES_LOCKOUT_PARAMETERS = ["username"]
 SILENCED_SYSTEM_CHECKS = ["axes.W006"]
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_CALLABLE = "tracker.lockout.lockout_response"
+AXES_CLIENT_IP_CALLABLE = "tracker.login.axes_client_address"
+
+# The client's address is the connection's; X-Forwarded-For is believed only from these proxies
+# (comma-separated addresses of the hospital's reverse proxies), since any client can send it.
+TRUSTED_PROXIES = env_list("TRUSTED_PROXIES")
+
+# Shared by every process (web workers on any host): the login throttle's counts. In the database,
+# which the app cannot run without anyway, so that logging in does not depend on Redis; its table
+# is made by a migration (procedures 0010).
+CACHES = {
+    "default": {"BACKEND": "django.core.cache.backends.db.DatabaseCache", "LOCATION": "tracker_cache"},
+}
+
+# Log-in attempts (the page, the admin's page and the token endpoint together) per client address.
+LOGIN_THROTTLE_RATE = env_str("LOGIN_THROTTLE_RATE", "10/minute")
+
+# An API token is good for this long after the log-in that issued it (procedures.models.tokens).
+API_TOKEN_HOURS = env_int("API_TOKEN_HOURS", 12)
+
+# A session ends after this long without a request (a shift); see tracker.sessions.
+SESSION_COOKIE_AGE = env_int("SESSION_IDLE_MINUTES", 12 * 60) * 60
 
 ROOT_URLCONF = "tracker.urls"
 
@@ -174,7 +195,7 @@ DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "recovery-tracker@localhost")
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "rest_framework.authentication.TokenAuthentication",
+        "procedures.api.auth.ExpiringTokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
@@ -188,7 +209,7 @@ REST_FRAMEWORK = {
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "DEFAULT_FILTER_BACKENDS": [],
     "EXCEPTION_HANDLER": "procedures.api.plumbing.exception_handler",
-    "DEFAULT_THROTTLE_RATES": {"login": env_str("LOGIN_THROTTLE_RATE", "10/minute")},
+    "DEFAULT_THROTTLE_RATES": {"login": LOGIN_THROTTLE_RATE},
 }
 
 SPECTACULAR_SETTINGS = {

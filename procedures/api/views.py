@@ -8,18 +8,17 @@ from django.shortcuts import get_object_or_404
 from django.utils import timezone
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import mixins, permissions, status, viewsets
-from rest_framework.authtoken.models import Token
 from rest_framework.decorators import action
 from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
-from rest_framework.throttling import ScopedRateThrottle
 from rest_framework.views import APIView
 
 from procedures.api import serializers as s
 from procedures.api.plumbing import domain_call, idempotent, log_access
-from procedures.models import Event, Milestone, Patient, Procedure, Staff, Ward
+from procedures.models import ApiToken, Event, Milestone, Patient, Procedure, Staff, Ward
 from procedures.observations import record_observations, record_pain_score, report_complication
 from procedures.timeline import complete_milestone, record_event, schedule_procedure
+from tracker.login import LoginThrottle
 
 
 class SeesAllWards(permissions.BasePermission):
@@ -47,16 +46,14 @@ def int_param(request, name: str) -> int | None:
 
 
 class TokenView(APIView):
-    """Exchange a username and password for an API token. Repeated failures lock the account."""
+    """Exchange a username and password for a new API token. Repeated failures lock the account."""
 
     authentication_classes = []
     permission_classes = []
-    throttle_classes = [ScopedRateThrottle]
+    throttle_classes = [LoginThrottle]
     throttle_scope = "login"
 
-    @extend_schema(
-        request=s.TokenInput, responses={200: {"type": "object", "properties": {"token": {"type": "string"}}}}
-    )
+    @extend_schema(request=s.TokenInput, responses={200: s.TokenOutput})
     def post(self, request):
         given = s.TokenInput(data=request.data)
         given.is_valid(raise_exception=True)
@@ -68,8 +65,26 @@ class TokenView(APIView):
             )
         if user is None:
             raise ValidationError({"non_field_errors": ["Unable to log in with these credentials."]})
-        token, _ = Token.objects.get_or_create(user=user)
-        return Response({"token": token.key})
+        now = timezone.now()
+        ApiToken.objects.filter(user=user).expired(now).delete()
+        token, key = ApiToken.objects.issue(user=user, now=now)
+        return Response({"token": key, "expires_at": token.expires_at})
+
+
+class LogoutView(APIView):
+    """Revoke the token this request carries (with `?all=true`, every token of the user)."""
+
+    @extend_schema(
+        request=None,
+        parameters=[OpenApiParameter("all", bool, description="Revoke every token of the user.")],
+        responses={204: None},
+    )
+    def post(self, request):
+        if text_param(request, "all").lower() in ("1", "true", "yes"):
+            ApiToken.objects.filter(user=request.user).delete()
+        elif isinstance(request.auth, ApiToken):
+            request.auth.delete()
+        return Response(status=status.HTTP_204_NO_CONTENT)
 
 
 class StaffViewSet(viewsets.ModelViewSet):
@@ -93,6 +108,9 @@ class StaffViewSet(viewsets.ModelViewSet):
         if password:
             member.set_password(password)
             member.save(update_fields=["password"])
+        if password or not member.is_active:
+            # A new password or a closed account ends every API token (they would fail anyway).
+            ApiToken.objects.filter(user=member).delete()
 
 
 class WardViewSet(viewsets.ModelViewSet):

@@ -3,9 +3,11 @@ from procedures.models.observations import Complication, ObservationCheck, Obser
 from procedures.models.people import Patient, Staff, Ward
 from procedures.models.procedures import Event, Milestone, Procedure
 from procedures.models.protocols import EventKind, Protocol, ProtocolStep
+from procedures.models.tokens import ApiToken
 
 __all__ = [
     "AccessLog",
+    "ApiToken",
     "Complication",
     "Event",
     "EventKind",

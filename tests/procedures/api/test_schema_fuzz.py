@@ -10,10 +10,9 @@ from django.core import signals
 from django.core.wsgi import get_wsgi_application
 from django.db import close_old_connections
 from hypothesis import HealthCheck, given, settings
-from rest_framework.authtoken.models import Token
 from schemathesis import checks
 
-from procedures.models import Staff
+from procedures.models import ApiToken, Staff
 
 pytestmark = pytest.mark.django_db
 
@@ -41,7 +40,7 @@ def wsgi_app():
 @pytest.fixture
 def auth_headers(db) -> dict[str, str]:
     admin = Staff.objects.create_user("fuzzer", role=Staff.Role.ADMIN)
-    return {"Authorization": f"Token {Token.objects.create(user=admin).key}"}
+    return {"Authorization": f"Token {ApiToken.objects.issue(user=admin)[1]}"}
 
 
 @pytest.fixture
