@@ -31,6 +31,14 @@ class AcknowledgeInput(StrictSerializer):
     pass
 
 
+def log_listed(request, what: str, response, object_id="") -> None:
+    """Access-log the patients whose reminders or alerts this answer shows (one row per patient)."""
+    rows = response.data.get("results", [response.data])
+    shown = Reminder.objects.filter(pk__in=[row["id"] for row in rows])
+    patients = shown.values_list("procedure__patient_id", flat=True)
+    log_access(request, action="read", what=what, patients=sorted(set(patients)), object_id=object_id)
+
+
 @extend_schema(
     parameters=[OpenApiParameter("procedure", int), OpenApiParameter("ward", int), OpenApiParameter("status", str)]
 )
@@ -48,6 +56,16 @@ class NotificationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, view
                 raise ValidationError({"status": [f"One of {', '.join(Reminder.Status.values)}."]})
             reminders = reminders.filter(status=wanted)
         return reminders
+
+    def list(self, request, *args, **kwargs):
+        response = super().list(request, *args, **kwargs)
+        log_listed(request, "notifications", response)
+        return response
+
+    def retrieve(self, request, *args, **kwargs):
+        response = super().retrieve(request, *args, **kwargs)
+        log_listed(request, "notification", response, object_id=response.data["id"])
+        return response
 
     @extend_schema(request=AcknowledgeInput, responses=NotificationSerializer)
     @action(detail=True, methods=["post"])
@@ -122,6 +140,16 @@ class AlertViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Ge
         if wanted:
             alerts = alerts.filter(acknowledged_at__isnull=wanted == "open")
         return alerts
+
+    def list(self, request, *args, **kwargs):
+        response = super().list(request, *args, **kwargs)
+        log_listed(request, "alerts", response)
+        return response
+
+    def retrieve(self, request, *args, **kwargs):
+        response = super().retrieve(request, *args, **kwargs)
+        log_listed(request, "alert", response, object_id=response.data["id"])
+        return response
 
     @extend_schema(request=AcknowledgeInput, responses=AlertSerializer)
     @action(detail=True, methods=["post"])
