@@ -49,6 +49,7 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "tracker.headers.SecurityHeadersMiddleware",
+    "tracker.body_limit.BodySizeLimitMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "tracker.sessions.IdleTimeoutMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -88,6 +89,9 @@ CACHES = {
 
 # Log-in attempts (the page, the admin's page and the token endpoint together) per client address.
 LOGIN_THROTTLE_RATE = env_str("LOGIN_THROTTLE_RATE", "10/minute")
+
+# The largest request body accepted (Django's setting; bigger ones get 413, tracker.body_limit).
+DATA_UPLOAD_MAX_MEMORY_SIZE = env_int("MAX_REQUEST_BODY_BYTES", 2_621_440)
 
 # An API token is good for this long after the log-in that issued it (procedures.models.tokens).
 API_TOKEN_HOURS = env_int("API_TOKEN_HOURS", 12)
@@ -201,11 +205,9 @@ REST_FRAMEWORK = {
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_PAGINATION_CLASS": "procedures.api.plumbing.Pagination",
-    "DEFAULT_PARSER_CLASSES": [
-        "procedures.api.parsers.SafeJSONParser",
-        "rest_framework.parsers.FormParser",
-        "rest_framework.parsers.MultiPartParser",
-    ],
+    # JSON only: no form or multipart parser (no endpoint takes a file), so no upload is ever spooled.
+    "DEFAULT_PARSER_CLASSES": ["procedures.api.parsers.SafeJSONParser"],
+    "TEST_REQUEST_DEFAULT_FORMAT": "json",
     "PAGE_SIZE": 50,
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "DEFAULT_FILTER_BACKENDS": [],
