@@ -9,6 +9,7 @@ import datetime as dt
 from pathlib import Path
 
 import dj_database_url
+from django.core.exceptions import ImproperlyConfigured
 
 from tracker.env import env_bool, env_int, env_list, env_required, env_str
 
@@ -171,7 +172,13 @@ STORAGES = {
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # Where patients reach the site from outside, for the links in their messages.
-PUBLIC_BASE_URL = env_str("PUBLIC_BASE_URL", "http://127.0.0.1:8000")
+PUBLIC_BASE_URL = (
+    env_str("PUBLIC_BASE_URL", "http://127.0.0.1:8000")
+    if DEBUG
+    else env_required("PUBLIC_BASE_URL", "the https://… address patients reach this site at (their links).")
+)
+if not PUBLIC_BASE_URL.startswith(("https://", "http://")):
+    raise ImproperlyConfigured(f"PUBLIC_BASE_URL must start with https:// (or http://), not {PUBLIC_BASE_URL!r}.")
 PATIENT_LINK_MAX_AGE = dt.timedelta(days=env_int("PATIENT_LINK_DAYS", 30))
 
 # FHIR: the identifier systems of the hospital record (set them to the hospital's own URIs), and
