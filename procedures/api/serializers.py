@@ -72,6 +72,9 @@ class PatientSerializer(RefuseUnknownFields, serializers.ModelSerializer):
             "id", "mrn", "given_name", "family_name", "birth_date", "ward", "bed", "phone", "email", "language",
             "messaging_consent",
         ]  # fmt: skip
+        # No uniqueness check here: the view refuses a taken MRN only once everything else is valid
+        # (PatientViewSet.saved), so that a probe that saves nothing learns nothing about other wards.
+        extra_kwargs = {"mrn": {"validators": []}}
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)

@@ -2,7 +2,7 @@
 
 from django.contrib.auth import authenticate
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import Prefetch, Q
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
@@ -19,6 +19,10 @@ from procedures.models import ApiToken, Event, Milestone, Patient, Procedure, St
 from procedures.observations import record_observations, record_pain_score, report_complication
 from procedures.timeline import complete_milestone, record_event, schedule_procedure
 from tracker.login import LoginThrottle
+
+# The same words whether the patient is on one of your wards or another's: refusing the duplicate
+# must say that the MRN is taken, and nothing else (not whose, not where).
+MRN_TAKEN = "This MRN is already registered. Search your wards for the patient, or ask an administrator."
 
 
 class SeesAllWards(permissions.BasePermission):
@@ -158,12 +162,23 @@ class PatientViewSet(viewsets.ModelViewSet):
         return super().create(request, *args, **kwargs)
 
     def perform_create(self, serializer):
-        patient = serializer.save()
+        patient = self.saved(serializer)
         log_access(self.request, action="create", what="patient", patients=[patient], object_id=patient.pk)
 
     def perform_update(self, serializer):
-        patient = serializer.save()
+        patient = self.saved(serializer)
         log_access(self.request, action="update", what="patient", patients=[patient], object_id=patient.pk)
+
+    @staticmethod
+    def saved(serializer) -> Patient:
+        """Save; an MRN already taken, on any ward, gets one answer that says nothing more (README, Privacy)."""
+        try:
+            with transaction.atomic():
+                return serializer.save()
+        except IntegrityError as error:
+            if Patient.objects.filter(mrn=serializer.validated_data.get("mrn")).exists():
+                raise ValidationError({"mrn": [MRN_TAKEN]}) from error
+            raise
 
 
 def procedures_for(user):
