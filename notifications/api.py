@@ -2,7 +2,7 @@
 
 from django.db.models import F, Prefetch
 from django.utils import timezone
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
 from rest_framework import mixins, serializers, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import ValidationError
@@ -16,7 +16,7 @@ from procedures.api.views import int_param, text_param
 
 class NotificationSerializer(serializers.ModelSerializer):
     recipient = serializers.CharField(read_only=True)
-    acknowledged_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
+    acknowledged_by = serializers.SlugRelatedField(slug_field="username", read_only=True, allow_null=True)
 
     class Meta:
         model = Reminder
@@ -39,8 +39,10 @@ def log_listed(request, what: str, response, object_id="") -> None:
     log_access(request, action="read", what=what, patients=sorted(set(patients)), object_id=object_id)
 
 
-@extend_schema(
-    parameters=[OpenApiParameter("procedure", int), OpenApiParameter("ward", int), OpenApiParameter("status", str)]
+@extend_schema_view(
+    list=extend_schema(
+        parameters=[OpenApiParameter("procedure", int), OpenApiParameter("ward", int), OpenApiParameter("status", str)]
+    )
 )
 class NotificationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
     serializer_class = NotificationSerializer
@@ -100,7 +102,7 @@ class AlertSerializer(serializers.ModelSerializer):
     kind = serializers.CharField(source="message_key", read_only=True)
     raised_at = serializers.DateTimeField(source="due_at", read_only=True)
     status = serializers.SerializerMethodField()
-    acknowledged_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
+    acknowledged_by = serializers.SlugRelatedField(slug_field="username", read_only=True, allow_null=True)
     escalations = EscalationStepSerializer(many=True, read_only=True)
 
     class Meta:
@@ -115,8 +117,10 @@ class AlertSerializer(serializers.ModelSerializer):
         return "acknowledged" if alert.acknowledged_at else "open"
 
 
-@extend_schema(
-    parameters=[OpenApiParameter("ward", int), OpenApiParameter("status", str, enum=["open", "acknowledged"])]
+@extend_schema_view(
+    list=extend_schema(
+        parameters=[OpenApiParameter("ward", int), OpenApiParameter("status", str, enum=["open", "acknowledged"])]
+    )
 )
 class AlertViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
     """Red-flag alerts: open ones first, each with the escalation steps taken so far."""

@@ -4,27 +4,16 @@ Checked on Content-Length before anything reads the body; Django's own check (Re
 raised when a view reads a body sent without a length) gets the same answer.
 """
 
-import json
-
 from django.conf import settings
 from django.core.exceptions import RequestDataTooBig
 from django.http import HttpRequest, HttpResponse
 
-FHIR_PREFIX = "/api/fhir/"
+from tracker.errors import api_error
 
 
 def too_large(request: HttpRequest) -> HttpResponse:
-    limit = settings.DATA_UPLOAD_MAX_MEMORY_SIZE
-    text = f"The request body is larger than the {limit} bytes this server accepts."
-    if request.path.startswith(FHIR_PREFIX):
-        outcome = {
-            "resourceType": "OperationOutcome",
-            "issue": [{"severity": "error", "code": "too-long", "diagnostics": text}],
-        }
-        return HttpResponse(json.dumps(outcome), status=413, content_type="application/fhir+json")
-    if request.path.startswith("/api/"):
-        return HttpResponse(json.dumps({"detail": text}), status=413, content_type="application/json")
-    return HttpResponse(text, status=413, content_type="text/plain; charset=utf-8")
+    text = f"The request body is larger than the {settings.DATA_UPLOAD_MAX_MEMORY_SIZE} bytes this server accepts."
+    return api_error(request, 413, text) or HttpResponse(text, status=413, content_type="text/plain; charset=utf-8")
 
 
 class BodySizeLimitMiddleware:

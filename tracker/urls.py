@@ -23,3 +23,8 @@ urlpatterns = [
     path("sms/inbound/", sms_inbound, name="sms-inbound"),
     path("", include("ward.urls")),
 ]
+
+handler400 = "tracker.errors.bad_request"
+handler403 = "tracker.errors.permission_denied"
+handler404 = "tracker.errors.page_not_found"
+handler500 = "tracker.errors.server_error"

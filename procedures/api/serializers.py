@@ -147,7 +147,7 @@ class MilestoneSerializer(serializers.ModelSerializer):
     label = serializers.CharField(source="step.label")
     audience = serializers.CharField(source="step.audience")
     status = serializers.SerializerMethodField()
-    completed_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
+    completed_by = serializers.SlugRelatedField(slug_field="username", read_only=True, allow_null=True)
 
     class Meta:
         model = Milestone
@@ -180,7 +180,8 @@ class TokenInput(StrictSerializer):
 
 
 class PainScoreSerializer(serializers.ModelSerializer):
-    recorded_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
+    # Null for the patient's own scores (her SMS replies) and baselines from the record.
+    recorded_by = serializers.SlugRelatedField(slug_field="username", read_only=True, allow_null=True)
 
     class Meta:
         model = PainScore

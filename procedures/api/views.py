@@ -6,7 +6,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import Prefetch, Q
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
 from rest_framework import mixins, permissions, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import ValidationError
@@ -130,7 +130,8 @@ class WardViewSet(viewsets.ModelViewSet):
         return [permissions.IsAuthenticated(), SeesAllWards()]
 
 
-@extend_schema(parameters=[OpenApiParameter("ward", int), OpenApiParameter("search", str)])
+# The filters are the list's only (not its actions').
+@extend_schema_view(list=extend_schema(parameters=[OpenApiParameter("ward", int), OpenApiParameter("search", str)]))
 class PatientViewSet(viewsets.ModelViewSet):
     serializer_class = s.PatientSerializer
     http_method_names = ["get", "post", "patch", "put", "head", "options"]
@@ -185,7 +186,7 @@ def procedures_for(user):
     return Procedure.objects.visible_to(user).select_related("protocol", "patient")
 
 
-@extend_schema(parameters=[OpenApiParameter("ward", int), OpenApiParameter("status", str)])
+@extend_schema_view(list=extend_schema(parameters=[OpenApiParameter("ward", int), OpenApiParameter("status", str)]))
 class ProcedureViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
     serializer_class = s.ProcedureSerializer
 
@@ -219,7 +220,7 @@ class ProcedureViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewset
         return Response(s.ProcedureSerializer(procedure).data, status=status.HTTP_201_CREATED)
 
     @extend_schema(request=s.EventInput, responses={200: s.EventSerializer(many=True), 201: s.EventSerializer})
-    @action(detail=True, methods=["get", "post"])
+    @action(detail=True, methods=["get", "post"], pagination_class=None)
     def events(self, request, pk=None):
         procedure = self.get_object()
         if request.method == "GET":
@@ -252,7 +253,7 @@ class ProcedureViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewset
     @extend_schema(
         request=s.PainScoreInput, responses={200: s.PainScoreSerializer(many=True), 201: s.PainScoreSerializer}
     )
-    @action(detail=True, methods=["get", "post"], url_path="pain-scores")
+    @action(detail=True, methods=["get", "post"], url_path="pain-scores", pagination_class=None)
     def pain_scores(self, request, pk=None):
         procedure = self.get_object()
         if request.method == "GET":
@@ -264,7 +265,7 @@ class ProcedureViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewset
     @extend_schema(
         request=s.ObservationInput, responses={200: s.ObservationSerializer(many=True), 201: s.ObservationSerializer}
     )
-    @action(detail=True, methods=["get", "post"])
+    @action(detail=True, methods=["get", "post"], pagination_class=None)
     def observations(self, request, pk=None):
         procedure = self.get_object()
         if request.method == "GET":
@@ -276,7 +277,7 @@ class ProcedureViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewset
     @extend_schema(
         request=s.ComplicationInput, responses={200: s.ComplicationSerializer(many=True), 201: s.ComplicationSerializer}
     )
-    @action(detail=True, methods=["get", "post"])
+    @action(detail=True, methods=["get", "post"], pagination_class=None)
     def complications(self, request, pk=None):
         procedure = self.get_object()
         if request.method == "GET":
