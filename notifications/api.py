@@ -16,7 +16,9 @@ from procedures.api.views import int_param, text_param
 
 class NotificationSerializer(serializers.ModelSerializer):
     recipient = serializers.CharField(read_only=True)
-    acknowledged_by = serializers.SlugRelatedField(slug_field="username", read_only=True, allow_null=True)
+    acknowledged_by = serializers.SlugRelatedField(
+        slug_field="username", read_only=True, allow_null=True, help_text="Who acknowledged it; null until then."
+    )
 
     class Meta:
         model = Reminder
@@ -102,7 +104,9 @@ class AlertSerializer(serializers.ModelSerializer):
     kind = serializers.CharField(source="message_key", read_only=True)
     raised_at = serializers.DateTimeField(source="due_at", read_only=True)
     status = serializers.SerializerMethodField()
-    acknowledged_by = serializers.SlugRelatedField(slug_field="username", read_only=True, allow_null=True)
+    acknowledged_by = serializers.SlugRelatedField(
+        slug_field="username", read_only=True, allow_null=True, help_text="Who acknowledged it; null until then."
+    )
     escalations = EscalationStepSerializer(many=True, read_only=True)
 
     class Meta:

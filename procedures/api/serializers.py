@@ -147,7 +147,9 @@ class MilestoneSerializer(serializers.ModelSerializer):
     label = serializers.CharField(source="step.label")
     audience = serializers.CharField(source="step.audience")
     status = serializers.SerializerMethodField()
-    completed_by = serializers.SlugRelatedField(slug_field="username", read_only=True, allow_null=True)
+    completed_by = serializers.SlugRelatedField(
+        slug_field="username", read_only=True, allow_null=True, help_text="Who completed it; null while open."
+    )
 
     class Meta:
         model = Milestone
@@ -181,7 +183,9 @@ class TokenInput(StrictSerializer):
 
 class PainScoreSerializer(serializers.ModelSerializer):
     # Null for the patient's own scores (her SMS replies) and baselines from the record.
-    recorded_by = serializers.SlugRelatedField(slug_field="username", read_only=True, allow_null=True)
+    recorded_by = serializers.SlugRelatedField(
+        slug_field="username", read_only=True, allow_null=True, help_text="Who recorded it; null for the patient's own."
+    )
 
     class Meta:
         model = PainScore
