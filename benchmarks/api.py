@@ -53,9 +53,8 @@ def make_ward(size: int) -> tuple[str, str, int]:
     """A ward of `size` active patients; return a nurse's session cookie, her API token, a procedure id."""
     from django.test import Client
     from django.utils import timezone
-    from rest_framework.authtoken.models import Token
 
-    from procedures.models import Patient, Staff, Ward
+    from procedures.models import ApiToken, Patient, Staff, Ward
     from procedures.timeline import record_event, schedule_procedure
 
     ward = Ward.objects.create(name=f"Ward of {size}", timezone="Europe/Paris")
@@ -74,7 +73,7 @@ def make_ward(size: int) -> tuple[str, str, int]:
         record_event(procedure=procedure, kind="cement_injected", at=now - dt.timedelta(hours=2), by=nurse, now=now)
     client = Client()
     client.force_login(nurse)
-    token, _ = Token.objects.get_or_create(user=nurse)
+    _, token = ApiToken.objects.issue(user=nurse)
     return client.cookies["sessionid"].value, token.key, procedure.pk
 
 

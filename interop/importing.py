@@ -32,6 +32,7 @@ from procedures.times import parse_time, scheduled_time
 
 LEVEL_OF_SNOMED = {code: level for level, code in SNOMED_CODES.items()}
 MRN_LENGTH = Patient._meta.get_field("mrn").max_length
+MRN_TAKEN = "This MRN is already registered and is not one of your wards' patients; ask an administrator."
 EXTERNAL_ID_LENGTH = ExternalProcedure._meta.get_field("value").max_length
 # A FHIR dateTime with its time and offset; fhir.resources also accepts a bare date or year.
 DATETIME_WITH_OFFSET = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})")
@@ -386,12 +387,15 @@ def known_procedure(order: Order, *, by: Staff) -> Procedure | None:
 
 def upsert_patient(mrn: str, fields: dict, *, ward: Ward | None, by: Staff) -> Patient:
     patient = Patient.objects.select_for_update().filter(mrn=mrn).first()
+    visible = patient is not None and Patient.objects.visible_to(by).filter(pk=patient.pk).exists()
+    if not visible and ward is None:
+        # The same answer for an unknown MRN and another ward's: a probe without a ward learns nothing.
+        raise Invalid([("ward", "A new patient needs a ward: add ?ward=<id> to the URL.")])
     if patient is None:
-        if ward is None:
-            raise Invalid([("ward", "A new patient needs a ward: add ?ward=<id> to the URL.")])
         patient = Patient(mrn=mrn, ward=ward)
-    elif not Patient.objects.visible_to(by).filter(pk=patient.pk).exists():
-        raise Invalid([("Patient.identifier", "This patient is on a ward you do not work on.")])
+    elif not visible:
+        # Refusing the duplicate says that the MRN is taken, and nothing else (README, Privacy).
+        raise Invalid([("Patient.identifier", MRN_TAKEN)], code="conflict")
     elif all(getattr(patient, key) == value for key, value in fields.items()):
         return patient
     for key, value in fields.items():

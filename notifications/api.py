@@ -3,7 +3,7 @@
 from django.db.models import F, Prefetch
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import NotFound, ValidationError
@@ -20,7 +20,9 @@ from procedures.models import Patient
 
 class NotificationSerializer(serializers.ModelSerializer):
     recipient = serializers.CharField(read_only=True)
-    acknowledged_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
+    acknowledged_by = serializers.SlugRelatedField(
+        slug_field="username", read_only=True, allow_null=True, help_text="Who acknowledged it; null until then."
+    )
 
     class Meta:
         model = Reminder
@@ -35,8 +37,18 @@ class AcknowledgeInput(StrictSerializer):
     pass
 
 
-@extend_schema(
-    parameters=[OpenApiParameter("procedure", int), OpenApiParameter("ward", int), OpenApiParameter("status", str)]
+def log_listed(request, what: str, response, object_id="") -> None:
+    """Access-log the patients whose reminders or alerts this answer shows (one row per patient)."""
+    rows = response.data.get("results", [response.data])
+    shown = Reminder.objects.filter(pk__in=[row["id"] for row in rows])
+    patients = shown.values_list("procedure__patient_id", flat=True)
+    log_access(request, action="read", what=what, patients=sorted(set(patients)), object_id=object_id)
+
+
+@extend_schema_view(
+    list=extend_schema(
+        parameters=[OpenApiParameter("procedure", int), OpenApiParameter("ward", int), OpenApiParameter("status", str)]
+    )
 )
 class NotificationViewSet(NumericIds, mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
     serializer_class = NotificationSerializer
@@ -54,6 +66,16 @@ class NotificationViewSet(NumericIds, mixins.ListModelMixin, mixins.RetrieveMode
                 raise ValidationError({"status": [f"One of {', '.join(Reminder.Status.values)}."]})
             reminders = reminders.filter(status=wanted)
         return reminders
+
+    def list(self, request, *args, **kwargs):
+        response = super().list(request, *args, **kwargs)
+        log_listed(request, "notifications", response)
+        return response
+
+    def retrieve(self, request, *args, **kwargs):
+        response = super().retrieve(request, *args, **kwargs)
+        log_listed(request, "notification", response, object_id=response.data["id"])
+        return response
 
     @extend_schema(request=AcknowledgeInput, responses=NotificationSerializer)
     @action(detail=True, methods=["post"])
@@ -88,7 +110,9 @@ class AlertSerializer(serializers.ModelSerializer):
     kind = serializers.CharField(source="message_key", read_only=True)
     raised_at = serializers.DateTimeField(source="due_at", read_only=True)
     status = serializers.SerializerMethodField()
-    acknowledged_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
+    acknowledged_by = serializers.SlugRelatedField(
+        slug_field="username", read_only=True, allow_null=True, help_text="Who acknowledged it; null until then."
+    )
     escalations = EscalationStepSerializer(many=True, read_only=True)
 
     class Meta:
@@ -103,8 +127,10 @@ class AlertSerializer(serializers.ModelSerializer):
         return "acknowledged" if alert.acknowledged_at else "open"
 
 
-@extend_schema(
-    parameters=[OpenApiParameter("ward", int), OpenApiParameter("status", str, enum=["open", "acknowledged"])]
+@extend_schema_view(
+    list=extend_schema(
+        parameters=[OpenApiParameter("ward", int), OpenApiParameter("status", str, enum=["open", "acknowledged"])]
+    )
 )
 class AlertViewSet(NumericIds, mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
     """Red-flag alerts: open ones first, each with the escalation steps taken so far."""
@@ -130,6 +156,16 @@ class AlertViewSet(NumericIds, mixins.ListModelMixin, mixins.RetrieveModelMixin,
         if wanted:
             alerts = alerts.filter(acknowledged_at__isnull=wanted == "open")
         return alerts
+
+    def list(self, request, *args, **kwargs):
+        response = super().list(request, *args, **kwargs)
+        log_listed(request, "alerts", response)
+        return response
+
+    def retrieve(self, request, *args, **kwargs):
+        response = super().retrieve(request, *args, **kwargs)
+        log_listed(request, "alert", response, object_id=response.data["id"])
+        return response
 
     @extend_schema(request=AcknowledgeInput, responses=AlertSerializer)
     @action(detail=True, methods=["post"])

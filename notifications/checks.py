@@ -1,4 +1,5 @@
-"""Start-up checks (`manage.py check`, and every command): a channel switched on must be complete.
+"""Start-up checks (`manage.py check`, every command, gunicorn and Celery: tracker.startup): a
+channel switched on must be complete.
 
 A half-configured channel would fail every message at 3 a.m. instead of refusing to start now.
 """
@@ -10,7 +11,7 @@ TWILIO = "notifications.channels.sms.TwilioSmsTransport"
 WEBHOOK = "notifications.channels.webhook.WebhookTransport"
 
 
-@register("notifications")
+@register("notifications", "startup")  # tracker.startup.STARTUP
 def channels_are_configured(app_configs=None, **kwargs) -> list[Error]:
     transports = settings.NOTIFICATION_TRANSPORTS
     errors = []

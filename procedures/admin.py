@@ -11,6 +11,7 @@ from django.utils import timezone
 from simple_history.admin import SimpleHistoryAdmin
 
 from procedures.admin_forms import ObservationLimitForm, ProtocolStepForm
+from procedures.api.plumbing import log_access
 from procedures.durations import duration_text
 from procedures.languages import other_languages
 from procedures.models import (
@@ -67,9 +68,40 @@ class StaffAdmin(UserAdmin, HistoryAdmin):
 
 @admin.register(Patient)
 class PatientAdmin(HistoryAdmin):
+    """Every page here that shows or changes a patient's record is in the access log."""
+
     list_display = ["mrn", "family_name", "given_name", "ward", "bed", "language", "messaging_consent"]
     list_filter = ["ward", "language", "messaging_consent"]
     search_fields = ["mrn", "family_name", "given_name"]
+
+    def changelist_view(self, request, extra_context=None):
+        response = super().changelist_view(request, extra_context)
+        changelist = getattr(response, "context_data", {}).get("cl")
+        if changelist is not None:
+            log_access(request, action="read", what="patient", patients=list(changelist.result_list))
+        return response
+
+    def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
+        response = super().changeform_view(request, object_id, form_url, extra_context)
+        if object_id is not None and response.status_code == 200:  # the form shown (a save redirects)
+            log_access(request, action="read", what="patient", patients=[object_id], object_id=object_id)
+        return response
+
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        log_access(request, action="update" if change else "create", what="patient", patients=[obj], object_id=obj.pk)
+
+    def history_view(self, request, object_id, extra_context=None):
+        response = super().history_view(request, object_id, extra_context)
+        if response.status_code == 200:
+            log_access(request, action="read", what="patient history", patients=[object_id], object_id=object_id)
+        return response
+
+    def history_form_view(self, request, object_id, version_id, extra_context=None):
+        response = super().history_form_view(request, object_id, version_id, extra_context)
+        if response.status_code == 200:
+            log_access(request, action="read", what="patient history", patients=[object_id], object_id=object_id)
+        return response
 
 
 def translated(*json_fields: str) -> list[str]:
@@ -263,11 +295,11 @@ class ComplicationAdmin(EventAdmin):
 class AccessLogAdmin(admin.ModelAdmin):
     """For the privacy officer: who read or changed which patient's record, and when."""
 
-    list_display = ["at", "user", "action", "what", "patient", "object_id", "method", "path"]
-    list_filter = ["action", "what", ("patient", admin.RelatedOnlyFieldListFilter)]
+    list_display = ["at", "user", "action", "what", "patient", "ward", "object_id", "method", "path"]
+    list_filter = ["action", "what", ("patient", admin.RelatedOnlyFieldListFilter), "ward"]
     search_fields = ["patient__mrn", "patient__family_name", "user__username"]
     date_hierarchy = "at"
-    list_select_related = ["user", "patient"]
+    list_select_related = ["user", "patient", "ward"]
 
     def has_add_permission(self, request):
         return False

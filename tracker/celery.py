@@ -2,8 +2,7 @@
 
 import os
 
-from celery import Celery
-from celery.signals import worker_process_init
+from celery import Celery, signals
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "tracker.settings")
 
@@ -12,7 +11,7 @@ app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
 
 
-@worker_process_init.connect
+@signals.worker_process_init.connect
 def leave_stopping_to_the_main_process(**_kwargs) -> None:
     """Put each pool process in a process group of its own.
 
@@ -23,3 +22,21 @@ def leave_stopping_to_the_main_process(**_kwargs) -> None:
     dies at once with the main process (Celery sets its parent-death signal to SIGKILL).
     """
     os.setpgid(0, 0)
+
+
+@signals.worker_init.connect
+def refuse_incomplete_configuration(**kwargs) -> None:
+    """The start-up checks (tracker.startup), which `celery worker` does not run. (Beat sends nothing.)
+
+    SystemExit, not the checks' exception: Celery logs and ignores a signal handler's exceptions.
+    """
+    import django
+    from django.core.exceptions import ImproperlyConfigured
+
+    django.setup()
+    from tracker.startup import refuse_incomplete_configuration
+
+    try:
+        refuse_incomplete_configuration()
+    except ImproperlyConfigured as error:
+        raise SystemExit(f"ImproperlyConfigured: {error}") from None

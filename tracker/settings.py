@@ -9,6 +9,7 @@ import datetime as dt
 from pathlib import Path
 
 import dj_database_url
+from django.core.exceptions import ImproperlyConfigured
 
 from tracker.env import env_bool, env_http_url, env_int, env_list, env_required, env_str
 
@@ -35,7 +36,6 @@ INSTALLED_APPS = [
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
     "rest_framework",
-    "rest_framework.authtoken",
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "axes",
@@ -50,7 +50,10 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    "tracker.headers.SecurityHeadersMiddleware",
+    "tracker.body_limit.BodySizeLimitMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
+    "tracker.sessions.IdleTimeoutMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -73,6 +76,30 @@ AXES_LOCKOUT_PARAMETERS = ["username"]
 SILENCED_SYSTEM_CHECKS = ["axes.W006"]
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_CALLABLE = "tracker.lockout.lockout_response"
+AXES_CLIENT_IP_CALLABLE = "tracker.login.axes_client_address"
+
+# The client's address is the connection's; X-Forwarded-For is believed only from these proxies
+# (comma-separated addresses of the hospital's reverse proxies), since any client can send it.
+TRUSTED_PROXIES = env_list("TRUSTED_PROXIES")
+
+# Shared by every process (web workers on any host): the login throttle's counts. In the database,
+# which the app cannot run without anyway, so that logging in does not depend on Redis; its table
+# is made by a migration (procedures 0010).
+CACHES = {
+    "default": {"BACKEND": "django.core.cache.backends.db.DatabaseCache", "LOCATION": "tracker_cache"},
+}
+
+# Log-in attempts (the page, the admin's page and the token endpoint together) per client address.
+LOGIN_THROTTLE_RATE = env_str("LOGIN_THROTTLE_RATE", "10/minute")
+
+# The largest request body accepted (Django's setting; bigger ones get 413, tracker.body_limit).
+DATA_UPLOAD_MAX_MEMORY_SIZE = env_int("MAX_REQUEST_BODY_BYTES", 2_621_440)
+
+# An API token is good for this long after the log-in that issued it (procedures.models.tokens).
+API_TOKEN_HOURS = env_int("API_TOKEN_HOURS", 12)
+
+# A session ends after this long without a request (a shift); see tracker.sessions.
+SESSION_COOKIE_AGE = env_int("SESSION_IDLE_MINUTES", 12 * 60) * 60
 
 ROOT_URLCONF = "tracker.urls"
 
@@ -146,7 +173,13 @@ STORAGES = {
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # Where patients reach the site from outside, for the links in their messages.
-PUBLIC_BASE_URL = env_str("PUBLIC_BASE_URL", "http://127.0.0.1:8000")
+PUBLIC_BASE_URL = (
+    env_str("PUBLIC_BASE_URL", "http://127.0.0.1:8000")
+    if DEBUG
+    else env_required("PUBLIC_BASE_URL", "the https://… address patients reach this site at (their links).")
+)
+if not PUBLIC_BASE_URL.startswith(("https://", "http://")):
+    raise ImproperlyConfigured(f"PUBLIC_BASE_URL must start with https:// (or http://), not {PUBLIC_BASE_URL!r}.")
 PATIENT_LINK_MAX_AGE = dt.timedelta(days=env_int("PATIENT_LINK_DAYS", 30))
 
 # FHIR: the identifier systems of the hospital record (set them to the hospital's own URIs), and
@@ -182,21 +215,19 @@ DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "recovery-tracker@localhost")
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "rest_framework.authentication.TokenAuthentication",
+        "procedures.api.auth.ExpiringTokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_PAGINATION_CLASS": "procedures.api.plumbing.Pagination",
-    "DEFAULT_PARSER_CLASSES": [
-        "procedures.api.parsers.SafeJSONParser",
-        "rest_framework.parsers.FormParser",
-        "rest_framework.parsers.MultiPartParser",
-    ],
+    # JSON only: no form or multipart parser (no endpoint takes a file), so no upload is ever spooled.
+    "DEFAULT_PARSER_CLASSES": ["procedures.api.parsers.SafeJSONParser"],
+    "TEST_REQUEST_DEFAULT_FORMAT": "json",
     "PAGE_SIZE": 50,
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "DEFAULT_FILTER_BACKENDS": [],
     "EXCEPTION_HANDLER": "procedures.api.plumbing.exception_handler",
-    "DEFAULT_THROTTLE_RATES": {"login": env_str("LOGIN_THROTTLE_RATE", "10/minute")},
+    "DEFAULT_THROTTLE_RATES": {"login": LOGIN_THROTTLE_RATE},
 }
 
 SPECTACULAR_SETTINGS = {

@@ -1,10 +1,6 @@
-"""
-WSGI config for tracker project.
+"""The WSGI application gunicorn serves (`gunicorn tracker.wsgi`).
 
-It exposes the WSGI callable as a module-level variable named ``application``.
-
-For more information on this file, see
-https://docs.djangoproject.com/en/5.2/howto/deployment/wsgi/
+The start-up checks run here too (tracker.startup): gunicorn does not run `manage.py check`.
 """
 
 import os
@@ -14,3 +10,7 @@ from django.core.wsgi import get_wsgi_application
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "tracker.settings")
 
 application = get_wsgi_application()
+
+from tracker.startup import refuse_incomplete_configuration  # noqa: E402  (after django.setup())
+
+refuse_incomplete_configuration()

@@ -23,6 +23,7 @@ from django.views.decorators.http import require_POST
 from notifications.alerts import acknowledge_red_flags
 from notifications.escalation import acknowledge
 from notifications.models import InboundMessage, Reminder
+from procedures.api.plumbing import log_access
 from procedures.models import (
     Complication,
     Event,
@@ -52,6 +53,10 @@ WARD_SESSION_KEY = "ward_id"
 LINK_SESSION_KEY = "patient_link:{pk}"
 # How often the open board asks for fresh rows; the issue asks for changes within 10 s.
 POLL_SECONDS = 5
+# An open board keeps reading its ward: its live refreshes are logged once in this long (per
+# session and ward), not every POLL_SECONDS, which would bury the access log in identical rows.
+BOARD_LOG_SECONDS = 15 * 60
+BOARD_LOGGED_KEY = "board_logged_at"
 
 
 def chosen_ward(request: HttpRequest) -> Ward | None:
@@ -70,6 +75,7 @@ def board(request: HttpRequest) -> HttpResponse:
     ward = chosen_ward(request)
     if ward is None:
         return redirect("ward:choose")
+    log_board_view(request, ward, refresh=False)
     with timezone.override(ward.zone):
         return render(request, "ward/board.html", board_context(request, ward) | {"poll_seconds": POLL_SECONDS})
 
@@ -78,8 +84,20 @@ def board(request: HttpRequest) -> HttpResponse:
 def board_live(request: HttpRequest, ward_id: int) -> HttpResponse:
     """The part of the board that the page's script fetches again every POLL_SECONDS."""
     ward = get_object_or_404(Ward.objects.visible_to(request.user), pk=ward_id)
+    log_board_view(request, ward, refresh=True)
     with timezone.override(ward.zone):
         return render(request, "ward/_board_live.html", board_context(request, ward))
+
+
+def log_board_view(request: HttpRequest, ward: Ward, *, refresh: bool) -> None:
+    """One access-log row per board shown, naming the ward; a live refresh once per BOARD_LOG_SECONDS."""
+    if refresh:
+        now = int(timezone.now().timestamp())
+        logged = request.session.get(BOARD_LOGGED_KEY, {})
+        if now - logged.get(str(ward.pk), 0) < BOARD_LOG_SECONDS:
+            return
+        request.session[BOARD_LOGGED_KEY] = logged | {str(ward.pk): now}
+    log_access(request, action="read", what="ward board", patients=[], object_id=ward.pk, ward=ward)
 
 
 def board_context(request: HttpRequest, ward: Ward) -> dict:
@@ -144,6 +162,7 @@ def choose_ward(request: HttpRequest) -> HttpResponse:
 @login_required
 def patient_page(request: HttpRequest, pk: int) -> HttpResponse:
     patient = get_object_or_404(Patient.objects.visible_to(request.user).select_related("ward"), pk=pk)
+    log_access(request, action="read", what="patient", patients=[patient], object_id=patient.pk)
     now = timezone.now()
     procedures = patient.procedures.select_related("protocol").prefetch_related(
         Prefetch("events", queryset=Event.objects.select_related("recorded_by")),
@@ -217,6 +236,7 @@ def record_event_page(request: HttpRequest, pk: int) -> HttpResponse:
             except ValidationError as error:
                 add_domain_error(form, error)
             else:
+                log_access(request, action="create", what="event", patients=[procedure.patient_id], object_id=event.pk)
                 corrected = event.kind in recorded
                 message = (
                     _("Corrected “%(event)s” to %(time)s for %(patient)s.")
@@ -225,6 +245,7 @@ def record_event_page(request: HttpRequest, pk: int) -> HttpResponse:
                 )
                 messages.success(request, message % describe(event.get_kind_display(), event.at, procedure.patient))
                 return redirect(next_url(request))
+        log_access(request, action="read", what="events", patients=[procedure.patient_id], object_id=procedure.pk)
         status = 400 if form.errors else 200
         context = {"procedure": procedure, "patient": procedure.patient, "recorded": recorded, "form": form}
         return render(request, "ward/record_event.html", context | {"next": next_url(request)}, status=status)
@@ -260,6 +281,7 @@ def complete_milestone_page(request: HttpRequest, pk: int) -> HttpResponse:
             except ValidationError as error:
                 add_domain_error(form, error)
             else:
+                log_access(request, action="update", what="milestone", patients=[patient], object_id=milestone.pk)
                 messages.success(
                     request,
                     _("Completed “%(event)s” at %(time)s for %(patient)s.")
@@ -270,6 +292,7 @@ def complete_milestone_page(request: HttpRequest, pk: int) -> HttpResponse:
                     for notice in red_flag_notices(check, check.pain, limits=limits):
                         messages.error(request, notice, extra_tags="red-flag")
                 return redirect(next_url(request))
+        log_access(request, action="read", what="milestone", patients=[patient], object_id=milestone.pk)
         status = 400 if form.errors else 200
         context = {
             "milestone": milestone,
@@ -291,6 +314,7 @@ def undo_completion_action(request: HttpRequest, pk: int) -> HttpResponse:
     except ValidationError as error:
         messages.error(request, " ".join(error.messages))
     else:
+        log_access(request, action="update", what="milestone", patients=[patient], object_id=milestone.pk)
         messages.success(
             request,
             _("Undone: “%(milestone)s” for %(patient)s is open again.")
@@ -340,6 +364,7 @@ def acknowledge_reminder(request: HttpRequest, pk: int) -> HttpResponse:
         pk=pk,
     )
     acknowledge(reminder=reminder, by=request.user)
+    log_access(request, action="update", what="notification", patients=[reminder.procedure.patient_id], object_id=pk)
     messages.success(request, _("Acknowledged: %(what)s.") % {"what": reminder.label})
     return redirect(next_url(request))
 

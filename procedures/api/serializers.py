@@ -1,5 +1,7 @@
 """Input and output shapes of the API. Shapes only: the rules live in the models and procedures.timeline."""
 
+from django.contrib.auth import password_validation
+from django.core.exceptions import ValidationError as DjangoValidationError
 from rest_framework import serializers
 
 from procedures.api.plumbing import ClockTimeField, RefuseUnknownFields, StrictDateTimeField, StrictSerializer
@@ -42,6 +44,27 @@ class StaffSerializer(RefuseUnknownFields, serializers.ModelSerializer):
     def validate_phone(self, value: str) -> str:
         return to_e164(value) if value else ""
 
+    def validate_username(self, value: str) -> str:
+        # "Alice" and "alice" would be two accounts that people (and the audit log's readers) take for one.
+        others = Staff.objects.filter(username__iexact=value)
+        if self.instance is not None:
+            others = others.exclude(pk=self.instance.pk)
+        if others.exists():
+            raise serializers.ValidationError("A staff member with this username already exists.")
+        return value
+
+    def validate(self, attrs: dict) -> dict:
+        """The password passes AUTH_PASSWORD_VALIDATORS, judged against this member's other fields."""
+        if password := attrs.get("password"):
+            member = self.instance or Staff()
+            fields = {name: value for name, value in attrs.items() if name not in ("password", "wards")}
+            probe = Staff(**({f.name: getattr(member, f.name) for f in Staff._meta.concrete_fields} | fields))
+            try:
+                password_validation.validate_password(password, probe)
+            except DjangoValidationError as error:
+                raise serializers.ValidationError({"password": list(error.messages)}) from error
+        return attrs
+
 
 class PatientSerializer(RefuseUnknownFields, serializers.ModelSerializer):
     class Meta:
@@ -50,6 +73,9 @@ class PatientSerializer(RefuseUnknownFields, serializers.ModelSerializer):
             "id", "mrn", "given_name", "family_name", "birth_date", "ward", "bed", "phone", "email", "language",
             "messaging_consent",
         ]  # fmt: skip
+        # No uniqueness check here: the view refuses a taken MRN only once everything else is valid
+        # (PatientViewSet.saved), so that a probe that saves nothing learns nothing about other wards.
+        extra_kwargs = {"mrn": {"validators": []}}
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -122,7 +148,9 @@ class MilestoneSerializer(serializers.ModelSerializer):
     label = serializers.CharField(source="step.translated_label")
     audience = serializers.CharField(source="step.audience")
     status = serializers.SerializerMethodField()
-    completed_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
+    completed_by = serializers.SlugRelatedField(
+        slug_field="username", read_only=True, allow_null=True, help_text="Who completed it; null while open."
+    )
 
     class Meta:
         model = Milestone
@@ -144,13 +172,21 @@ class CompleteInput(StrictSerializer):
     note = serializers.CharField(allow_blank=True, required=False, default="", max_length=2000)
 
 
+class TokenOutput(serializers.Serializer):
+    token = serializers.CharField(help_text="Send it as `Authorization: Token <token>`.")
+    expires_at = serializers.DateTimeField(help_text="After this, log in again (API_TOKEN_HOURS after this log-in).")
+
+
 class TokenInput(StrictSerializer):
     username = serializers.CharField(max_length=150)
     password = serializers.CharField(max_length=128, trim_whitespace=False, style={"input_type": "password"})
 
 
 class PainScoreSerializer(serializers.ModelSerializer):
-    recorded_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
+    # Null for the patient's own scores (her SMS replies) and baselines from the record.
+    recorded_by = serializers.SlugRelatedField(
+        slug_field="username", read_only=True, allow_null=True, help_text="Who recorded it; null for the patient's own."
+    )
 
     class Meta:
         model = PainScore

@@ -14,6 +14,7 @@ router.register("milestones", views.MilestoneViewSet, basename="milestone")
 
 urlpatterns = [
     path("auth/token/", views.TokenView.as_view(), name="api-token"),
+    path("auth/logout/", views.LogoutView.as_view(), name="api-logout"),
     path("schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("docs/", api_docs, name="api-docs"),
     path("questionnaires/", questionnaires.QuestionnaireList.as_view(), name="questionnaire-list"),

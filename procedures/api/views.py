@@ -2,26 +2,29 @@
 
 from django.contrib.auth import authenticate
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import Prefetch, Q
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
 from rest_framework import mixins, permissions, status, viewsets
-from rest_framework.authtoken.models import Token
 from rest_framework.decorators import action
 from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
-from rest_framework.throttling import ScopedRateThrottle
 from rest_framework.views import APIView
 
 from procedures.api import questionnaires
 from procedures.api import serializers as s
 from procedures.api.plumbing import NumericIds, domain_call, idempotent, log_access
-from procedures.models import Event, Milestone, Patient, Procedure, QuestionnaireResponse, Staff, Ward
+from procedures.models import ApiToken, Event, Milestone, Patient, Procedure, QuestionnaireResponse, Staff, Ward
 from procedures.observations import record_observations, record_pain_score, report_complication
 from procedures.questionnaires import record_response
 from procedures.timeline import complete_milestone, record_event, schedule_procedure
+from tracker.login import LoginThrottle
+
+# The same words whether the patient is on one of your wards or another's: refusing the duplicate
+# must say that the MRN is taken, and nothing else (not whose, not where).
+MRN_TAKEN = "This MRN is already registered. Search your wards for the patient, or ask an administrator."
 
 
 class SeesAllWards(permissions.BasePermission):
@@ -49,16 +52,14 @@ def int_param(request, name: str) -> int | None:
 
 
 class TokenView(APIView):
-    """Exchange a username and password for an API token. Repeated failures lock the account."""
+    """Exchange a username and password for a new API token. Repeated failures lock the account."""
 
     authentication_classes = []
     permission_classes = []
-    throttle_classes = [ScopedRateThrottle]
+    throttle_classes = [LoginThrottle]
     throttle_scope = "login"
 
-    @extend_schema(
-        request=s.TokenInput, responses={200: {"type": "object", "properties": {"token": {"type": "string"}}}}
-    )
+    @extend_schema(request=s.TokenInput, responses={200: s.TokenOutput})
     def post(self, request):
         given = s.TokenInput(data=request.data)
         given.is_valid(raise_exception=True)
@@ -70,8 +71,26 @@ class TokenView(APIView):
             )
         if user is None:
             raise ValidationError({"non_field_errors": ["Unable to log in with these credentials."]})
-        token, _ = Token.objects.get_or_create(user=user)
-        return Response({"token": token.key})
+        now = timezone.now()
+        ApiToken.objects.filter(user=user).expired(now).delete()
+        token, key = ApiToken.objects.issue(user=user, now=now)
+        return Response({"token": key, "expires_at": token.expires_at})
+
+
+class LogoutView(APIView):
+    """Revoke the token this request carries (with `?all=true`, every token of the user)."""
+
+    @extend_schema(
+        request=None,
+        parameters=[OpenApiParameter("all", bool, description="Revoke every token of the user.")],
+        responses={204: None},
+    )
+    def post(self, request):
+        if text_param(request, "all").lower() in ("1", "true", "yes"):
+            ApiToken.objects.filter(user=request.user).delete()
+        elif isinstance(request.auth, ApiToken):
+            request.auth.delete()
+        return Response(status=status.HTTP_204_NO_CONTENT)
 
 
 class StaffViewSet(NumericIds, viewsets.ModelViewSet):
@@ -95,6 +114,9 @@ class StaffViewSet(NumericIds, viewsets.ModelViewSet):
         if password:
             member.set_password(password)
             member.save(update_fields=["password"])
+        if password or not member.is_active:
+            # A new password or a closed account ends every API token (they would fail anyway).
+            ApiToken.objects.filter(user=member).delete()
 
 
 class WardViewSet(NumericIds, viewsets.ModelViewSet):
@@ -110,7 +132,8 @@ class WardViewSet(NumericIds, viewsets.ModelViewSet):
         return [permissions.IsAuthenticated(), SeesAllWards()]
 
 
-@extend_schema(parameters=[OpenApiParameter("ward", int), OpenApiParameter("search", str)])
+# The filters are the list's only (not its actions').
+@extend_schema_view(list=extend_schema(parameters=[OpenApiParameter("ward", int), OpenApiParameter("search", str)]))
 class PatientViewSet(NumericIds, viewsets.ModelViewSet):
     serializer_class = s.PatientSerializer
     http_method_names = ["get", "post", "patch", "put", "head", "options"]
@@ -142,20 +165,31 @@ class PatientViewSet(NumericIds, viewsets.ModelViewSet):
         return super().create(request, *args, **kwargs)
 
     def perform_create(self, serializer):
-        patient = serializer.save()
+        patient = self.saved(serializer)
         log_access(self.request, action="create", what="patient", patients=[patient], object_id=patient.pk)
 
     @transaction.atomic  # a new ward moves her open alerts and reminders with her, in this transaction
     def perform_update(self, serializer):
-        patient = serializer.save()
+        patient = self.saved(serializer)
         log_access(self.request, action="update", what="patient", patients=[patient], object_id=patient.pk)
+
+    @staticmethod
+    def saved(serializer) -> Patient:
+        """Save; an MRN already taken, on any ward, gets one answer that says nothing more (README, Privacy)."""
+        try:
+            with transaction.atomic():
+                return serializer.save()
+        except IntegrityError as error:
+            if Patient.objects.filter(mrn=serializer.validated_data.get("mrn")).exists():
+                raise ValidationError({"mrn": [MRN_TAKEN]}) from error
+            raise
 
 
 def procedures_for(user):
     return Procedure.objects.visible_to(user).select_related("protocol", "patient")
 
 
-@extend_schema(parameters=[OpenApiParameter("ward", int), OpenApiParameter("status", str)])
+@extend_schema_view(list=extend_schema(parameters=[OpenApiParameter("ward", int), OpenApiParameter("status", str)]))
 class ProcedureViewSet(NumericIds, mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
     serializer_class = s.ProcedureSerializer
 
@@ -189,7 +223,7 @@ class ProcedureViewSet(NumericIds, mixins.ListModelMixin, mixins.RetrieveModelMi
         return Response(s.ProcedureSerializer(procedure).data, status=status.HTTP_201_CREATED)
 
     @extend_schema(request=s.EventInput, responses={200: s.EventSerializer(many=True), 201: s.EventSerializer})
-    @action(detail=True, methods=["get", "post"])
+    @action(detail=True, methods=["get", "post"], pagination_class=None)
     def events(self, request, pk=None):
         procedure = self.get_object()
         if request.method == "GET":
@@ -222,7 +256,7 @@ class ProcedureViewSet(NumericIds, mixins.ListModelMixin, mixins.RetrieveModelMi
     @extend_schema(
         request=s.PainScoreInput, responses={200: s.PainScoreSerializer(many=True), 201: s.PainScoreSerializer}
     )
-    @action(detail=True, methods=["get", "post"], url_path="pain-scores")
+    @action(detail=True, methods=["get", "post"], url_path="pain-scores", pagination_class=None)
     def pain_scores(self, request, pk=None):
         procedure = self.get_object()
         if request.method == "GET":
@@ -234,7 +268,7 @@ class ProcedureViewSet(NumericIds, mixins.ListModelMixin, mixins.RetrieveModelMi
     @extend_schema(
         request=s.ObservationInput, responses={200: s.ObservationSerializer(many=True), 201: s.ObservationSerializer}
     )
-    @action(detail=True, methods=["get", "post"])
+    @action(detail=True, methods=["get", "post"], pagination_class=None)
     def observations(self, request, pk=None):
         procedure = self.get_object()
         if request.method == "GET":
@@ -246,7 +280,7 @@ class ProcedureViewSet(NumericIds, mixins.ListModelMixin, mixins.RetrieveModelMi
     @extend_schema(
         request=s.ComplicationInput, responses={200: s.ComplicationSerializer(many=True), 201: s.ComplicationSerializer}
     )
-    @action(detail=True, methods=["get", "post"])
+    @action(detail=True, methods=["get", "post"], pagination_class=None)
     def complications(self, request, pk=None):
         procedure = self.get_object()
         if request.method == "GET":

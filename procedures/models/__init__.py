@@ -4,9 +4,11 @@ from procedures.models.people import Patient, Staff, Ward
 from procedures.models.procedures import Event, Milestone, Procedure
 from procedures.models.protocols import EventKind, Protocol, ProtocolStep
 from procedures.models.questionnaires import Questionnaire, QuestionnaireItem, QuestionnaireResponse
+from procedures.models.tokens import ApiToken
 
 __all__ = [
     "AccessLog",
+    "ApiToken",
     "Complication",
     "Event",
     "EventKind",

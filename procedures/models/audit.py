@@ -5,7 +5,7 @@ import datetime as dt
 from django.conf import settings
 from django.db import models
 
-from procedures.models.people import Patient
+from procedures.models.people import Patient, Ward
 
 
 class AccessLog(models.Model):
@@ -20,6 +20,10 @@ class AccessLog(models.Model):
     at = models.DateTimeField(auto_now_add=True, db_index=True)
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     patient = models.ForeignKey(Patient, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+    ward = models.ForeignKey(
+        Ward, on_delete=models.SET_NULL, null=True, blank=True, related_name="+",
+        help_text="For a view of a whole ward (the board), which names no single patient.",
+    )  # fmt: skip
     action = models.CharField(max_length=10, choices=Action.choices)
     what = models.CharField(max_length=60, help_text="The kind of record, e.g. procedure or timeline.")
     object_id = models.CharField(max_length=40, blank=True)

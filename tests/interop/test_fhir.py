@@ -7,11 +7,10 @@ import threading
 import pytest
 from django.db import connection
 from django.db.models.signals import pre_save
-from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
 from interop.models import ExternalProcedure
-from procedures.models import Patient, Procedure
+from procedures.models import ApiToken, Patient, Procedure
 from procedures.timeline import record_event
 from tests.conftest import reload_default_protocol
 from tests.interop.conftest import NOW
@@ -21,7 +20,7 @@ FHIR = "application/fhir+json"
 
 def api_for(user) -> APIClient:
     client = APIClient()
-    client.credentials(HTTP_AUTHORIZATION=f"Token {Token.objects.get_or_create(user=user)[0].key}")
+    client.credentials(HTTP_AUTHORIZATION=f"Token {ApiToken.objects.issue(user=user)[1]}")
     return client
 
 
@@ -396,7 +395,7 @@ def test_a_repeated_post_in_another_written_form_writes_no_history(nurse_a, ward
 @pytest.mark.django_db(transaction=True)
 def test_two_identical_posts_at_once_book_one_procedure(nurse_a, ward_a):
     reload_default_protocol()
-    token = Token.objects.create(user=nurse_a).key
+    token = ApiToken.objects.issue(user=nurse_a)[1]
     both_looked_up = threading.Barrier(2)
     waited = set()
 

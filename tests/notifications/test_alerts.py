@@ -5,7 +5,6 @@ from decimal import Decimal
 
 import pytest
 import time_machine
-from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
 from notifications.content import content_for
@@ -13,7 +12,7 @@ from notifications.delivery import deliver
 from notifications.dispatch import claim_due
 from notifications.escalation import escalate_due
 from notifications.models import OnCall, Reminder
-from procedures.models import Staff
+from procedures.models import ApiToken, Staff
 from procedures.timeline import record_event
 
 NOW = dt.datetime(2026, 2, 10, 12, 0, tzinfo=dt.UTC)
@@ -33,7 +32,7 @@ def clock():
 @pytest.fixture
 def alice(nurse_a) -> APIClient:
     client = APIClient()
-    client.credentials(HTTP_AUTHORIZATION=f"Token {Token.objects.create(user=nurse_a).key}")
+    client.credentials(HTTP_AUTHORIZATION=f"Token {ApiToken.objects.issue(user=nurse_a)[1]}")
     return client
 
 

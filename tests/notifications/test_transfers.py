@@ -5,14 +5,13 @@ from decimal import Decimal
 
 import pytest
 import time_machine
-from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
 from notifications.delivery import deliver
 from notifications.dispatch import claim_due
 from notifications.escalation import escalate_due
 from notifications.models import OnCall, Reminder
-from procedures.models import Milestone, Staff
+from procedures.models import ApiToken, Milestone, Staff
 from procedures.observations import record_observations
 from procedures.timeline import record_event
 from procedures.transfers import transfer_patient
@@ -33,7 +32,7 @@ def clock():
 
 def api(user) -> APIClient:
     client = APIClient()
-    client.credentials(HTTP_AUTHORIZATION=f"Token {Token.objects.create(user=user).key}")
+    client.credentials(HTTP_AUTHORIZATION=f"Token {ApiToken.objects.issue(user=user)[1]}")
     return client
 
 

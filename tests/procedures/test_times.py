@@ -5,10 +5,9 @@ import datetime as dt
 import pytest
 import time_machine
 from django.core.exceptions import ValidationError
-from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
-from procedures.models import Complication, Event, ObservationCheck, PainScore, Procedure
+from procedures.models import ApiToken, Complication, Event, ObservationCheck, PainScore, Procedure
 from procedures.timeline import record_event
 from tests.interop.test_fhir import booking
 
@@ -41,7 +40,7 @@ def clock():
 @pytest.fixture
 def alice(nurse_a) -> APIClient:
     client = APIClient()
-    client.credentials(HTTP_AUTHORIZATION=f"Token {Token.objects.create(user=nurse_a).key}")
+    client.credentials(HTTP_AUTHORIZATION=f"Token {ApiToken.objects.issue(user=nurse_a)[1]}")
     return client
 
 

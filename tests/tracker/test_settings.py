@@ -12,11 +12,12 @@ PRODUCTION = {
     "DJANGO_SECRET_KEY": "k3#9vQ!pz8Lr2@Wm5^tY7&bN4$cX1*dF6(hJ0)gS-aE+uI=oP_lK~zM",
     "DJANGO_ALLOWED_HOSTS": "tracker.hospital.example",
     "DATABASE_URL": "postgres://postgres@127.0.0.1:5432/tracker",
+    "PUBLIC_BASE_URL": "https://tracker.hospital.example",
 }
 
 
 def manage(*args: str, **env: str) -> subprocess.CompletedProcess:
-    clean = {k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "DATABASE_URL"))}
+    clean = {k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "DATABASE_URL", "PUBLIC_BASE_URL"))}
     return subprocess.run(
         [sys.executable, "manage.py", *args],
         cwd=ROOT,
@@ -27,7 +28,7 @@ def manage(*args: str, **env: str) -> subprocess.CompletedProcess:
     )
 
 
-@pytest.mark.parametrize("missing", ["DJANGO_SECRET_KEY", "DJANGO_ALLOWED_HOSTS"])
+@pytest.mark.parametrize("missing", ["DJANGO_SECRET_KEY", "DJANGO_ALLOWED_HOSTS", "PUBLIC_BASE_URL"])
 def test_production_start_up_stops_with_a_clear_message_when_a_setting_is_missing(missing):
     env = {k: v for k, v in PRODUCTION.items() if k != missing}
 

@@ -5,12 +5,11 @@ from urllib.parse import urlsplit
 
 import pytest
 from django.core.management import CommandError, call_command
-from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
 from notifications.models import Reminder
 from notifications.patient_links import patient_link
-from procedures.models import Event, Milestone, PainScore, Ward
+from procedures.models import ApiToken, Event, Milestone, PainScore, Ward
 from procedures.timeline import record_event
 from tests.ward.conftest import NOW
 
@@ -54,7 +53,7 @@ def test_the_ward_pages_still_answer(broken, patient, nurse_a, client):
 
 def test_the_api_and_the_fhir_export_still_answer(broken, nurse_a):
     client = APIClient()
-    client.credentials(HTTP_AUTHORIZATION=f"Token {Token.objects.create(user=nurse_a).key}")
+    client.credentials(HTTP_AUTHORIZATION=f"Token {ApiToken.objects.issue(user=nurse_a)[1]}")
     for path in [
         f"/api/procedures/{broken.pk}/timeline/",
         f"/api/procedures/{broken.pk}/events/",

@@ -5,12 +5,11 @@ import datetime as dt
 import pytest
 import time_machine
 from django.utils import timezone
-from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
 from notifications.dispatch import claim_due
 from notifications.models import Reminder
-from procedures.models import AccessLog, Event, Patient, Procedure, Staff
+from procedures.models import AccessLog, ApiToken, Event, Patient, Procedure, Staff
 from procedures.observations import report_complication
 from procedures.timeline import record_event
 
@@ -26,7 +25,7 @@ def clock():
 def api_for(user) -> APIClient:
     client = APIClient()
     if user is not None:
-        client.credentials(HTTP_AUTHORIZATION=f"Token {Token.objects.get_or_create(user=user)[0].key}")
+        client.credentials(HTTP_AUTHORIZATION=f"Token {ApiToken.objects.issue(user=user)[1]}")
     return client
 
 
@@ -45,13 +44,6 @@ def new_procedure(patient_id: int, **changes) -> dict:
         "patient": patient_id, "kind": "vertebroplasty", "indication": "osteoporotic_fracture", "levels": ["L1"],
         "anaesthesia": "local", "scheduled_at": "2026-02-10T08:00:00+01:00",
     } | changes  # fmt: skip
-
-
-def test_a_token_for_a_username_and_password(nurse_a):
-    response = APIClient().post("/api/auth/token/", {"username": "alice", "password": "alice-password"}, format="json")
-
-    assert response.status_code == 200
-    assert response.json()["token"] == Token.objects.get(user=nurse_a).key
 
 
 def test_repeated_failed_logins_lock_the_account(nurse_a, settings):
@@ -274,7 +266,7 @@ def test_a_retried_post_with_the_same_idempotency_key_records_once(alice, proced
     assert Event.history.count() == 1
 
 
-def test_replies_kept_for_retries_are_purged_after_a_day_and_the_key_is_free_again(alice, procedure, clock):
+def test_replies_kept_for_retries_are_purged_after_a_day_and_the_key_is_free_again(alice, nurse_a, procedure, clock):
     from procedures.models import IdempotencyKey
     from procedures.tasks import purge_idempotency_keys
 
@@ -283,6 +275,7 @@ def test_replies_kept_for_retries_are_purged_after_a_day_and_the_key_is_free_aga
     clock.shift(dt.timedelta(hours=23))
     assert purge_idempotency_keys.apply().result == 0
     clock.shift(dt.timedelta(hours=2))
+    alice = api_for(nurse_a)  # the same nurse, logged in again a day later
     other = alice.post(
         f"/api/procedures/{procedure.pk}/events/", body | {"at": "2026-02-10T12:55:00+01:00"}, format="json",
         HTTP_IDEMPOTENCY_KEY="k-2",
