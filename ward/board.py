@@ -243,10 +243,11 @@ def open_red_flags(ward: Ward) -> dict[int, list[BoardRedFlag]]:
         )
         .order_by("due_at", "pk")
         .values_list("pk", "procedure_id", "summary", "due_at", "status", "escalate_at", "last_level",
-                     "last_escalated_at")
+                     "last_escalated_at", "summaries")
     )  # fmt: skip
     found: dict[int, list[BoardRedFlag]] = {}
-    for pk, procedure_id, summary, raised_at, status, escalate_at, level, escalated_at in flags:
+    for pk, procedure_id, summary, raised_at, status, escalate_at, level, escalated_at, summaries in flags:
+        summary = in_language(summary, summaries)  # written in every language when raised
         flag = BoardRedFlag(pk, procedure_id, summary, raised_at, status, escalate_at, level or 0, escalated_at)
         found.setdefault(procedure_id, []).append(flag)
     return found

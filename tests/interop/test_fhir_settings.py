@@ -28,6 +28,6 @@ def test_a_base_that_is_not_an_http_url_stops_start_up():
     ],
 )  # fmt: skip
 def test_the_definitions_are_served_under_the_base(env, base, route):
-    result = manage("shell", "--no-imports", "-c", SHOW_BASE, **PRODUCTION, **env)
+    result = manage("shell", "--no-imports", "-c", SHOW_BASE, **(PRODUCTION | env))
 
     assert result.stdout.split() == [base, route], result.stderr

@@ -99,12 +99,15 @@ def test_the_new_wards_board_acknowledges_them_and_the_old_wards_gets_404(
     transfer_patient(patient=patient, ward=ward_b)
     alert = alert_of(feverish)
 
+    acknowledge_all = f"/procedures/{feverish.pk}/red-flags/acknowledge/"  # the board's one button per patient
+
     client.force_login(nurse_a)
     assert client.post(f"/reminders/{alert.pk}/acknowledge/").status_code == 404
+    assert client.post(acknowledge_all).status_code == 404
     client.force_login(nurse_b)
     board = client.get("/").content.decode()
-    assert f"/reminders/{alert.pk}/acknowledge/" in board
-    assert client.post(f"/reminders/{alert.pk}/acknowledge/").status_code == 302
+    assert acknowledge_all in board
+    assert client.post(acknowledge_all).status_code == 302
     alert.refresh_from_db()
     assert alert.acknowledged_by == nurse_b
 

@@ -274,7 +274,8 @@ def test_red_flags_and_discharged_patients_add_no_query_per_patient(
     for patient in patients[4:8]:
         discharge(patient.procedures.get(), nurse_a, NOW)
 
-    with django_assert_max_num_queries(BOARD_QUERIES):
+    client.get(url)  # the session's first request writes it (tracker.sessions); the next ones within a minute do not
+    with django_assert_max_num_queries(BOARD_QUERIES + (1 if url_name == "ward:board" else 0)):  # + its access log
         page = client.get(url).content.decode()
 
     assert page.count('class="is-red-flag') == 4 and page.count("is-discharged") == 4
