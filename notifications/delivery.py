@@ -1,30 +1,46 @@
-"""Delivering claimed reminders, a batch at a time on a worker, and what follows from each outcome."""
+"""Delivering claimed reminders, a batch at a time on a worker, and what follows from each outcome.
+
+A send that leaves the tracker (SMS, e-mail, webhook) is bracketed by two writes: before it, its
+attempt is counted and it gets a whole lease (`begin_send`); after it, it is settled at once. So
+a worker that dies can repeat only the sends it had in flight, one per process, and a reminder
+whose send kills its worker every time runs out of attempts and is failed. Each send has a total
+deadline (notifications.channels.deadline), shorter than the lease, so no send outlives its lease
+and a reminder is never sent by two workers at once.
+"""
 
 import datetime as dt
 import logging
 import time
 
 from django.db import transaction
-from django.utils import timezone
+from django.db.models import F
 
-from notifications.channels import DeliveryError, transport_for
+from notifications.channels import DeliveryError, Transport, transport_for
+from notifications.channels.deadline import SendDeadlineExceeded, deadline, deadline_for
 from notifications.dispatch import (
     LEASE,
     MAX_ATTEMPTS,
+    after,
+    begin_send,
+    bring_forward_retries,
+    held,
+    moment,
     settle_cancelled,
     settle_failed,
     settle_retry,
     settle_sent,
+    surviving_blips,
 )
 from notifications.models import Reminder
-from procedures.models import Staff
 
 logger = logging.getLogger(__name__)
 
 
-# Sends are marked sent together, at least this often: a worker killed -9 mid-batch sends again (after
-# its lease) at most what it sent in this time; a slow channel (an SMTP call of 0.3 s) settles each.
+# Sends that stay in the database (the ward inbox) are marked sent together, at least this often:
+# they cannot be repeated anywhere, so one UPDATE for many of them costs nothing in safety.
 SETTLE_EVERY = 0.1  # seconds
+# Settling must be done this long before the lease runs out, or a dispatcher may claim it again.
+SETTLE_BEFORE_LEASE_ENDS = 0.5  # seconds
 
 
 def deliver(reminder_id: int, token: str, now: dt.datetime | None = None) -> str:
@@ -35,62 +51,123 @@ def deliver(reminder_id: int, token: str, now: dt.datetime | None = None) -> str
 def deliver_batch(reminder_ids: list[int], token: str, now: dt.datetime | None = None) -> dict[int, str]:
     """Send the reminders of one claim that this worker still holds; return what happened to each.
 
-    Per batch, not per reminder: one query loads them, one UPDATE renews their leases, and the sent
-    ones are settled with one UPDATE (every SETTLE_EVERY). Errors and cancellations settle one by one.
-    Once half a lease has gone by (a slow channel), the rest are held again before they are sent.
-    Reminders missing from the result were not held: already settled, or claimed again after this
-    lease ran out.
+    One query loads them and one UPDATE renews their leases. Once half a lease has gone by (a slow
+    channel), the rest are held again before they are sent. Reminders missing from the result were
+    not held: already settled, or claimed again after this lease ran out. `now`: tests only.
     """
-    clock = (lambda: now) if now else timezone.now
     outcomes: dict[int, str] = {}
-    sent: dict[int, str] = {}  # id -> provider's message id, sent but not yet marked sent
-    settled_at = time.monotonic()
+    batch = Batch(token, now)
     while reminder_ids:
-        reminders, reminder_ids = hold(reminder_ids, token, clock()), []
-        renew_after = time.monotonic() + LEASE.total_seconds() / 2
+        reminders, reminder_ids = surviving_blips(lambda ids=reminder_ids: hold(ids, token, now)), []
+        batch.held_at = time.monotonic()
         for position, reminder in enumerate(reminders):
-            if position and time.monotonic() > renew_after:
+            if position and time.monotonic() > batch.held_at + LEASE.total_seconds() / 2:
                 reminder_ids = [later.pk for later in reminders[position:]]
                 break
-            outcomes[reminder.pk] = send(reminder, token, clock, sent)
-            if time.monotonic() - settled_at >= SETTLE_EVERY:
-                settle_sent(sent, token=token, now=clock())
-                sent, settled_at = {}, time.monotonic()
-    settle_sent(sent, token=token, now=clock())
+            outcomes[reminder.pk] = batch.send(reminder)
+    batch.settle_local()
     return outcomes
 
 
-def hold(reminder_ids: list[int], token: str, now: dt.datetime) -> list[Reminder]:
+def hold(reminder_ids: list[int], token: str, now: dt.datetime | None) -> list[Reminder]:
     """Load the reminders this token still holds, and give this worker a whole lease for the sends.
 
     The lease starts at the claim; under a backlog most of it can pass while the task waits in the
-    queue, and a send that outlived it would be claimed again and sent twice (seen in
-    benchmarks.delivery). The rows are locked while the lease is renewed, so that a dispatcher
-    cannot claim one again in between.
+    queue. The rows are locked while the lease is renewed, so that a dispatcher cannot claim one
+    again in between. A reminder whose send had begun under this token was in flight when a worker
+    died (this task is that one's redelivery): it goes last, so that if its send is what kills the
+    worker, the others have gone first.
     """
     with transaction.atomic():
         reminders = list(
-            Reminder.objects.select_related(
-                "ward", "procedure__patient", "milestone__step", "recipient_patient", "recipient_staff"
-            )
+            held(token, *reminder_ids)
+            .select_related("ward", "procedure__patient", "milestone__step", "recipient_patient", "recipient_staff")
             .select_for_update(of=("self",))
-            .filter(pk__in=reminder_ids, status=Reminder.Status.SENDING, lease_token=token, lease_until__gte=now)
-            .order_by("due_at", "pk")
+            .filter(lease_until__gte=moment(now))
+            .order_by(F("send_started_at").asc(nulls_first=True), "due_at", "pk")
         )
-        Reminder.objects.filter(pk__in=[reminder.pk for reminder in reminders]).update(lease_until=now + LEASE)
+        Reminder.objects.filter(pk__in=[reminder.pk for reminder in reminders]).update(lease_until=after(now, LEASE))
     return reminders
 
 
-def send(reminder: Reminder, token: str, clock, sent: dict[int, str]) -> str:
-    """Send one held reminder; a success goes into `sent`, to be settled with the others."""
-    if not may_message(reminder):
-        settle_cancelled(reminder, token=token, reason="The patient no longer consents to messages.")
-        return "cancelled"
+class Batch:
+    """The sends of one task: what stays to be settled, and which channels have answered."""
+
+    def __init__(self, token: str, now: dt.datetime | None):
+        self.token, self.now = token, now
+        self.held_at = time.monotonic()
+        self.local: dict[int, str] = {}  # in-app sends not yet marked sent: id -> provider's message id
+        self.local_settled_at = time.monotonic()
+        self.answered: set[str] = set()  # channels that delivered in this batch
+
+    def send(self, reminder: Reminder) -> str:
+        if not may_message(reminder):
+            surviving_blips(lambda: settle_cancelled(reminder, token=self.token, reason=CONSENT_WITHDRAWN))
+            return "cancelled"
+        transport = transport_for(reminder.channel)
+        if transport.external and not surviving_blips(lambda: begin_send(reminder.pk, token=self.token, now=self.now)):
+            return self.spent_or_gone(reminder)
+        reminder.attempts += 1  # this one (counted by begin_send, or as it settles)
+        settle_by = time.monotonic() + LEASE.total_seconds() - SETTLE_BEFORE_LEASE_ENDS
+        try:
+            provider_id = send_within_deadline(transport, reminder)
+        except DeliveryError as error:
+            return self.settle_error(reminder, error, settle_by)
+        if transport.external:
+            surviving_blips(
+                lambda: settle_sent({reminder.pk: provider_id}, token=self.token, now=self.now, counted=True),
+                until=settle_by,
+            )
+            self.channel_answered(reminder.channel)
+        else:
+            self.local[reminder.pk] = provider_id
+            if time.monotonic() - self.local_settled_at >= SETTLE_EVERY:
+                self.settle_local()
+        return "sent"
+
+    def settle_local(self) -> None:
+        sent, self.local, self.local_settled_at = self.local, {}, time.monotonic()
+        until = self.held_at + LEASE.total_seconds() - SETTLE_BEFORE_LEASE_ENDS
+        surviving_blips(lambda: settle_sent(sent, token=self.token, now=self.now), until=until)
+
+    def settle_error(self, reminder: Reminder, error: DeliveryError, settle_by: float) -> str:
+        logger.warning("Reminder %s: %s (attempt %s)", reminder.pk, error, reminder.attempts)
+        if error.permanent or reminder.attempts >= MAX_ATTEMPTS:
+            surviving_blips(
+                lambda: settle_failed(reminder, token=self.token, now=self.now, error=str(error)), until=settle_by
+            )
+            return "failed"
+        retry = lambda: settle_retry(reminder, token=self.token, now=self.now, error=str(error))  # noqa: E731
+        surviving_blips(retry, until=settle_by)
+        return "retry"
+
+    def spent_or_gone(self, reminder: Reminder) -> str:
+        """begin_send refused: claimed again by someone else, or its attempts are used up (it killed its workers)."""
+        if not held(self.token, reminder.pk).filter(attempts__gte=MAX_ATTEMPTS).exists():
+            return "not held"
+        error = f"Its worker never came back from {MAX_ATTEMPTS} sends (it died in each): given up."
+        logger.error("Reminder %s: %s", reminder.pk, error)
+        failed = surviving_blips(lambda: settle_failed(reminder, token=self.token, error=error))
+        return "failed" if failed else "not held"
+
+    def channel_answered(self, channel: str) -> None:
+        """The first success on a channel in this batch brings the reminders waiting to retry on it forward."""
+        if channel not in self.answered:
+            self.answered.add(channel)
+            surviving_blips(lambda: bring_forward_retries(channel, now=self.now))
+
+
+CONSENT_WITHDRAWN = "The patient no longer consents to messages."
+
+
+def send_within_deadline(transport: Transport, reminder: Reminder) -> str:
+    """The transport's send, cut off at its channel's deadline: a temporary error, like a timeout."""
+    seconds = deadline_for(reminder.channel)
     try:
-        sent[reminder.pk] = transport_for(reminder.channel).send(reminder)
-    except DeliveryError as error:
-        return settle_error(reminder, token, error, clock())
-    return "sent"
+        with deadline(seconds):
+            return transport.send(reminder)
+    except SendDeadlineExceeded as error:
+        raise DeliveryError(f"The {reminder.channel} send took too long: {error}.") from None
 
 
 def may_message(reminder: Reminder) -> bool:
@@ -100,35 +177,3 @@ def may_message(reminder: Reminder) -> bool:
     """
     patient = reminder.recipient_patient
     return patient is None or patient.messaging_consent or reminder.message_key == "stop_confirmation"
-
-
-def settle_error(reminder: Reminder, token: str, error: DeliveryError, now: dt.datetime) -> str:
-    attempt = reminder.attempts + 1  # counted when it settles
-    logger.warning("Reminder %s: %s (attempt %s)", reminder.pk, error, attempt)
-    if error.permanent or attempt >= MAX_ATTEMPTS:
-        with transaction.atomic():
-            if settle_failed(reminder, token=token, now=now, error=str(error)):
-                report_failure(reminder, now)
-        return "failed"
-    settle_retry(reminder, token=token, now=now, error=str(error))
-    return "retry"
-
-
-def report_failure(reminder: Reminder, now: dt.datetime) -> None:
-    """A reminder that could not be delivered is itself reported to the ward's charge nurses."""
-    if reminder.kind == Reminder.Kind.FAILURE:
-        return  # never report a failed report: the ward board shows it as failed
-    Reminder.objects.get_or_create(
-        key=f"failure:{reminder.pk}",
-        defaults={
-            "kind": Reminder.Kind.FAILURE,
-            "ward": reminder.ward,
-            "procedure": reminder.procedure,
-            "milestone": reminder.milestone,
-            "recipient_role": Staff.Role.CHARGE_NURSE,
-            "channel": Reminder.Channel.INAPP,
-            "message_key": reminder.message_key,
-            "urgent": True,
-            "due_at": now,
-        },
-    )

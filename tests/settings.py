@@ -13,12 +13,17 @@ os.environ.setdefault("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/tracke
 os.environ.setdefault("CELERY_BROKER_URL", "redis://127.0.0.1:6379/15")
 # A short lease keeps the crash tests short; workers started by the tests inherit it.
 os.environ.setdefault("REMINDER_LEASE_SECONDS", "8")
+# Each channel's deadline for one send, plus the margin, must fit in that lease (notifications.checks).
+os.environ.setdefault("SMS_TIMEOUT_SECONDS", "3")
+os.environ.setdefault("WEBHOOK_TIMEOUT_SECONDS", "3")
+os.environ.setdefault("EMAIL_TIMEOUT", "3")
 
 from tracker.settings import *  # noqa: F403
 
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 STORAGES["staticfiles"]["BACKEND"] = "django.contrib.staticfiles.storage.StaticFilesStorage"  # noqa: F405
-EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+# Worker processes of the fault drills send real SMTP (TEST_EMAIL_BACKEND); everything else keeps mail in memory.
+EMAIL_BACKEND = os.environ.get("TEST_EMAIL_BACKEND", "django.core.mail.backends.locmem.EmailBackend")
 
 # Integration tests and benchmarks start workers with RECORDING_TRANSPORT=1: every channel then
 # delivers to a recorder in Redis instead of the outside world.

@@ -272,6 +272,11 @@ TWILIO_FROM_NUMBER = env_str("TWILIO_FROM_NUMBER")
 TWILIO_MESSAGING_SERVICE_SID = env_str("TWILIO_MESSAGING_SERVICE_SID")
 TWILIO_INBOUND_URL = env_str("TWILIO_INBOUND_URL")
 TWILIO_API_BASE = env_str("TWILIO_API_BASE")
+# Optional: Twilio posts each message's status there, with `?reminder=<key>` added (a stable reference).
+TWILIO_STATUS_CALLBACK_URL = env_str("TWILIO_STATUS_CALLBACK_URL")
+# SMS_TIMEOUT_SECONDS, WEBHOOK_TIMEOUT_SECONDS and EMAIL_TIMEOUT are each a channel's total deadline
+# for one send (connect, write, read: notifications.channels.deadline); each plus a 3 s margin must
+# be shorter than the lease (REMINDER_LEASE_SECONDS), which start-up checks.
 SMS_TIMEOUT_SECONDS = env_int("SMS_TIMEOUT_SECONDS", 10)
 
 # Webhook channel: with a URL, every staff reminder and alert is also POSTed there as JSON,
