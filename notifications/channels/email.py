@@ -19,7 +19,7 @@ MESSAGE_ID_DOMAIN = "recovery-tracker"
 
 def message_id(key: str) -> str:
     """The same for every send of one reminder (a key may hold characters a Message-ID cannot)."""
-    return f"<reminder.{hashlib.sha256(key.encode()).hexdigest()[:40]}@{MESSAGE_ID_DOMAIN}>"
+    return f"<reminder.{hashlib.sha256(key.encode()).hexdigest()[:32]}@{MESSAGE_ID_DOMAIN}>"
 
 
 class EmailTransport(Transport):
