@@ -11,6 +11,7 @@ and a reminder is never sent by two workers at once.
 import datetime as dt
 import logging
 import time
+import uuid
 
 from django.db import transaction
 from django.db.models import F
@@ -23,6 +24,7 @@ from notifications.dispatch import (
     after,
     begin_send,
     bring_forward_retries,
+    free_for,
     held,
     moment,
     settle_cancelled,
@@ -39,6 +41,10 @@ logger = logging.getLogger(__name__)
 # Sends that stay in the database (the ward inbox) are marked sent together, at least this often:
 # they cannot be repeated anywhere, so one UPDATE for many of them costs nothing in safety.
 SETTLE_EVERY = 0.1  # seconds
+# A success on a channel brings its waiting retries forward at most this often per process: one
+# UPDATE a second, not one per send.
+BRING_FORWARD_EVERY = 1.0  # seconds
+ANSWERED: dict[str, float] = {}  # channel -> when this process last brought its retries forward
 # Settling must be done this long before the lease runs out, or a dispatcher may claim it again.
 SETTLE_BEFORE_LEASE_ENDS = 0.5  # seconds
 
@@ -48,64 +54,73 @@ def deliver(reminder_id: int, token: str, now: dt.datetime | None = None) -> str
     return deliver_batch([reminder_id], token, now).get(reminder_id, "not held")
 
 
-def deliver_batch(reminder_ids: list[int], token: str, now: dt.datetime | None = None) -> dict[int, str]:
+def deliver_batch(
+    reminder_ids: list[int], token: str, now: dt.datetime | None = None, sender: str | None = None
+) -> dict[int, str]:
     """Send the reminders of one claim that this worker still holds; return what happened to each.
 
-    One query loads them and one UPDATE renews their leases. Once half a lease has gone by (a slow
-    channel), the rest are held again before they are sent. Reminders missing from the result were
-    not held: already settled, or claimed again after this lease ran out. `now`: tests only.
+    `sender` names this task among those sharing the claim out (each sends the next reminder none
+    of the others has taken); the same on a redelivery. One query loads the reminders and one
+    UPDATE renews their leases. Once half a lease has gone by (a slow channel), the rest are held
+    again before they are sent. Reminders missing from the result were not this task's to send:
+    taken by another, already settled, or claimed again after this lease ran out. `now`: tests only.
     """
     outcomes: dict[int, str] = {}
-    batch = Batch(token, now)
+    batch = Batch(token, sender or str(uuid.uuid4()), now)
     while reminder_ids:
-        reminders, reminder_ids = surviving_blips(lambda ids=reminder_ids: hold(ids, token, now)), []
+        reminders, reminder_ids = surviving_blips(lambda ids=reminder_ids: hold(ids, batch)), []
         batch.held_at = time.monotonic()
         for position, reminder in enumerate(reminders):
             if position and time.monotonic() > batch.held_at + LEASE.total_seconds() / 2:
                 reminder_ids = [later.pk for later in reminders[position:]]
                 break
-            outcomes[reminder.pk] = batch.send(reminder)
+            outcome = batch.send(reminder)
+            if outcome:
+                outcomes[reminder.pk] = outcome
     batch.settle_local()
     return outcomes
 
 
-def hold(reminder_ids: list[int], token: str, now: dt.datetime | None) -> list[Reminder]:
+def hold(reminder_ids: list[int], batch: "Batch") -> list[Reminder]:
     """Load the reminders this token still holds, and give this worker a whole lease for the sends.
 
     The lease starts at the claim; under a backlog most of it can pass while the task waits in the
     queue. The rows are locked while the lease is renewed, so that a dispatcher cannot claim one
-    again in between. A reminder whose send had begun under this token was in flight when a worker
-    died (this task is that one's redelivery): it goes last, so that if its send is what kills the
-    worker, the others have gone first.
+    again in between. Those another task of the claim has taken are left to it. One this task had
+    taken was in flight when its worker died (this is the task's redelivery): it goes last, so that
+    if its send is what kills the worker, the others have gone first.
     """
     with transaction.atomic():
         reminders = list(
-            held(token, *reminder_ids)
+            free_for(batch.sender, held(batch.token, *reminder_ids))
             .select_related("ward", "procedure__patient", "milestone__step", "recipient_patient", "recipient_staff")
             .select_for_update(of=("self",))
-            .filter(lease_until__gte=moment(now))
+            .filter(lease_until__gte=moment(batch.now))
             .order_by(F("send_started_at").asc(nulls_first=True), "due_at", "pk")
         )
-        Reminder.objects.filter(pk__in=[reminder.pk for reminder in reminders]).update(lease_until=after(now, LEASE))
+        Reminder.objects.filter(pk__in=[reminder.pk for reminder in reminders]).update(
+            lease_until=after(batch.now, LEASE)
+        )
     return reminders
 
 
 class Batch:
-    """The sends of one task: what stays to be settled, and which channels have answered."""
+    """The sends of one task, and the in-app ones that stay to be settled."""
 
-    def __init__(self, token: str, now: dt.datetime | None):
-        self.token, self.now = token, now
+    def __init__(self, token: str, sender: str, now: dt.datetime | None):
+        self.token, self.sender, self.now = token, sender, now
         self.held_at = time.monotonic()
         self.local: dict[int, str] = {}  # in-app sends not yet marked sent: id -> provider's message id
         self.local_settled_at = time.monotonic()
-        self.answered: set[str] = set()  # channels that delivered in this batch
 
-    def send(self, reminder: Reminder) -> str:
+    def send(self, reminder: Reminder) -> str | None:
         if not may_message(reminder):
             surviving_blips(lambda: settle_cancelled(reminder, token=self.token, reason=CONSENT_WITHDRAWN))
             return "cancelled"
         transport = transport_for(reminder.channel)
-        if transport.external and not surviving_blips(lambda: begin_send(reminder.pk, token=self.token, now=self.now)):
+        if transport.external and not surviving_blips(
+            lambda: begin_send(reminder.pk, token=self.token, sender=self.sender, now=self.now)
+        ):
             return self.spent_or_gone(reminder)
         reminder.attempts += 1  # this one (counted by begin_send, or as it settles)
         settle_by = time.monotonic() + LEASE.total_seconds() - SETTLE_BEFORE_LEASE_ENDS
@@ -141,19 +156,20 @@ class Batch:
         surviving_blips(retry, until=settle_by)
         return "retry"
 
-    def spent_or_gone(self, reminder: Reminder) -> str:
-        """begin_send refused: claimed again by someone else, or its attempts are used up (it killed its workers)."""
-        if not held(self.token, reminder.pk).filter(attempts__gte=MAX_ATTEMPTS).exists():
-            return "not held"
+    def spent_or_gone(self, reminder: Reminder) -> str | None:
+        """begin_send refused: taken by another task, claimed again, or its attempts are used up (its sends killed
+        their workers)."""
+        if not free_for(self.sender, held(self.token, reminder.pk)).filter(attempts__gte=MAX_ATTEMPTS).exists():
+            return None
         error = f"Its worker never came back from {MAX_ATTEMPTS} sends (it died in each): given up."
         logger.error("Reminder %s: %s", reminder.pk, error)
         failed = surviving_blips(lambda: settle_failed(reminder, token=self.token, error=error))
         return "failed" if failed else "not held"
 
     def channel_answered(self, channel: str) -> None:
-        """The first success on a channel in this batch brings the reminders waiting to retry on it forward."""
-        if channel not in self.answered:
-            self.answered.add(channel)
+        """A success on a channel brings the reminders waiting to retry on it forward (once a second at most)."""
+        if time.monotonic() - ANSWERED.get(channel, -BRING_FORWARD_EVERY) >= BRING_FORWARD_EVERY:
+            ANSWERED[channel] = time.monotonic()
             surviving_blips(lambda: bring_forward_retries(channel, now=self.now))
 
 

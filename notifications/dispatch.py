@@ -18,7 +18,7 @@ import uuid
 
 from django.conf import settings
 from django.db import InterfaceError, OperationalError, connection, transaction
-from django.db.models import Case, DateTimeField, DurationField, ExpressionWrapper, F, Value, When
+from django.db.models import Case, DateTimeField, DurationField, ExpressionWrapper, F, Q, Value, When
 from django.db.models.functions import Coalesce, Now
 
 from notifications.models import Reminder
@@ -72,7 +72,11 @@ def claim_due(now: dt.datetime | None = None, limit: int = BATCH_SIZE) -> list[t
             (spent if attempts >= MAX_ATTEMPTS else ids).append(pk)
         # Not an attempt yet: a claim whose lease runs out while it waits in the queue sent nothing.
         Reminder.objects.filter(pk__in=ids).update(
-            status=Reminder.Status.SENDING, lease_until=after(now, LEASE), lease_token=token, send_started_at=None
+            status=Reminder.Status.SENDING,
+            lease_until=after(now, LEASE),
+            lease_token=token,
+            send_started_at=None,
+            sender=None,
         )
         if spent:
             fail_spent(spent, now)
@@ -89,24 +93,31 @@ def fail_spent(ids: list[int], now: dt.datetime | None) -> None:
     error = f"Its worker never came back from {MAX_ATTEMPTS} sends (it died in each): given up."
     logger.error("Reminders %s: %s", ids, error)
     Reminder.objects.filter(pk__in=ids).update(
-        status=Reminder.Status.FAILED, lease_until=None, send_started_at=None, last_error=error
+        status=Reminder.Status.FAILED, lease_until=None, send_started_at=None, sender=None, last_error=error
     )
     for reminder in Reminder.objects.filter(pk__in=ids).select_related("ward", "procedure", "milestone"):
         report_failure(reminder, now)
 
 
-def begin_send(reminder_id: int, *, token: str, now: dt.datetime | None = None) -> bool:
-    """Count the attempt and give this send a whole lease, just before the channel is called.
+def begin_send(reminder_id: int, *, token: str, sender: str, now: dt.datetime | None = None) -> bool:
+    """Take the reminder for this task's send, count the attempt and give the send a whole lease.
 
-    Counted before, not after: a send that kills its worker still counts, so a reminder that does
-    so every time reaches MAX_ATTEMPTS. False: no longer held, or its attempts are used up.
+    Counted before the channel is called, not after: a send that kills its worker still counts, so
+    a reminder that does so every time reaches MAX_ATTEMPTS. The tasks of one claim share its
+    reminders out: each takes the next one no other task (`sender`) has taken; a task redelivered
+    after its worker died takes its own again. False: taken by another, no longer held, or spent.
     """
     return (
-        held(token, reminder_id)
+        free_for(sender, held(token, reminder_id))
         .filter(attempts__lt=MAX_ATTEMPTS)
-        .update(attempts=F("attempts") + 1, lease_until=after(now, LEASE), send_started_at=moment(now))
+        .update(attempts=F("attempts") + 1, lease_until=after(now, LEASE), send_started_at=moment(now), sender=sender)
         == 1
     )
+
+
+def free_for(sender: str, reminders):
+    """Those not taken by another of the claim's tasks."""
+    return reminders.filter(Q(sender__isnull=True) | Q(sender=sender))
 
 
 def settle_sent(sent: dict[int, str], *, token: str, now: dt.datetime | None = None, counted: bool = False) -> int:
@@ -119,7 +130,8 @@ def settle_sent(sent: dict[int, str], *, token: str, now: dt.datetime | None = N
         return 0
     provider_ids = [When(pk=pk, then=Value(provider_id)) for pk, provider_id in sent.items() if provider_id]
     return held(token, *sent).update(
-        status=Reminder.Status.SENT, sent_at=moment(now), lease_until=None, send_started_at=None, last_error="",
+        status=Reminder.Status.SENT, sent_at=moment(now), lease_until=None, send_started_at=None, sender=None,
+        last_error="",
         attempts=F("attempts") if counted else F("attempts") + 1,
         provider_message_id=Case(*provider_ids, default=Value("")) if provider_ids else "",
         escalate_at=moment(now) + F("acknowledge_within"),  # NULL (no escalation) stays NULL
@@ -138,6 +150,7 @@ def settle_retry(reminder: Reminder, *, token: str, now: dt.datetime | None = No
             due_at=after(now, backoff(reminder.attempts, staff=reminder.for_staff)),
             lease_until=None,
             send_started_at=None,
+            sender=None,
             last_error=error,
             attempts=reminder.attempts,
         )
@@ -149,7 +162,7 @@ def settle_failed(reminder: Reminder, *, token: str, now: dt.datetime | None = N
     """Fail it for good and report it to the ward's charge nurses, in one transaction."""
     with transaction.atomic():
         failed = held(token, reminder.pk).update(
-            status=Reminder.Status.FAILED, lease_until=None, send_started_at=None, last_error=error,
+            status=Reminder.Status.FAILED, lease_until=None, send_started_at=None, sender=None, last_error=error,
             attempts=reminder.attempts,
         )  # fmt: skip
         if failed:
@@ -160,7 +173,7 @@ def settle_failed(reminder: Reminder, *, token: str, now: dt.datetime | None = N
 def settle_cancelled(reminder: Reminder, *, token: str, reason: str) -> bool:
     """Not to be sent after all (found out at send time); the reason stays visible."""
     changed = held(token, reminder.pk).update(
-        status=Reminder.Status.CANCELLED, lease_until=None, send_started_at=None, last_error=reason
+        status=Reminder.Status.CANCELLED, lease_until=None, send_started_at=None, sender=None, last_error=reason
     )
     return changed == 1
 

@@ -103,6 +103,9 @@ class Reminder(models.Model):
     send_started_at = models.DateTimeField(
         null=True, blank=True, help_text="When the send under the current lease began (empty until then)."
     )
+    sender = models.UUIDField(
+        null=True, blank=True, help_text="The delivery task that took it for that send (a claim's tasks share it out)."
+    )
     sent_at = models.DateTimeField(null=True, blank=True)
     provider_message_id = models.CharField(max_length=200, blank=True)
     acknowledge_within = models.DurationField(

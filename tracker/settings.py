@@ -224,6 +224,9 @@ CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_IGNORE_RESULT = True
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+# Keep a worker's database connection from one task to the next (Celery closes it after each task
+# otherwise); tracker.celery closes one that broke or outlived CONN_MAX_AGE before each task.
+CELERY_DB_REUSE_MAX = env_int("CELERY_DB_REUSE_MAX", 1000)
 # A worker delivering a reminder holds it this long; if it dies, the reminder is claimed again after
 # it. Longer than the slowest single delivery (e-mail and SMS calls time out after 10 s), so that a
 # live worker is never overtaken; a crashed worker's reminders are late by at most this plus one

@@ -84,17 +84,25 @@ class SlowPeer:
 
 
 class DribblingHTTPServer(SlowPeer):
-    """Reads a whole POST, then answers 200 one byte every `every` seconds (`answer` in all: a long one)."""
+    """Reads a whole POST, then answers 200 one byte every `every` seconds (a long answer); once
+    `slow` is set to False, answers 202 at once, and the request's `accepted` is True."""
 
     def __init__(self, every: float = 0.2, body_bytes: int = 10_000):
         super().__init__()
         self.every, self.body_bytes = every, body_bytes
+        self.slow = True
         self.url = f"http://127.0.0.1:{self.port}/tracker-events"
+
+    def accepted(self) -> list[str]:
+        return [request["key"] for request in self.requests if request.get("accepted")]
 
     def handle(self, peer, request):
         data = b""
         while b"\r\n\r\n" not in data:
-            data += peer.recv(65536) or b"!"
+            chunk = peer.recv(65536)
+            if not chunk:
+                return
+            data += chunk
         head, body = data.split(b"\r\n\r\n", 1)
         length = next(
             int(line.split(b":")[1]) for line in head.split(b"\r\n") if line.lower().startswith(b"content-length")
@@ -102,6 +110,10 @@ class DribblingHTTPServer(SlowPeer):
         while len(body) < length:
             body += peer.recv(65536)
         request["key"] = json.loads(body)["key"]
+        if not self.slow:
+            peer.sendall(b"HTTP/1.1 202 Accepted\r\nContent-Length: 0\r\nConnection: close\r\n\r\n")
+            request["accepted"] = True
+            return
         answer = b"HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nContent-Length: %d\r\n\r\n" % self.body_bytes
         self.dribble(peer, answer + b"x" * self.body_bytes, self.every)
 

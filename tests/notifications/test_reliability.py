@@ -132,13 +132,14 @@ def test_a_reminder_whose_send_kills_its_worker_is_cut_off_after_max_attempts_an
     rows = [make(procedure, key, channel="webhook", due_at=start + i * dt.timedelta(microseconds=1))
             for i, key in enumerate(keys)]  # fmt: skip
     ((_, token), *_) = claimed = claim_due()
+    task = str(uuid.uuid4())  # the same on each redelivery of the task
     Deadly.sends = []
 
     deaths = 0
     outcomes = {}
     for _ in range(MAX_ATTEMPTS + 1):  # the task, redelivered after each death of its worker
         try:
-            outcomes = deliver_batch([pk for pk, _ in claimed], token)
+            outcomes = deliver_batch([pk for pk, _ in claimed], token, sender=task)
         except Died:
             deaths += 1
 
@@ -208,10 +209,31 @@ def test_a_claim_is_spread_over_up_to_fifty_tasks_of_at_most_fifty():
     assert [chunk_size(n) for n in (1, 6, 50, 51, 300, 1000, 5000)] == [1, 1, 1, 2, 6, 20, 50]
 
 
+def test_the_tasks_of_one_claim_share_it_out_each_reminder_sent_by_one_of_them(procedure, settings):
+    settings.NOTIFICATION_TRANSPORTS = settings.NOTIFICATION_TRANSPORTS | {
+        "webhook": "tests.notifications.test_reliability.Deadly"
+    }
+    rows = [make(procedure, f"shared:{i}", channel="webhook", due_at=database_now()) for i in range(4)]
+    claimed = claim_due()
+    ids, token = [pk for pk, _ in claimed], claimed[0][1]
+    Reminder.objects.filter(pk=rows[0].pk).update(sender=uuid.uuid4())  # taken by another task, still sending
+    Deadly.sends = []
+
+    first = deliver_batch(ids, token, sender=str(uuid.uuid4()))
+    second = deliver_batch(ids, token, sender=str(uuid.uuid4()))
+
+    assert first == {row.pk: "sent" for row in rows[1:]} and second == {}
+    assert sorted(Deadly.sends) == ["shared:1", "shared:2", "shared:3"]
+    assert Reminder.objects.get(pk=rows[0].pk).status == "sending"  # the other task's to send
+
+
 # 5. Recovery is quick once a channel answers again.
 
 
-def test_a_success_on_a_channel_brings_its_waiting_retries_forward_and_keeps_their_first_due_time(procedure, settings):
+def test_a_success_on_a_channel_brings_its_waiting_retries_forward_and_keeps_their_first_due_time(
+    procedure, settings, monkeypatch
+):
+    monkeypatch.setattr("notifications.delivery.ANSWERED", {})  # no success on the channel in the last second
     start = database_now()
     with WebhookReceiver() as engine:
         webhook_to(settings, f"{engine.url}/tracker-events", deadline=2)
