@@ -66,19 +66,39 @@ def deliver_batch(
     taken by another, already settled, or claimed again after this lease ran out. `now`: tests only.
     """
     outcomes: dict[int, str] = {}
-    batch = Batch(token, sender or str(uuid.uuid4()), now)
+    shared = sender is not None
+    # Without a name from the dispatcher, one derived from the task's arguments: the same on a redelivery.
+    batch = Batch(token, sender or str(uuid.uuid5(uuid.UUID(token), repr(reminder_ids))), now)
     while reminder_ids:
         reminders, reminder_ids = surviving_blips(lambda ids=reminder_ids: hold(ids, batch)), []
+        reminders = share_order(reminders, batch.sender) if shared else reminders
         batch.held_at = time.monotonic()
+        taken: set[int] = set()  # by the claim's other tasks
         for position, reminder in enumerate(reminders):
             if position and time.monotonic() > batch.held_at + LEASE.total_seconds() / 2:
                 reminder_ids = [later.pk for later in reminders[position:]]
                 break
+            if reminder.pk in taken:
+                continue
             outcome = batch.send(reminder)
             if outcome:
                 outcomes[reminder.pk] = outcome
+            else:  # another task took it: see at once which of the rest the others have taken
+                taken = surviving_blips(lambda rest=reminders[position + 1 :]: batch.taken_by_others(rest))
     batch.settle_local()
     return outcomes
+
+
+def share_order(reminders: list[Reminder], sender: str) -> list[Reminder]:
+    """Each task sharing a claim starts at another place in it, so that they seldom reach for the same one.
+
+    One this task took before its worker died (this is its redelivery) stays last.
+    """
+    fresh = [reminder for reminder in reminders if reminder.send_started_at is None]
+    if not fresh:
+        return reminders
+    start = uuid.UUID(sender).int % len(fresh)
+    return fresh[start:] + fresh[:start] + reminders[len(fresh) :]
 
 
 def hold(reminder_ids: list[int], batch: "Batch") -> list[Reminder]:
@@ -118,10 +138,12 @@ class Batch:
             surviving_blips(lambda: settle_cancelled(reminder, token=self.token, reason=CONSENT_WITHDRAWN))
             return "cancelled"
         transport = transport_for(reminder.channel)
+        if reminder.attempts >= MAX_ATTEMPTS:
+            return self.give_up(reminder)
         if transport.external and not surviving_blips(
             lambda: begin_send(reminder.pk, token=self.token, sender=self.sender, now=self.now)
         ):
-            return self.spent_or_gone(reminder)
+            return None  # taken by another task of the claim, or claimed again meanwhile
         reminder.attempts += 1  # this one (counted by begin_send, or as it settles)
         settle_by = time.monotonic() + LEASE.total_seconds() - SETTLE_BEFORE_LEASE_ENDS
         try:
@@ -156,11 +178,12 @@ class Batch:
         surviving_blips(retry, until=settle_by)
         return "retry"
 
-    def spent_or_gone(self, reminder: Reminder) -> str | None:
-        """begin_send refused: taken by another task, claimed again, or its attempts are used up (its sends killed
-        their workers)."""
-        if not free_for(self.sender, held(self.token, reminder.pk)).filter(attempts__gte=MAX_ATTEMPTS).exists():
-            return None
+    def taken_by_others(self, reminders: list[Reminder]) -> set[int]:
+        pks = [reminder.pk for reminder in reminders]
+        return set(pks) - set(free_for(self.sender, held(self.token, *pks)).values_list("pk", flat=True))
+
+    def give_up(self, reminder: Reminder) -> str | None:
+        """Its attempts are used up before it was sent: its sends killed their workers (this is a redelivery)."""
         error = f"Its worker never came back from {MAX_ATTEMPTS} sends (it died in each): given up."
         logger.error("Reminder %s: %s", reminder.pk, error)
         failed = surviving_blips(lambda: settle_failed(reminder, token=self.token, error=error))

@@ -14,9 +14,9 @@ os.environ.setdefault("CELERY_BROKER_URL", "redis://127.0.0.1:6379/15")
 # A short lease keeps the crash tests short; workers started by the tests inherit it.
 os.environ.setdefault("REMINDER_LEASE_SECONDS", "8")
 # Each channel's deadline for one send, plus the margin, must fit in that lease (notifications.checks).
-os.environ.setdefault("SMS_TIMEOUT_SECONDS", "3")
-os.environ.setdefault("WEBHOOK_TIMEOUT_SECONDS", "3")
-os.environ.setdefault("EMAIL_TIMEOUT", "3")
+os.environ.setdefault("SMS_TIMEOUT_SECONDS", "4")
+os.environ.setdefault("WEBHOOK_TIMEOUT_SECONDS", "4")
+os.environ.setdefault("EMAIL_TIMEOUT", "4")
 
 from tracker.settings import *  # noqa: F403
 

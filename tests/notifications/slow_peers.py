@@ -5,6 +5,7 @@ Each records when every request began and ended, so that a test can see whether 
 reminder ever overlapped.
 """
 
+import contextlib
 import itertools
 import json
 import select
@@ -36,7 +37,10 @@ class SlowPeer:
 
     def stop(self) -> None:
         self.stopped.set()
+        with contextlib.suppress(OSError):
+            self.listener.shutdown(socket.SHUT_RDWR)  # wakes the accept() (a close alone leaves it listening)
         self.listener.close()
+        self.thread.join(timeout=5)
 
     def serve(self) -> None:
         while not self.stopped.is_set():

@@ -132,14 +132,13 @@ def test_a_reminder_whose_send_kills_its_worker_is_cut_off_after_max_attempts_an
     rows = [make(procedure, key, channel="webhook", due_at=start + i * dt.timedelta(microseconds=1))
             for i, key in enumerate(keys)]  # fmt: skip
     ((_, token), *_) = claimed = claim_due()
-    task = str(uuid.uuid4())  # the same on each redelivery of the task
     Deadly.sends = []
 
     deaths = 0
     outcomes = {}
     for _ in range(MAX_ATTEMPTS + 1):  # the task, redelivered after each death of its worker
         try:
-            outcomes = deliver_batch([pk for pk, _ in claimed], token, sender=task)
+            outcomes = deliver_batch([pk for pk, _ in claimed], token)  # its name: from its arguments
         except Died:
             deaths += 1
 
