@@ -12,6 +12,7 @@ import datetime as dt
 import logging
 import time
 import uuid
+from collections.abc import Callable
 
 from django.db import transaction
 from django.db.models import F
@@ -41,6 +42,8 @@ logger = logging.getLogger(__name__)
 # Sends that stay in the database (the ward inbox) are marked sent together, at least this often:
 # they cannot be repeated anywhere, so one UPDATE for many of them costs nothing in safety.
 SETTLE_EVERY = 0.1  # seconds
+# A task whose remaining sends would take longer than this at the pace so far shares them out.
+SHARE_AFTER = 0.25  # seconds
 # A success on a channel brings its waiting retries forward at most this often per process: one
 # UPDATE a second, not one per send.
 BRING_FORWARD_EVERY = 1.0  # seconds
@@ -55,7 +58,11 @@ def deliver(reminder_id: int, token: str, now: dt.datetime | None = None) -> str
 
 
 def deliver_batch(
-    reminder_ids: list[int], token: str, now: dt.datetime | None = None, sender: str | None = None
+    reminder_ids: list[int],
+    token: str,
+    now: dt.datetime | None = None,
+    sender: str | None = None,
+    share: Callable[[list[int]], None] | None = None,
 ) -> dict[int, str]:
     """Send the reminders of one claim that this worker still holds; return what happened to each.
 
@@ -64,6 +71,9 @@ def deliver_batch(
     UPDATE renews their leases. Once half a lease has gone by (a slow channel), the rest are held
     again before they are sent. Reminders missing from the result were not this task's to send:
     taken by another, already settled, or claimed again after this lease ran out. `now`: tests only.
+
+    When the sends turn out slow (the rest would take longer than SHARE_AFTER at this pace), the
+    rest are offered to other tasks with `share(ids)`, and taken one by one by whichever is free.
     """
     outcomes: dict[int, str] = {}
     shared = sender is not None
@@ -74,6 +84,7 @@ def deliver_batch(
         reminders = share_order(reminders, batch.sender) if shared else reminders
         batch.held_at = time.monotonic()
         taken: set[int] = set()  # by the claim's other tasks
+        began, sends = time.monotonic(), 0
         for position, reminder in enumerate(reminders):
             if position and time.monotonic() > batch.held_at + LEASE.total_seconds() / 2:
                 reminder_ids = [later.pk for later in reminders[position:]]
@@ -85,6 +96,11 @@ def deliver_batch(
                 outcomes[reminder.pk] = outcome
             else:  # another task took it: see at once which of the rest the others have taken
                 taken = surviving_blips(lambda rest=reminders[position + 1 :]: batch.taken_by_others(rest))
+            sends += 1
+            rest = [later.pk for later in reminders[position + 1 :] if later.pk not in taken]
+            if share and len(rest) > 1 and (time.monotonic() - began) / sends * len(rest) > SHARE_AFTER:
+                share(rest)
+                share = None
     batch.settle_local()
     return outcomes
 

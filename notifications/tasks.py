@@ -12,7 +12,7 @@ from django.utils import timezone
 from notifications.delivery import deliver, deliver_batch
 from notifications.dispatch import claim_due, surviving_blips
 from notifications.escalation import escalate_due
-from notifications.models import Heartbeat
+from notifications.models import Heartbeat, Reminder
 
 # Reminders per delivery task, at most: one Celery message, one load and one lease renewal for this
 # many, instead of one each, when a claim is large (a burst of thousands).
@@ -22,6 +22,7 @@ SPREAD = 50
 # A small claim is shared out by this many tasks, more than the free processes of a host: 50 due at
 # one instant on a 0.3 s channel take 2.7 s on six processes, not 17 s on one while the others wait.
 HELPERS = 8
+REMOTE = (Reminder.Channel.SMS, Reminder.Channel.EMAIL, Reminder.Channel.WEBHOOK)
 # Claims within one beat interval: a reminder waits at most this long for its claim.
 PASS_EVERY = 0.2  # seconds
 
@@ -50,22 +51,27 @@ def dispatch_pass() -> int:
 
 
 def hand_out(claimed: list[tuple[int, str]]) -> None:
-    """Enqueue one claim's reminders for workers.
+    """Enqueue one claim's reminders for workers, in SPREAD tasks at most.
 
-    A small claim (CHUNK at most) goes to HELPERS tasks that share it out, each sending the next
-    reminder none of the others has taken: every free process takes its share, however many there
-    are and however slow the channel. A larger one goes out in SPREAD tasks at most.
+    A small claim (CHUNK at most) that goes to SMS, e-mail or webhooks (a provider taking ~0.1-1 s
+    a message) goes to HELPERS tasks that share it out: each sends the next reminder none of the
+    others has taken, so every free process takes its share. Any task whose sends turn out slow
+    shares out its rest the same way (notifications.delivery.deliver_batch).
     """
     if not claimed:
         return
     ids, token = [pk for pk, _ in claimed], claimed[0][1]  # one claim: one token for all
-    if len(ids) <= CHUNK:
-        for _ in range(min(len(ids), HELPERS)):
-            deliver_reminders.delay(ids, token, str(uuid.uuid4()))
+    if len(ids) <= CHUNK and Reminder.objects.filter(pk__in=ids, channel__in=REMOTE).exists():
+        share_out(ids, token, helpers=HELPERS)
         return
     size = chunk_size(len(ids))
     for start in range(0, len(ids), size):
-        deliver_reminders.delay(ids[start : start + size], token, str(uuid.uuid4()))
+        deliver_reminders.delay(ids[start : start + size], token)
+
+
+def share_out(ids: list[int], token: str, *, helpers: int) -> None:
+    for _ in range(min(len(ids), helpers)):
+        deliver_reminders.delay(ids, token, str(uuid.uuid4()))
 
 
 def chunk_size(claimed: int) -> int:
@@ -74,7 +80,9 @@ def chunk_size(claimed: int) -> int:
 
 @shared_task(name="notifications.deliver_batch", ignore_result=True)
 def deliver_reminders(reminder_ids: list[int], token: str, sender: str | None = None) -> dict[int, str]:
-    return deliver_batch(reminder_ids, token, sender=sender)
+    return deliver_batch(
+        reminder_ids, token, sender=sender, share=lambda rest: share_out(rest, token, helpers=HELPERS - 1)
+    )
 
 
 @shared_task(name="notifications.deliver", ignore_result=True)
