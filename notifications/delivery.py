@@ -72,8 +72,8 @@ def deliver_batch(
     again before they are sent. Reminders missing from the result were not this task's to send:
     taken by another, already settled, or claimed again after this lease ran out. `now`: tests only.
 
-    When the sends turn out slow (the rest would take longer than SHARE_AFTER at this pace), the
-    rest are offered to other tasks with `share(ids)`, and taken one by one by whichever is free.
+    When the channel turns out slow (the rest would take longer than SHARE_AFTER at its pace), the
+    rest are offered to other tasks with `share(ids)` (once), and taken one by one by whichever is free.
     """
     outcomes: dict[int, str] = {}
     shared = sender is not None
@@ -84,7 +84,6 @@ def deliver_batch(
         reminders = share_order(reminders, batch.sender) if shared else reminders
         batch.held_at = time.monotonic()
         taken: set[int] = set()  # by the claim's other tasks
-        began, sends = time.monotonic(), 0
         for position, reminder in enumerate(reminders):
             if position and time.monotonic() > batch.held_at + LEASE.total_seconds() / 2:
                 reminder_ids = [later.pk for later in reminders[position:]]
@@ -96,9 +95,8 @@ def deliver_batch(
                 outcomes[reminder.pk] = outcome
             else:  # another task took it: see at once which of the rest the others have taken
                 taken = surviving_blips(lambda rest=reminders[position + 1 :]: batch.taken_by_others(rest))
-            sends += 1
             rest = [later.pk for later in reminders[position + 1 :] if later.pk not in taken]
-            if share and len(rest) > 1 and (time.monotonic() - began) / sends * len(rest) > SHARE_AFTER:
+            if share and len(rest) > 1 and batch.pace() * len(rest) > SHARE_AFTER:
                 share(rest)
                 share = None
     batch.settle_local()
@@ -148,6 +146,7 @@ class Batch:
         self.held_at = time.monotonic()
         self.local: dict[int, str] = {}  # in-app sends not yet marked sent: id -> provider's message id
         self.local_settled_at = time.monotonic()
+        self.sends, self.sending_seconds = 0, 0.0  # in the channels themselves, not the database
 
     def send(self, reminder: Reminder) -> str | None:
         if not may_message(reminder):
@@ -162,10 +161,13 @@ class Batch:
             return None  # taken by another task of the claim, or claimed again meanwhile
         reminder.attempts += 1  # this one (counted by begin_send, or as it settles)
         settle_by = time.monotonic() + LEASE.total_seconds() - SETTLE_BEFORE_LEASE_ENDS
+        began = time.monotonic()
         try:
             provider_id = send_within_deadline(transport, reminder)
         except DeliveryError as error:
             return self.settle_error(reminder, error, settle_by)
+        finally:
+            self.sends, self.sending_seconds = self.sends + 1, self.sending_seconds + time.monotonic() - began
         if transport.external:
             surviving_blips(
                 lambda: settle_sent({reminder.pk: provider_id}, token=self.token, now=self.now, counted=True),
@@ -193,6 +195,10 @@ class Batch:
         retry = lambda: settle_retry(reminder, token=self.token, now=self.now, error=str(error))  # noqa: E731
         surviving_blips(retry, until=settle_by)
         return "retry"
+
+    def pace(self) -> float:
+        """Seconds per send so far, in the channels."""
+        return self.sending_seconds / self.sends if self.sends else 0.0
 
     def taken_by_others(self, reminders: list[Reminder]) -> set[int]:
         pks = [reminder.pk for reminder in reminders]

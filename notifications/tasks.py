@@ -80,9 +80,9 @@ def chunk_size(claimed: int) -> int:
 
 @shared_task(name="notifications.deliver_batch", ignore_result=True)
 def deliver_reminders(reminder_ids: list[int], token: str, sender: str | None = None) -> dict[int, str]:
-    return deliver_batch(
-        reminder_ids, token, sender=sender, share=lambda rest: share_out(rest, token, helpers=HELPERS - 1)
-    )
+    """`sender`: this task is one of several sharing the reminders (and shares them no further)."""
+    share = None if sender else (lambda rest: share_out(rest, token, helpers=HELPERS - 1))
+    return deliver_batch(reminder_ids, token, sender=sender, share=share)
 
 
 @shared_task(name="notifications.deliver", ignore_result=True)

@@ -226,6 +226,21 @@ def test_the_tasks_of_one_claim_share_it_out_each_reminder_sent_by_one_of_them(p
     assert Reminder.objects.get(pk=rows[0].pk).status == "sending"  # the other task's to send
 
 
+def test_a_task_whose_channel_turns_out_slow_shares_out_the_rest_once(procedure, settings, monkeypatch):
+    settings.NOTIFICATION_TRANSPORTS = settings.NOTIFICATION_TRANSPORTS | {
+        "webhook": "tests.notifications.test_reliability.Deadly"
+    }
+    monkeypatch.setattr("notifications.delivery.SHARE_AFTER", 0.0)  # any pace is slow
+    rows = [make(procedure, f"slow:{i}", channel="webhook", due_at=database_now()) for i in range(4)]
+    claimed = claim_due()
+    shared = []
+
+    outcomes = deliver_batch([pk for pk, _ in claimed], claimed[0][1], share=shared.append)
+
+    assert shared == [[row.pk for row in rows[1:]]]  # after the first send, the rest, once
+    assert outcomes == {row.pk: "sent" for row in rows}  # and it goes on sending what nobody took
+
+
 # 5. Recovery is quick once a channel answers again.
 
 
