@@ -9,6 +9,7 @@ and a reminder is never sent by two workers at once.
 """
 
 import datetime as dt
+import itertools
 import logging
 import time
 import uuid
@@ -42,6 +43,11 @@ logger = logging.getLogger(__name__)
 # Sends that stay in the database (the ward inbox) are marked sent together, at least this often:
 # they cannot be repeated anywhere, so one UPDATE for many of them costs nothing in safety.
 SETTLE_EVERY = 0.1  # seconds
+# Sends on a channel that answers within a few milliseconds (one that stays on this network) are
+# taken and settled in groups of at most GROUP_MAX, spanning about GROUP_WINDOW: a worker killed -9
+# repeats at most that much of its sends. A real provider (10 ms and more a message) goes one by one.
+GROUP_WINDOW = 0.02  # seconds
+GROUP_MAX = 50
 # A task whose remaining sends would take longer than this at the pace so far shares them out.
 SHARE_AFTER = 0.25  # seconds
 # A success on a channel brings its waiting retries forward at most this often per process: one
@@ -81,21 +87,22 @@ def deliver_batch(
     batch = Batch(token, sender or str(uuid.uuid5(uuid.UUID(token), repr(reminder_ids))), now)
     while reminder_ids:
         reminders, reminder_ids = surviving_blips(lambda ids=reminder_ids: hold(ids, batch)), []
-        reminders = share_order(reminders, batch.sender) if shared else reminders
+        reminders = sending_order(reminders, batch.sender if shared else None)
         batch.held_at = time.monotonic()
         taken: set[int] = set()  # by the claim's other tasks
-        for position, reminder in enumerate(reminders):
+        position = 0
+        while position < len(reminders):
             if position and time.monotonic() > batch.held_at + LEASE.total_seconds() / 2:
                 reminder_ids = [later.pk for later in reminders[position:]]
                 break
-            if reminder.pk in taken:
-                continue
-            outcome = batch.send(reminder)
-            if outcome:
-                outcomes[reminder.pk] = outcome
-            else:  # another task took it: see at once which of the rest the others have taken
-                taken = surviving_blips(lambda rest=reminders[position + 1 :]: batch.taken_by_others(rest))
-            rest = [later.pk for later in reminders[position + 1 :] if later.pk not in taken]
+            chunk = next_group(reminders[position : position + batch.group_size()])
+            position += len(chunk)
+            group = [reminder for reminder in chunk if reminder.pk not in taken]
+            results = batch.send_group(group)
+            outcomes.update((pk, outcome) for pk, outcome in results.items() if outcome)
+            if None in results.values():  # another task took some: see at once which of the rest it has taken
+                taken = surviving_blips(lambda rest=reminders[position:]: batch.taken_by_others(rest))
+            rest = [later.pk for later in reminders[position:] if later.pk not in taken]
             if share and len(rest) > 1 and batch.pace() * len(rest) > SHARE_AFTER:
                 share(rest)
                 share = None
@@ -103,16 +110,27 @@ def deliver_batch(
     return outcomes
 
 
-def share_order(reminders: list[Reminder], sender: str) -> list[Reminder]:
-    """Each task sharing a claim starts at another place in it, so that they seldom reach for the same one.
+def sending_order(reminders: list[Reminder], sender: str | None) -> list[Reminder]:
+    """Those not yet tried under this claim first; then, one at a time, those this task had taken when its
+    worker died (this is its redelivery), the least tried first: if one of them is what kills the
+    worker, the others go before it has used up its attempts.
 
-    One this task took before its worker died (this is its redelivery) stays last.
+    Each task sharing a claim (`sender`) starts at another place in it, so that they seldom reach
+    for the same one.
     """
     fresh = [reminder for reminder in reminders if reminder.send_started_at is None]
-    if not fresh:
-        return reminders
-    start = uuid.UUID(sender).int % len(fresh)
-    return fresh[start:] + fresh[:start] + reminders[len(fresh) :]
+    interrupted = sorted(reminders[len(fresh) :], key=lambda r: (r.attempts, r.due_at, r.pk))
+    if sender and fresh:
+        start = uuid.UUID(sender).int % len(fresh)
+        fresh = fresh[start:] + fresh[:start]
+    return fresh + interrupted
+
+
+def next_group(candidates: list[Reminder]) -> list[Reminder]:
+    """The next sends to take together: never a reminder that was in flight when a worker died with another."""
+    if candidates[0].send_started_at is not None:
+        return candidates[:1]
+    return list(itertools.takewhile(lambda reminder: reminder.send_started_at is None, candidates))
 
 
 def hold(reminder_ids: list[int], batch: "Batch") -> list[Reminder]:
@@ -148,37 +166,63 @@ class Batch:
         self.local_settled_at = time.monotonic()
         self.sends, self.sending_seconds = 0, 0.0  # in the channels themselves, not the database
 
-    def send(self, reminder: Reminder) -> str | None:
-        if not may_message(reminder):
-            surviving_blips(lambda: settle_cancelled(reminder, token=self.token, reason=CONSENT_WITHDRAWN))
-            return "cancelled"
-        transport = transport_for(reminder.channel)
-        if reminder.attempts >= MAX_ATTEMPTS:
-            return self.give_up(reminder)
-        if transport.external and not surviving_blips(
-            lambda: begin_send(reminder.pk, token=self.token, sender=self.sender, now=self.now)
-        ):
-            return None  # taken by another task of the claim, or claimed again meanwhile
-        reminder.attempts += 1  # this one (counted by begin_send, or as it settles)
+    def group_size(self) -> int:
+        """How many sends to take (and then settle) together: one, unless the channel answers in
+        well under GROUP_WINDOW, so that a worker that dies leaves at most that much unsettled."""
+        pace = self.pace()
+        return 1 if not pace else max(1, min(GROUP_MAX, int(GROUP_WINDOW / pace)))
+
+    def send_group(self, group: list[Reminder]) -> dict[int, str | None]:
+        """Send these reminders, taken together and settled together; None: taken by another task."""
+        results: dict[int, str | None] = {}
+        ready = []
+        for reminder in group:
+            if not may_message(reminder):
+                surviving_blips(lambda r=reminder: settle_cancelled(r, token=self.token, reason=CONSENT_WITHDRAWN))
+                results[reminder.pk] = "cancelled"
+            elif reminder.attempts >= MAX_ATTEMPTS:
+                results[reminder.pk] = self.give_up(reminder)
+            else:
+                ready.append((reminder, transport_for(reminder.channel)))
+        mine = self.take([reminder for reminder, transport in ready if transport.external])
         settle_by = time.monotonic() + LEASE.total_seconds() - SETTLE_BEFORE_LEASE_ENDS
-        began = time.monotonic()
-        try:
-            provider_id = send_within_deadline(transport, reminder)
-        except DeliveryError as error:
-            return self.settle_error(reminder, error, settle_by)
-        finally:
-            self.sends, self.sending_seconds = self.sends + 1, self.sending_seconds + time.monotonic() - began
-        if transport.external:
-            surviving_blips(
-                lambda: settle_sent({reminder.pk: provider_id}, token=self.token, now=self.now, counted=True),
-                until=settle_by,
-            )
-            self.channel_answered(reminder.channel)
-        else:
-            self.local[reminder.pk] = provider_id
-            if time.monotonic() - self.local_settled_at >= SETTLE_EVERY:
-                self.settle_local()
-        return "sent"
+        sent: dict[int, str] = {}
+        for reminder, transport in ready:
+            if transport.external and reminder.pk not in mine:
+                results[reminder.pk] = None  # taken by another task of the claim, or claimed again meanwhile
+                continue
+            reminder.attempts += 1  # this one (counted as it was taken, or as it settles)
+            began = time.monotonic()
+            try:
+                provider_id = send_within_deadline(transport, reminder)
+            except DeliveryError as error:
+                results[reminder.pk] = self.settle_error(reminder, error, settle_by)
+                continue
+            finally:
+                self.sends, self.sending_seconds = self.sends + 1, self.sending_seconds + time.monotonic() - began
+            results[reminder.pk] = "sent"
+            (sent if transport.external else self.local)[reminder.pk] = provider_id
+        if sent:
+            surviving_blips(lambda: settle_sent(sent, token=self.token, now=self.now, counted=True), until=settle_by)
+            for channel in {reminder.channel for reminder, _ in ready if reminder.pk in sent}:
+                self.channel_answered(channel)
+        if self.local and time.monotonic() - self.local_settled_at >= SETTLE_EVERY:
+            self.settle_local()
+        return results
+
+    def take(self, reminders: list[Reminder]) -> set[int]:
+        """Take these for this task's sends (begin_send): those it got."""
+        if not reminders:
+            return set()
+        pks = [reminder.pk for reminder in reminders]
+        taken = surviving_blips(lambda: begin_send(*pks, token=self.token, sender=self.sender, now=self.now))
+        if taken == len(pks):
+            return set(pks)
+        return set(
+            held(self.token, *pks)
+            .filter(sender=self.sender, send_started_at__isnull=False)
+            .values_list("pk", flat=True)
+        )
 
     def settle_local(self) -> None:
         sent, self.local, self.local_settled_at = self.local, {}, time.monotonic()

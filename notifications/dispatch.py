@@ -99,19 +99,19 @@ def fail_spent(ids: list[int], now: dt.datetime | None) -> None:
         report_failure(reminder, now)
 
 
-def begin_send(reminder_id: int, *, token: str, sender: str, now: dt.datetime | None = None) -> bool:
-    """Take the reminder for this task's send, count the attempt and give the send a whole lease.
+def begin_send(*reminder_ids: int, token: str, sender: str, now: dt.datetime | None = None) -> int:
+    """Take the reminders for this task's sends, count the attempts and give the sends a whole lease.
 
     Counted before the channel is called, not after: a send that kills its worker still counts, so
     a reminder that does so every time reaches MAX_ATTEMPTS. The tasks of one claim share its
     reminders out: each takes the next one no other task (`sender`) has taken; a task redelivered
-    after its worker died takes its own again. False: taken by another, no longer held, or spent.
+    after its worker died takes its own again. Return how many it took: not those taken by another,
+    no longer held, or spent.
     """
     return (
-        free_for(sender, held(token, reminder_id))
+        free_for(sender, held(token, *reminder_ids))
         .filter(attempts__lt=MAX_ATTEMPTS)
         .update(attempts=F("attempts") + 1, lease_until=after(now, LEASE), send_started_at=moment(now), sender=sender)
-        == 1
     )
 
 

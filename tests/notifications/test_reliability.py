@@ -143,7 +143,8 @@ def test_a_reminder_whose_send_kills_its_worker_is_cut_off_after_max_attempts_an
             deaths += 1
 
     assert deaths == MAX_ATTEMPTS
-    assert Deadly.sends[:4] == ["before", "poison", "after-1", "after-2"]  # the second run sends the others first
+    # A fast channel takes its sends in groups: the poison's group-mates wait for a redelivery or two.
+    assert {"after-1", "after-2"} <= set(Deadly.sends[:6])
     assert {key: Deadly.sends.count(key) for key in keys} == {
         "before": 1, "poison": MAX_ATTEMPTS, "after-1": 1, "after-2": 1
     }  # fmt: skip
@@ -331,7 +332,7 @@ def test_an_sms_carries_its_reminder_key_in_the_status_callback(twilio_api, proc
     sms = make(procedure, "m1:patient:sms:due", channel="sms", due_at=database_now(), recipient_patient=patient,
                message_key="pain_checkin")  # fmt: skip
 
-    assert deliver_due_at(database_now()) == {sms.pk: "sent"}
+    assert deliver_due_at(database_now()) == {sms.pk: "sent"}, Reminder.objects.get(pk=sms.pk).last_error
 
     (form,) = twilio_api.received
     callback = urlparse(form["StatusCallback"])
