@@ -2,8 +2,9 @@
 
 A send that leaves the tracker (SMS, e-mail, webhook) is bracketed by two writes: before it, its
 attempt is counted and it gets a whole lease (`begin_send`); after it, it is settled at once. So
-a worker that dies can repeat only the sends it had in flight, one per process, and a reminder
-whose send kills its worker every time runs out of attempts and is failed. Each send has a total
+a worker that dies can repeat only the sends it had in flight, one per process (on a channel that
+answers in a few milliseconds, the sends of its last GROUP_WINDOW), and a reminder whose send kills
+its worker every time runs out of attempts and is failed. Each send has a total
 deadline (notifications.channels.deadline), shorter than the lease, so no send outlives its lease
 and a reminder is never sent by two workers at once.
 """
@@ -49,7 +50,7 @@ SETTLE_EVERY = 0.1  # seconds
 GROUP_WINDOW = 0.02  # seconds
 GROUP_MAX = 50
 # A task whose remaining sends would take longer than this at the pace so far shares them out.
-SHARE_AFTER = 0.25  # seconds
+SHARE_AFTER = 1.0  # seconds
 # A success on a channel brings its waiting retries forward at most this often per process: one
 # UPDATE a second, not one per send.
 BRING_FORWARD_EVERY = 1.0  # seconds
