@@ -47,8 +47,9 @@ SETTLE_EVERY = 0.1  # seconds
 # Sends on a channel that answers within a few milliseconds (one that stays on this network) are
 # taken and settled in groups of at most GROUP_MAX, spanning about GROUP_WINDOW: a worker killed -9
 # repeats at most that much of its sends. A real provider (10 ms and more a message) goes one by one.
-GROUP_WINDOW = 0.02  # seconds
+GROUP_WINDOW = 0.05  # seconds
 GROUP_MAX = 50
+LAST_PACE = 0.0  # seconds per send of this process's last task: 0 until it has sent one
 # A task whose remaining sends would take longer than this at the pace so far shares them out.
 SHARE_AFTER = 1.0  # seconds
 # A success on a channel brings its waiting retries forward at most this often per process: one
@@ -242,8 +243,12 @@ class Batch:
         return "retry"
 
     def pace(self) -> float:
-        """Seconds per send so far, in the channels."""
-        return self.sending_seconds / self.sends if self.sends else 0.0
+        """Seconds per send so far, in the channels (at first, this process's last task's)."""
+        global LAST_PACE
+        if self.sends:
+            LAST_PACE = self.sending_seconds / self.sends
+            return LAST_PACE
+        return LAST_PACE
 
     def taken_by_others(self, reminders: list[Reminder]) -> set[int]:
         pks = [reminder.pk for reminder in reminders]

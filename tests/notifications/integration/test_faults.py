@@ -159,7 +159,8 @@ def test_database_connections_killed_under_a_running_dispatch_lose_nothing(celer
 
 
 def test_a_poison_reminder_is_failed_after_max_attempts_and_slows_none_of_its_batch_mates(celery, procedure):
-    celery.worker(concurrency=3, RECORDING_POISON_KEY="batch:5")
+    # A provider's pace (60 ms a message): sends are taken one by one, as with any real provider.
+    celery.worker(concurrency=3, RECORDING_POISON_KEY="batch:5", RECORDING_DELAY_SECONDS="0.06")
     rows = make_reminders(procedure, 12, timezone.now(), prefix="batch")
     poison = rows[5]
     claimed = claim_due()
