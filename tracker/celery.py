@@ -15,13 +15,14 @@ app.autodiscover_tasks()
 
 
 @task_prerun.connect
-def close_broken_or_old_connections(**kwargs) -> None:
+def close_broken_or_old_connections(sender=None, **kwargs) -> None:
     """Reuse the database connection between tasks (CELERY_DB_REUSE_MAX), but never a broken or old one.
 
     A new connection per task cost ~5-20 ms, more than a short delivery task itself; Django's own
     check closes one that failed (a restarted database) or is older than CONN_MAX_AGE.
     """
-    close_old_connections()
+    if not getattr(sender.request, "is_eager", False):  # run in place (tests): the caller's connection
+        close_old_connections()
 
 
 @worker_process_init.connect
