@@ -20,6 +20,7 @@ from notifications.delivery import deliver, deliver_batch
 from notifications.dispatch import LEASE, MAX_ATTEMPTS, claim_due
 from notifications.models import Reminder
 from notifications.tasks import chunk_size
+from tests.conftest import reload_default_protocol
 from tests.notifications.http_peers import WebhookReceiver
 from tests.notifications.slow_peers import DribblingHTTPServer, HangingSMTPServer
 
@@ -302,7 +303,13 @@ def kill_backend(pid: int) -> None:
             time.sleep(0.01)
 
 
-def test_a_killed_connection_does_not_turn_a_delivered_message_into_a_duplicate(transactional_db, procedure, settings):
+@pytest.fixture
+def committed_db(transactional_db):
+    """Real commits (the connection is killed mid-test), with the default protocol back after a flush."""
+    reload_default_protocol()
+
+
+def test_a_killed_connection_does_not_turn_a_delivered_message_into_a_duplicate(committed_db, procedure, settings):
     settings.NOTIFICATION_TRANSPORTS = settings.NOTIFICATION_TRANSPORTS | {
         "webhook": "tests.notifications.test_reliability.CutsTheDatabase"
     }
