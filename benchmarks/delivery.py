@@ -31,8 +31,9 @@ from pathlib import Path
 from benchmarks.harness import fresh_database, percentiles, report, setup_django
 
 ROOT = Path(__file__).resolve().parent.parent
-BROKER_URL = "redis://127.0.0.1:6379/7"
-RECORDER_URL = "redis://127.0.0.1:6379/8"
+# Flushed by each run: BENCH_BROKER_URL and BENCH_RECORDER_URL give another checkout its own.
+BROKER_URL = os.environ.get("BENCH_BROKER_URL", "redis://127.0.0.1:6379/7")
+RECORDER_URL = os.environ.get("BENCH_RECORDER_URL", "redis://127.0.0.1:6379/8")
 
 
 def main() -> None:

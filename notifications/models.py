@@ -105,11 +105,22 @@ class Reminder(models.Model):
     message_key = models.CharField(max_length=64)
     urgent = models.BooleanField(default=False, help_text="Urgent reminders ignore quiet hours.")
     due_at = models.DateTimeField()
+    first_due_at = models.DateTimeField(
+        null=True, blank=True, help_text="When it was first due, once a retry has moved due_at (else empty)."
+    )
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.SCHEDULED)
-    attempts = models.PositiveSmallIntegerField(default=0, help_text="Sends tried, counted when each settles.")
+    attempts = models.PositiveSmallIntegerField(
+        default=0, help_text="Sends tried: counted as each begins, so a send that never came back counts too."
+    )
     last_error = models.TextField(blank=True)
     lease_until = models.DateTimeField(null=True, blank=True)
     lease_token = models.UUIDField(null=True, blank=True)
+    send_started_at = models.DateTimeField(
+        null=True, blank=True, help_text="When the send under the current lease began (empty until then)."
+    )
+    sender = models.UUIDField(
+        null=True, blank=True, help_text="The delivery task that took it for that send (a claim's tasks share it out)."
+    )
     sent_at = models.DateTimeField(null=True, blank=True)
     provider_message_id = models.CharField(max_length=200, blank=True)
     acknowledge_within = models.DurationField(
@@ -134,6 +145,12 @@ class Reminder(models.Model):
             # number of reminders already sent.
             models.Index(fields=["due_at"], condition=Q(status="scheduled"), name="reminder_scheduled_due"),
             models.Index(fields=["lease_until"], condition=Q(status="sending"), name="reminder_sending_lease"),
+            # Retries waiting on a channel, brought forward when it answers again (notifications.dispatch).
+            models.Index(
+                fields=["channel", "due_at"],
+                condition=Q(status="scheduled", attempts__gt=0),
+                name="reminder_waiting_retry",
+            ),
             models.Index(
                 fields=["escalate_at"],
                 condition=Q(status="sent", acknowledged_at__isnull=True, escalated_at__isnull=True),
@@ -153,6 +170,11 @@ class Reminder(models.Model):
 
     def __str__(self) -> str:
         return f"{self.message_key} to {self.recipient} by {self.channel} at {self.due_at:%Y-%m-%d %H:%M} UTC"
+
+    @property
+    def original_due_at(self) -> dt.datetime:
+        """When it was due before any retry moved it: what receivers are told, and what lateness counts from."""
+        return self.first_due_at or self.due_at
 
     @property
     def label(self) -> str:

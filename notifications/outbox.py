@@ -91,7 +91,10 @@ def schedule(reminder: Reminder | None, plan: Plan, procedure: Procedure, now: d
     if reminder is None:
         create(plan, procedure)
     elif reminder.status == Reminder.Status.SCHEDULED and reminder.due_at != plan.due_at:
-        Reminder.objects.filter(pk=reminder.pk, status=Reminder.Status.SCHEDULED).update(due_at=plan.due_at)
+        # A new time for the milestone: its retries (if any) start over from it.
+        Reminder.objects.filter(pk=reminder.pk, status=Reminder.Status.SCHEDULED).update(
+            due_at=plan.due_at, first_due_at=None
+        )
     elif reminder.status == Reminder.Status.CANCELLED and plan.for_patient and plan.due_at > now:
         # Consent given again: what is still to come is sent after all (never what is already past).
         Reminder.objects.filter(pk=reminder.pk, status=Reminder.Status.CANCELLED).update(

@@ -263,6 +263,9 @@ CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_IGNORE_RESULT = True
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+# Keep a worker's database connection from one task to the next (Celery closes it after each task
+# otherwise); tracker.celery closes one that broke or outlived CONN_MAX_AGE before each task.
+CELERY_DB_REUSE_MAX = env_int("CELERY_DB_REUSE_MAX", 1000)
 # A worker delivering a reminder holds it this long; if it dies, the reminder is claimed again after
 # it. Longer than the slowest single delivery (e-mail and SMS calls time out after 10 s), so that a
 # live worker is never overtaken; a crashed worker's reminders are late by at most this plus one
@@ -311,6 +314,11 @@ TWILIO_FROM_NUMBER = env_str("TWILIO_FROM_NUMBER")
 TWILIO_MESSAGING_SERVICE_SID = env_str("TWILIO_MESSAGING_SERVICE_SID")
 TWILIO_INBOUND_URL = env_str("TWILIO_INBOUND_URL")
 TWILIO_API_BASE = env_str("TWILIO_API_BASE")
+# Optional: Twilio posts each message's status there, with `?reminder=<key>` added (a stable reference).
+TWILIO_STATUS_CALLBACK_URL = env_str("TWILIO_STATUS_CALLBACK_URL")
+# SMS_TIMEOUT_SECONDS, WEBHOOK_TIMEOUT_SECONDS and EMAIL_TIMEOUT are each a channel's total deadline
+# for one send (connect, write, read: notifications.channels.deadline); each plus a 3 s margin must
+# be shorter than the lease (REMINDER_LEASE_SECONDS), which start-up checks.
 SMS_TIMEOUT_SECONDS = env_int("SMS_TIMEOUT_SECONDS", 10)
 
 # Webhook channel: with a URL, every staff reminder and alert is also POSTed there as JSON,

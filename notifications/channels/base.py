@@ -17,6 +17,10 @@ def permanent_http_error(status: int, temporary: set[int]) -> bool:
 
 
 class Transport:
+    # Whether a send leaves the tracker (and so could be repeated by a worker that dies mid-send):
+    # such sends are counted and settled one by one (notifications.delivery).
+    external = True
+
     def send(self, reminder: Reminder) -> str:
         """Deliver the reminder; return the provider's message id (or ""), or raise DeliveryError."""
         raise NotImplementedError

@@ -9,6 +9,8 @@ logger = logging.getLogger("notifications.console")
 
 
 class ConsoleTransport(Transport):
+    external = False
+
     def send(self, reminder) -> str:
         content = content_for(reminder)
         logger.warning("[%s to %s] %s: %s", reminder.channel, reminder.recipient, content.subject, content.sms)

@@ -4,6 +4,8 @@ from notifications.channels.base import Transport
 
 
 class InAppTransport(Transport):
+    external = False
+
     def send(self, reminder) -> str:
         # Nothing leaves the database: marking the reminder sent is what puts it in the inbox.
         return ""

@@ -5,6 +5,7 @@ another server that speaks Twilio's Messages API (the tests run one on localhost
 """
 
 import functools
+from urllib.parse import urlencode
 
 import requests
 from django.conf import settings
@@ -48,6 +49,18 @@ def client() -> Client:
     )
 
 
+def status_callback(reminder: Reminder) -> dict[str, str]:
+    """Twilio takes no idempotency key; the status callback URL is where it keeps one per message.
+
+    Twilio calls it back with the message's status, and the key in it names the reminder: a message
+    sent twice (a lost answer, then a retry) shows up as two message SIDs with the same key.
+    """
+    url = settings.TWILIO_STATUS_CALLBACK_URL
+    if not url:
+        return {}
+    return {"status_callback": f"{url}{'&' if '?' in url else '?'}{urlencode({'reminder': reminder.key})}"}
+
+
 def sender() -> dict[str, str]:
     if settings.TWILIO_MESSAGING_SERVICE_SID:
         return {"messaging_service_sid": settings.TWILIO_MESSAGING_SERVICE_SID}
@@ -60,7 +73,9 @@ class TwilioSmsTransport(Transport):
         if not to:
             raise DeliveryError("No mobile number for this recipient.", permanent=True)
         try:
-            message = client().messages.create(to=to, body=content_for(reminder).sms, **sender())
+            message = client().messages.create(
+                to=to, body=content_for(reminder).sms, **sender(), **status_callback(reminder)
+            )
         except TwilioRestException as error:
             raise DeliveryError(
                 f"Twilio {error.status} (error {error.code}): {error.msg}",

@@ -33,7 +33,7 @@ def payload(reminder: Reminder) -> dict:
         "key": reminder.key,
         "kind": reminder.kind,
         "urgent": reminder.urgent,
-        "due_at": reminder.due_at.isoformat(),
+        "due_at": reminder.original_due_at.isoformat(),  # as planned: a retry does not move it
         "ward": {"id": reminder.ward_id, "name": reminder.ward.name},
         "bed": procedure.patient.bed,
         "patient": {"mrn": procedure.patient.mrn},

@@ -17,3 +17,9 @@ def twilio_api(settings):
         settings.TWILIO_ACCOUNT_SID, settings.TWILIO_AUTH_TOKEN = TWILIO_ACCOUNT, TWILIO_TOKEN
         settings.TWILIO_FROM_NUMBER, settings.TWILIO_API_BASE = "+33700000000", server.url
         yield server
+
+
+@pytest.fixture(autouse=True)
+def no_pace_known(monkeypatch):
+    """Each test starts as a new worker process: no channel pace known yet (notifications.delivery)."""
+    monkeypatch.setattr("notifications.delivery.LAST_PACE", 0.0)

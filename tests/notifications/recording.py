@@ -7,6 +7,7 @@ the test process reads what arrived, when, and how often.
 import functools
 import json
 import os
+import signal
 import time
 
 import redis
@@ -26,8 +27,13 @@ class RecordingTransport(Transport):
         delay = float(os.environ.get("RECORDING_DELAY_SECONDS", "0"))
         if delay:
             time.sleep(delay)  # a slow provider, to have deliveries in flight when a worker dies
-        arrival = {"id": reminder.pk, "key": reminder.key, "at": time.time(), "due": reminder.due_at.timestamp()}
+        arrival = {
+            "id": reminder.pk, "key": reminder.key, "at": time.time(), "due": reminder.due_at.timestamp(),
+            "pid": os.getpid(),
+        }  # fmt: skip
         recorder().rpush(ARRIVALS, json.dumps(arrival))
+        if reminder.key == os.environ.get("RECORDING_POISON_KEY"):
+            os.kill(os.getpid(), signal.SIGKILL)  # a message that kills its worker process, every time
         return f"recorded-{reminder.pk}"
 
 

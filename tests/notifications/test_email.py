@@ -82,7 +82,7 @@ def escalation_email(procedure, nurse_a, charge_nurse) -> Reminder:
 def deliver_due(now: dt.datetime, reminder: Reminder) -> str | None:
     """Run a dispatch pass at `now`; return what happened to `reminder` (None: not due)."""
     with time_machine.travel(now, tick=False):
-        results = {pk: deliver(pk, token) for pk, token in claim_due(now)}
+        results = {pk: deliver(pk, token, now=now) for pk, token in claim_due(now)}
     return results.get(reminder.pk)
 
 
@@ -93,7 +93,8 @@ def test_server_down_means_retries_with_backoff_then_delivery_when_it_comes_back
     waiting = Reminder.objects.get(pk=escalation_email.pk)
     assert (waiting.status, waiting.attempts) == ("scheduled", 1)
     assert "unreachable" in waiting.last_error
-    assert dt.timedelta(seconds=15) <= waiting.due_at - due <= dt.timedelta(seconds=30)
+    assert dt.timedelta(seconds=3.75) <= waiting.due_at - due <= dt.timedelta(seconds=5)  # staff: a short backoff
+    assert waiting.first_due_at == due
     assert deliver_due(waiting.due_at - dt.timedelta(seconds=1), escalation_email) is None
 
     mailbox = smtp()

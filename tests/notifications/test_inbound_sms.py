@@ -143,7 +143,7 @@ def test_the_stop_confirmation_reaches_the_patient_in_french_and_nothing_after_i
 
     with time_machine.travel(NOW, tick=False):
         claimed = claim_due(NOW)
-        outcomes = {deliver(pk, token) for pk, token in claimed}
+        outcomes = {deliver(pk, token, now=NOW) for pk, token in claimed}
     later = NOW + dt.timedelta(days=60)
     with time_machine.travel(later, tick=False):
         assert [pk for pk, _ in claim_due(later) if Reminder.objects.get(pk=pk).recipient_patient_id] == []

@@ -145,6 +145,8 @@ def test_a_batch_is_loaded_renewed_and_settled_in_a_few_queries_and_skips_what_i
 
 
 class Numbered(Transport):
+    external = False  # like the ward inbox: settled together
+
     def send(self, reminder) -> str:
         return f"n-{reminder.pk}"
 
@@ -179,10 +181,14 @@ class Slow(Transport):
         return ""
 
 
-def test_backoff_doubles_with_jitter_and_is_capped():
-    for attempts, ceiling in [(1, 30), (2, 60), (3, 120), (10, 900)]:
-        wait = backoff(attempts).total_seconds()
-        assert ceiling / 2 <= wait <= ceiling
+@pytest.mark.parametrize(
+    ("staff", "ceilings"),
+    [(False, [(1, 30), (2, 60), (3, 120), (5, 300), (10, 300)]), (True, [(1, 5), (2, 10), (4, 40), (5, 60), (10, 60)])],
+)
+def test_backoff_doubles_with_jitter_and_is_capped_short_for_staff(staff, ceilings):
+    for attempts, ceiling in ceilings:
+        wait = backoff(attempts, staff=staff).total_seconds()
+        assert ceiling * 0.75 <= wait <= ceiling
 
 
 @pytest.fixture
@@ -285,7 +291,7 @@ def test_consent_withdrawn_after_the_claim_cancels_the_message_at_send_time(inje
     stand = reminder(injected, "may_stand", recipient="patient")
     type(patient).objects.filter(pk=patient.pk).update(messaging_consent=False)  # by another process, meanwhile
 
-    assert deliver(stand.pk, claimed[stand.pk]) == "cancelled"
+    assert deliver(stand.pk, claimed[stand.pk], now=dt.datetime(2026, 2, 11, 7, 0, tzinfo=dt.UTC)) == "cancelled"
     stand.refresh_from_db()
     assert (stand.status, stand.sent_at, stand.last_error) == (
         "cancelled", None, "The patient no longer consents to messages.",

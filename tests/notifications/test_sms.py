@@ -26,7 +26,7 @@ def stand_sms(procedure, nurse_a) -> Reminder:
 def send(reminder: Reminder, at: dt.datetime = STAND_SENT) -> str:
     with time_machine.travel(at, tick=False):
         claimed = dict(claim_due(at))
-        outcome = deliver(reminder.pk, claimed[reminder.pk])
+        outcome = deliver(reminder.pk, claimed[reminder.pk], now=at)
     reminder.refresh_from_db()
     return outcome
 

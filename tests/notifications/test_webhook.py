@@ -43,7 +43,7 @@ def deliver_due(at: dt.datetime, channel: str = "webhook") -> dict[str, str]:
     with time_machine.travel(at, tick=False):
         claimed = dict(claim_due(at))
         reminders = Reminder.objects.filter(pk__in=claimed, channel=channel)
-        return {r.key: deliver(r.pk, claimed[r.pk]) for r in reminders}
+        return {r.key: deliver(r.pk, claimed[r.pk], now=at) for r in reminders}
 
 
 def verified(request: dict, now: dt.datetime = HARDENED) -> dict:
