@@ -99,3 +99,12 @@ def backoff(attempts: int) -> dt.timedelta:
     """30 s, 1 min, 2 min... capped at 15 min, each between half and the whole of it (jitter)."""
     ceiling = min(FIRST_RETRY * 2 ** max(attempts - 1, 0), LONGEST_RETRY)
     return ceiling * random.uniform(0.5, 1.0)
+
+
+def release_claims(claimed: list[tuple[int, str]]) -> int:
+    """Give back claims that were never handed to a worker (the broker was away): nothing was sent."""
+    released = 0
+    for token in {token for _, token in claimed}:
+        pks = [pk for pk, held_by in claimed if held_by == token]
+        released += held(token, *pks).update(status=Reminder.Status.SCHEDULED, lease_until=None, lease_token=None)
+    return released

@@ -8,7 +8,8 @@ from django.db import transaction
 from django.utils import timezone
 
 from notifications.delivery import deliver, deliver_batch
-from notifications.dispatch import claim_due
+from notifications.dispatch import claim_due, release_claims
+from notifications.dispatch_lock import dispatch_lock
 from notifications.escalation import escalate_due
 from notifications.models import Heartbeat
 
@@ -27,12 +28,15 @@ def dispatch() -> int:
     batch a second); passes within the task keep lateness to a fraction of a second. A dispatch
     task waits in the queue behind the deliveries already there, so a backlog slows the claims.
     """
-    until = time.monotonic() + settings.DISPATCH_INTERVAL_SECONDS - PASS_EVERY
-    claimed = dispatch_pass()
-    while time.monotonic() < until:
-        time.sleep(PASS_EVERY)
-        claimed += dispatch_pass()
-    return claimed
+    with dispatch_lock() as mine:
+        if not mine:
+            return 0  # another dispatch task (a second beat's) is running the loop for this second
+        until = time.monotonic() + settings.DISPATCH_INTERVAL_SECONDS - PASS_EVERY
+        claimed = dispatch_pass()
+        while time.monotonic() < until:
+            time.sleep(PASS_EVERY)
+            claimed += dispatch_pass()
+        return claimed
 
 
 def dispatch_pass() -> int:
@@ -44,10 +48,19 @@ def dispatch_pass() -> int:
 
 
 def hand_out(claimed: list[tuple[int, str]]) -> None:
-    """Enqueue one claim's reminders for workers, one task per CHUNK of them."""
+    """Enqueue one claim's reminders for workers, one task per CHUNK of them.
+
+    If the broker is away (publishing retries for about two seconds), what was not handed out goes
+    back to `scheduled` at once, so that it is claimed again as soon as Redis answers rather than
+    when its lease runs out.
+    """
     for start in range(0, len(claimed), CHUNK):
         chunk = claimed[start : start + CHUNK]
-        deliver_reminders.delay([pk for pk, _ in chunk], chunk[0][1])  # one claim: one token for all
+        try:
+            deliver_reminders.delay([pk for pk, _ in chunk], chunk[0][1])  # one claim: one token for all
+        except Exception:
+            release_claims(claimed[start:])
+            raise
 
 
 @shared_task(name="notifications.deliver_batch", ignore_result=True)

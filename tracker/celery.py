@@ -6,6 +6,6 @@ from celery import Celery
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "tracker.settings")
 
-app = Celery("tracker")
+app = Celery("tracker", amqp="tracker.broker:AMQP")  # reconnects after a Redis restart: see broker.py
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
