@@ -49,7 +49,7 @@ def test_a_redis_server_killed_and_restarted_then_down_for_a_while_heals_by_itse
     wait_for(lambda: len(set(arrived_keys())) == 96, timeout=LEASE.total_seconds() + 40, what="all 96")
     time.sleep(2)  # time for a duplicate to show up, if there were one
     keys = Counter(arrived_keys())
-    print(f"\nfirst delivery {first_after_restart:.1f} s after the restart, {first_after_outage:.1f} s after the outage")
+    print(f"\nresumed {first_after_restart:.1f} s after the restart, {first_after_outage:.1f} s after the outage")
     assert len(keys) == 96 and max(keys.values()) == 1
     assert first_after_restart <= RESUME_WITHIN
     assert first_after_outage <= RESUME_WITHIN
