@@ -13,6 +13,7 @@ import uuid
 from django.conf import settings
 from django.db import transaction
 from django.db.models import Case, F, Value, When
+from django.db.models.functions import Coalesce
 
 from notifications.models import Reminder
 
@@ -108,3 +109,14 @@ def release_claims(claimed: list[tuple[int, str]]) -> int:
         pks = [pk for pk, held_by in claimed if held_by == token]
         released += held(token, *pks).update(status=Reminder.Status.SCHEDULED, lease_until=None, lease_token=None)
     return released
+
+
+def record_claims(claimed: list[tuple[int, str]]) -> None:
+    """Count each claim and keep the due time of the first, for /healthz (notifications.health).
+
+    A separate UPDATE from the claim's: it only reports, and a claim must stay as short as it is.
+    """
+    if claimed:
+        Reminder.objects.filter(pk__in=[pk for pk, _ in claimed]).update(
+            claims=F("claims") + 1, first_due_at=Coalesce("first_due_at", "due_at")
+        )

@@ -95,6 +95,12 @@ class Reminder(models.Model):
     last_error = models.TextField(blank=True)
     lease_until = models.DateTimeField(null=True, blank=True)
     lease_token = models.UUIDField(null=True, blank=True)
+    # For /healthz: how long a reminder has really waited (retries move due_at), and whether one keeps
+    # coming back (a send that kills its worker, a lease that runs out again and again).
+    first_due_at = models.DateTimeField(
+        null=True, blank=True, help_text="The due time of its first claim, kept through retries."
+    )
+    claims = models.PositiveIntegerField(default=0, help_text="Times dispatch handed it to a worker.")
     sent_at = models.DateTimeField(null=True, blank=True)
     provider_message_id = models.CharField(max_length=200, blank=True)
     acknowledge_within = models.DurationField(
@@ -119,6 +125,12 @@ class Reminder(models.Model):
             # number of reminders already sent.
             models.Index(fields=["due_at"], condition=Q(status="scheduled"), name="reminder_scheduled_due"),
             models.Index(fields=["lease_until"], condition=Q(status="sending"), name="reminder_sending_lease"),
+            # /healthz: the reminders claimed before and not yet settled for good (in flight, or retrying).
+            models.Index(
+                fields=["first_due_at"],
+                condition=Q(status__in=["scheduled", "sending"], first_due_at__isnull=False),
+                name="reminder_unsettled_first_due",
+            ),
             models.Index(
                 fields=["escalate_at"],
                 condition=Q(status="sent", acknowledged_at__isnull=True, escalated_at__isnull=True),

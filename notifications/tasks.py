@@ -8,7 +8,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from notifications.delivery import deliver, deliver_batch
-from notifications.dispatch import claim_due, release_claims
+from notifications.dispatch import claim_due, record_claims, release_claims
 from notifications.dispatch_lock import dispatch_lock
 from notifications.escalation import escalate_due
 from notifications.models import Heartbeat
@@ -44,6 +44,7 @@ def dispatch_pass() -> int:
     claimed = claim_due(now)
     Heartbeat.beat("dispatch", now)
     hand_out(claimed)
+    record_claims(claimed)  # after: workers need not wait for a report
     return len(claimed)
 
 

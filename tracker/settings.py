@@ -256,6 +256,13 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": env_int("ESCALATION_INTERVAL_SECONDS", 15),
     },
 }
+# /healthz (notifications/health.py) answers 503 when a reminder has waited this long past its first
+# due time, when the dispatch loop has not claimed for this long, or when a reminder was claimed this
+# many times without settling.
+HEALTH_LATE_SECONDS = env_int("HEALTH_LATE_SECONDS", 60)
+HEALTH_DISPATCH_STALE_SECONDS = env_int("HEALTH_DISPATCH_STALE_SECONDS", 5)
+HEALTH_MAX_CLAIMS = env_int("HEALTH_MAX_CLAIMS", 3)
+
 # Dispatch (and escalation, which hands its reminders to dispatch) runs on its own queue, served by
 # its own worker process (`celery worker -Q dispatch --concurrency=1`, see Procfile): it never takes
 # a delivery process, and delivery tasks never wait behind it.
