@@ -13,7 +13,6 @@ import itertools
 import os
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import tempfile
@@ -29,6 +28,7 @@ from django.db import connection
 from notifications.models import Reminder
 from tests.conftest import reload_default_protocol
 from tests.notifications.recording import ARRIVALS, arrivals, recorder
+from tests.notifications.redis_server import PrivateRedis
 
 ROOT = Path(__file__).resolve().parents[3]
 counter = itertools.count()
@@ -90,42 +90,6 @@ class Processes:
         for process in self.running:
             if process.poll() is None:
                 self.kill(process, signal.SIGTERM)
-
-
-class PrivateRedis:
-    """A Redis server of this test's own, on a free port, that the test may kill and start again."""
-
-    def __init__(self, directory: Path):
-        self.directory = directory
-        self.port = free_port()
-        self.url = f"redis://127.0.0.1:{self.port}/0"
-        self.process: subprocess.Popen | None = None
-
-    def start(self) -> None:
-        self.process = subprocess.Popen(
-            ["redis-server", "--port", str(self.port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
-             "--dir", str(self.directory)],
-            stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT, start_new_session=True,
-        )  # fmt: skip
-        wait_for(self.answers, timeout=20, what=f"redis-server on port {self.port}")
-
-    def kill(self) -> None:
-        """SIGKILL: no shutdown, no save; everything it held (queued and unacknowledged tasks) is gone."""
-        if self.process and self.process.poll() is None:
-            self.process.kill()
-            self.process.wait(timeout=20)
-
-    def answers(self) -> bool:
-        try:
-            return redis.Redis(port=self.port, socket_connect_timeout=0.5).ping()
-        except redis.ConnectionError:
-            return False
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 def wait_for(condition, *, timeout: float, what: str, every: float = 0.1):
