@@ -25,8 +25,9 @@ def dispatch() -> int:
     """Hand due reminders to workers for one beat interval, in a pass every PASS_EVERY.
 
     Beat's period alone would make a reminder up to a whole interval late (and claim at most one
-    batch a second); passes within the task keep lateness to a fraction of a second. A dispatch
-    task waits in the queue behind the deliveries already there, so a backlog slows the claims.
+    batch a second); passes within the task keep lateness to a fraction of a second. Dispatch has
+    its own queue and worker process (settings.CELERY_TASK_ROUTES), so deliveries never delay it
+    nor it them; and one loop runs at a time, however many beats start tasks (dispatch_lock).
     """
     with dispatch_lock() as mine:
         if not mine:
