@@ -1,14 +1,10 @@
 import datetime as dt
 
-import psycopg
 import pytest
-from django.db import connection
 from django.utils import timezone
 
 from notifications.dispatch import claim_due, record_claims, settle_retry
-from notifications.dispatch_lock import DISPATCH_LOCK_KEY
 from notifications.models import Heartbeat, Reminder
-from notifications.tasks import dispatch
 from procedures.timeline import record_event
 
 SEC = dt.timedelta(seconds=1)
@@ -112,22 +108,3 @@ def test_late_reminders_with_dispatch_running_and_no_failing_channel_blame_the_d
     body = client.get("/healthz").json()
 
     assert (body["status"], body["failing"], body["oldest_waiting_seconds"] >= 90) == ("unhealthy", ["delivery"], True)
-
-
-def test_only_one_dispatch_loop_runs_at_a_time(db, procedure):
-    make_reminder(procedure, due_at=timezone.now() - SEC)
-    other = psycopg.connect(dbname=connection.settings_dict["NAME"], host="127.0.0.1", user="postgres",
-                            autocommit=True)  # fmt: skip
-    try:
-        other.execute("SELECT pg_advisory_lock(%s)", [DISPATCH_LOCK_KEY])  # another dispatcher's loop
-
-        assert dispatch.run() == 0
-        assert not Heartbeat.objects.filter(name="dispatch").exists()
-        assert Reminder.objects.get().status == "scheduled"
-        other.execute("SELECT pg_advisory_unlock(%s)", [DISPATCH_LOCK_KEY])
-    finally:
-        other.close()
-
-    assert dispatch.run() == 1
-    assert Reminder.objects.get().claims == 1
-    assert Heartbeat.objects.filter(name="dispatch").exists()
