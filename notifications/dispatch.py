@@ -70,6 +70,7 @@ def settle_retry(reminder: Reminder, *, token: str, now: dt.datetime, error: str
         held(token, reminder.pk).update(
             status=Reminder.Status.SCHEDULED,
             due_at=now + backoff(reminder.attempts + 1),
+            first_due_at=Coalesce("first_due_at", "due_at"),  # lateness counts from it (/healthz)
             lease_until=None,
             last_error=error,
             attempts=F("attempts") + 1,
@@ -112,11 +113,9 @@ def release_claims(claimed: list[tuple[int, str]]) -> int:
 
 
 def record_claims(claimed: list[tuple[int, str]]) -> None:
-    """Count each claim and keep the due time of the first, for /healthz (notifications.health).
+    """Count each claim, for /healthz (notifications.health): a reminder claimed again and again is stuck.
 
     A separate UPDATE from the claim's: it only reports, and a claim must stay as short as it is.
     """
     if claimed:
-        Reminder.objects.filter(pk__in=[pk for pk, _ in claimed]).update(
-            claims=F("claims") + 1, first_due_at=Coalesce("first_due_at", "due_at")
-        )
+        Reminder.objects.filter(pk__in=[pk for pk, _ in claimed]).update(claims=F("claims") + 1)

@@ -10,8 +10,8 @@
 - `delivery`: a reminder has waited that long without a failing channel to blame (no delivery
   worker takes the tasks), or one was claimed more than HEALTH_MAX_CLAIMS times without settling
   (a send that kills its worker, leases that keep running out).
-Lateness is counted from a reminder's first due time, kept through retries
-(`Reminder.first_due_at`), so a retry's backoff does not hide it.
+Lateness is counted from a reminder's first due time, which a retry keeps in `first_due_at` when
+it moves `due_at`, so a retry's backoff does not hide it.
 """
 
 import datetime as dt
@@ -53,10 +53,9 @@ def outbox_checks(now: dt.datetime, *, upstream_ok: bool) -> dict:
     dispatch_ok = dispatch_age is not None and dispatch_age < settings.HEALTH_DISPATCH_STALE_SECONDS
 
     oldest_due = Reminder.objects.claimable(now).order_by("due_at").values_list("due_at", flat=True).first()
-    claimed_before = Reminder.objects.filter(status__in=UNSETTLED, first_due_at__isnull=False).aggregate(
-        first_due=Min("first_due_at"), claims=Max("claims")
-    )
-    waiting_since = min(filter(None, [oldest_due, claimed_before["first_due"]]), default=None)
+    unsettled = Reminder.objects.filter(status__in=UNSETTLED)
+    retried_since = unsettled.filter(first_due_at__isnull=False).aggregate(first_due=Min("first_due_at"))["first_due"]
+    waiting_since = min(filter(None, [oldest_due, retried_since]), default=None)
     if waiting_since and waiting_since > now:
         waiting_since = None
     waited = (now - waiting_since).total_seconds() if waiting_since else 0
@@ -68,7 +67,7 @@ def outbox_checks(now: dt.datetime, *, upstream_ok: bool) -> dict:
             ).values_list("channel", flat=True)
         )
     )
-    most_claims = claimed_before["claims"] or 0
+    most_claims = unsettled.filter(claims__gt=1).aggregate(most=Max("claims"))["most"] or 0
     return {
         "beat": dispatch_ok,
         "dispatch_age_seconds": round(dispatch_age, 1) if dispatch_age is not None else None,

@@ -90,16 +90,16 @@ class Reminder(models.Model):
     message_key = models.CharField(max_length=64)
     urgent = models.BooleanField(default=False, help_text="Urgent reminders ignore quiet hours.")
     due_at = models.DateTimeField()
+    first_due_at = models.DateTimeField(
+        null=True, blank=True, help_text="When it was first due, once a retry has moved due_at (else empty)."
+    )
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.SCHEDULED)
     attempts = models.PositiveSmallIntegerField(default=0, help_text="Sends tried, counted when each settles.")
     last_error = models.TextField(blank=True)
     lease_until = models.DateTimeField(null=True, blank=True)
     lease_token = models.UUIDField(null=True, blank=True)
-    # For /healthz: how long a reminder has really waited (retries move due_at), and whether one keeps
-    # coming back (a send that kills its worker, a lease that runs out again and again).
-    first_due_at = models.DateTimeField(
-        null=True, blank=True, help_text="The due time of its first claim, kept through retries."
-    )
+    # For /healthz: whether a reminder keeps coming back (a send that kills its worker, a lease that
+    # runs out again and again).
     claims = models.PositiveIntegerField(default=0, help_text="Times dispatch handed it to a worker.")
     sent_at = models.DateTimeField(null=True, blank=True)
     provider_message_id = models.CharField(max_length=200, blank=True)
@@ -125,11 +125,16 @@ class Reminder(models.Model):
             # number of reminders already sent.
             models.Index(fields=["due_at"], condition=Q(status="scheduled"), name="reminder_scheduled_due"),
             models.Index(fields=["lease_until"], condition=Q(status="sending"), name="reminder_sending_lease"),
-            # /healthz: the reminders claimed before and not yet settled for good (in flight, or retrying).
+            # /healthz: reminders retried and not yet settled for good, and those claimed again and again.
             models.Index(
                 fields=["first_due_at"],
                 condition=Q(status__in=["scheduled", "sending"], first_due_at__isnull=False),
                 name="reminder_unsettled_first_due",
+            ),
+            models.Index(
+                fields=["claims"],
+                condition=Q(status__in=["scheduled", "sending"], claims__gt=1),
+                name="reminder_unsettled_reclaimed",
             ),
             models.Index(
                 fields=["escalate_at"],
