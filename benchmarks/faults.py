@@ -195,7 +195,9 @@ def run_drill(drill: Drill) -> dict:
         first: dict[int, dict] = {}
         for arrival in seen:
             first.setdefault(arrival["id"], arrival)
-        lateness = [a["at"] - a["due"] for a in first.values()]
+        # From the time each was due when inserted: a retry moves due_at, and lateness counts from the first.
+        due_of = dict(zip(ids, dues, strict=True))
+        lateness = [a["at"] - due_of[pk] for pk, a in first.items()]
         figures = percentiles(lateness)
         early = [late for late in lateness if late < 0]
         if early:
