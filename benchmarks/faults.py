@@ -206,9 +206,12 @@ def run_drill(drill: Drill) -> dict:
             row = Reminder.objects.filter(pk=poison).values("status", "attempts", "claims").get()
             run.notes.append(f"poison: {row['status']}, attempts {row['attempts']}, claims {row['claims']}, "
                              f"arrived {Counter(a['id'] for a in seen)[poison]} times")  # fmt: skip
-        stuck = Reminder.objects.filter(pk__in=ids, status="sending").count()
-        if stuck:
-            run.notes.append(f"{stuck} still `sending`")
+        for status in ("sending", "scheduled"):
+            left = Reminder.objects.filter(pk__in=ids, status=status).count()
+            if left:
+                run.notes.append(
+                    f"{left} still `{status}`" + (" (waiting for a retry)" if status == "scheduled" else "")
+                )
         return {
             "drill": drill.name,
             "due": len(expected),
