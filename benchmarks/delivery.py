@@ -67,14 +67,14 @@ def main() -> None:
 class Workers:
     """Celery processes, each in its own session so that a kill takes its whole process group."""
 
-    def __init__(self, *, include: str = "", beat: bool = True):
+    def __init__(self, *, include: str = "", beat: bool = True, broker_url: str = ""):
         from django.conf import settings
         from django.db import connection
 
         self.env = os.environ | {
             "DJANGO_SETTINGS_MODULE": "tests.settings",
             "DATABASE_URL": f"postgres://postgres@127.0.0.1:5432/{connection.settings_dict['NAME']}",
-            "CELERY_BROKER_URL": settings.CELERY_BROKER_URL,
+            "CELERY_BROKER_URL": broker_url or settings.CELERY_BROKER_URL,
             "RECORDING_TRANSPORT": "1",
             "DISPATCH_INTERVAL_SECONDS": "1",
         }
@@ -88,31 +88,45 @@ class Workers:
         self.sampler.start()
         self.with_beat = beat
 
-    def start(self, *args: str) -> subprocess.Popen:
+    def start(self, *args: str, **extra_env: str) -> subprocess.Popen:
         return subprocess.Popen(
             [sys.executable, "-m", "celery", "-A", "tracker", *args],
-            cwd=ROOT, env=self.env, stdout=self.log, stderr=subprocess.STDOUT, start_new_session=True,
+            cwd=ROOT, env=self.env | extra_env, stdout=self.log, stderr=subprocess.STDOUT, start_new_session=True,
         )  # fmt: skip
 
-    def worker(self) -> None:
-        from tracker.celery import app
+    def worker(self, *, concurrency: int = 2, queue: str = "celery", **extra_env: str) -> subprocess.Popen:
+        """A worker on `queue`, waited for until it listens for remote control (then it consumes too)."""
+        import redis
 
         name = f"bench{uuid.uuid4().hex[:8]}@localhost"
         extra = ["-I", self.include] if self.include else []
-        self.workers.append(
-            self.start(
-                "worker", "--pool=prefork", "--concurrency=2", "--loglevel=WARNING", "-n", name,
-                "--without-gossip", "--without-mingle", *extra,
-            )
+        process = self.start(
+            "worker", "--pool=prefork", f"--concurrency={concurrency}", "--loglevel=WARNING", "-n", name,
+            "-Q", queue, "--without-gossip", "--without-mingle", *extra, **extra_env,
         )  # fmt: skip
+        (self.workers if queue == "celery" else self.others).append(process)
+        # Its control queue bound in the broker it uses (which may not be this process's broker, so no ping).
+        broker = redis.Redis.from_url(self.env["CELERY_BROKER_URL"])
         deadline = time.monotonic() + 60
-        while not app.control.ping(destination=[name], timeout=0.5):
-            if time.monotonic() > deadline:
+        while not any(name.encode() in member for member in broker.smembers("_kombu.binding.celery.pidbox")):
+            if time.monotonic() > deadline or process.poll() is not None:
                 raise RuntimeError(f"worker {name} did not start")
+            time.sleep(0.2)
+        return process
 
-    def beat(self) -> None:
+    def dispatcher(self, **extra_env: str) -> subprocess.Popen:
+        """The dispatch worker (its own queue, one process), as in the Procfile."""
+        from django.conf import settings
+
+        return self.worker(concurrency=1, queue=settings.DISPATCH_QUEUE, **extra_env)
+
+    def beat(self, *, dispatcher: bool = True, **extra_env: str) -> subprocess.Popen:
+        if dispatcher:
+            self.dispatcher(**extra_env)
         schedule = Path(os.environ.get("TMPDIR", "/tmp")) / f"bench-beat-{uuid.uuid4().hex[:8]}"
-        self.others.append(self.start("beat", "--loglevel=WARNING", f"--schedule={schedule}"))
+        process = self.start("beat", "--loglevel=WARNING", f"--schedule={schedule}", **extra_env)
+        self.others.append(process)
+        return process
 
     def kill_one(self) -> None:
         victim = self.workers.pop(0)

@@ -236,3 +236,21 @@ def surviving_blips(write, *, until: float | None = None):
         connection.close()
         time.sleep(pause)
         pause = min(pause * 2, 0.5)
+
+
+def release_claims(claimed: list[tuple[int, str]]) -> int:
+    """Give back claims that were never handed to a worker (the broker was away): nothing was sent."""
+    released = 0
+    for token in {token for _, token in claimed}:
+        pks = [pk for pk, held_by in claimed if held_by == token]
+        released += held(token, *pks).update(status=Reminder.Status.SCHEDULED, lease_until=None, lease_token=None)
+    return released
+
+
+def record_claims(claimed: list[tuple[int, str]]) -> None:
+    """Count each claim, for /healthz (notifications.health): a reminder claimed again and again is stuck.
+
+    A separate UPDATE from the claim's: it only reports, and a claim must stay as short as it is.
+    """
+    if claimed:
+        Reminder.objects.filter(pk__in=[pk for pk, _ in claimed]).update(claims=F("claims") + 1)

@@ -121,6 +121,9 @@ class Reminder(models.Model):
     sender = models.UUIDField(
         null=True, blank=True, help_text="The delivery task that took it for that send (a claim's tasks share it out)."
     )
+    # For /healthz: whether a reminder keeps coming back (a send that kills its worker, a lease that
+    # runs out again and again).
+    claims = models.PositiveIntegerField(default=0, help_text="Times dispatch handed it to a worker.")
     sent_at = models.DateTimeField(null=True, blank=True)
     provider_message_id = models.CharField(max_length=200, blank=True)
     acknowledge_within = models.DurationField(
@@ -150,6 +153,17 @@ class Reminder(models.Model):
                 fields=["channel", "due_at"],
                 condition=Q(status="scheduled", attempts__gt=0),
                 name="reminder_waiting_retry",
+            ),
+            # /healthz: reminders retried and not yet settled for good, and those claimed again and again.
+            models.Index(
+                fields=["first_due_at"],
+                condition=Q(status__in=["scheduled", "sending"], first_due_at__isnull=False),
+                name="reminder_unsettled_first_due",
+            ),
+            models.Index(
+                fields=["claims"],
+                condition=Q(status__in=["scheduled", "sending"], claims__gt=1),
+                name="reminder_unsettled_reclaimed",
             ),
             models.Index(
                 fields=["escalate_at"],

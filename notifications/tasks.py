@@ -10,7 +10,8 @@ from django.db import transaction
 from django.utils import timezone
 
 from notifications.delivery import deliver, deliver_batch
-from notifications.dispatch import claim_due, surviving_blips
+from notifications.dispatch import claim_due, record_claims, release_claims, surviving_blips
+from notifications.dispatch_lock import dispatch_lock
 from notifications.escalation import escalate_due
 from notifications.models import Heartbeat, Reminder
 
@@ -32,21 +33,26 @@ def dispatch() -> int:
     """Hand due reminders to workers for one beat interval, in a pass every PASS_EVERY.
 
     Beat's period alone would make a reminder up to a whole interval late (and claim at most one
-    batch a second); passes within the task keep lateness to a fraction of a second. A dispatch
-    task waits in the queue behind the deliveries already there, so a backlog slows the claims.
+    batch a second); passes within the task keep lateness to a fraction of a second. Dispatch has
+    its own queue and worker process (settings.CELERY_TASK_ROUTES), so deliveries never delay it
+    nor it them; and one loop runs at a time, however many beats start tasks (dispatch_lock).
     """
-    until = time.monotonic() + settings.DISPATCH_INTERVAL_SECONDS - PASS_EVERY
-    claimed = dispatch_pass()
-    while time.monotonic() < until:
-        time.sleep(PASS_EVERY)
-        claimed += dispatch_pass()
-    return claimed
+    with dispatch_lock() as mine:
+        if not mine:
+            return 0  # another dispatch task (a second beat's) is running the loop for this second
+        until = time.monotonic() + settings.DISPATCH_INTERVAL_SECONDS - PASS_EVERY
+        claimed = dispatch_pass()
+        while time.monotonic() < until:
+            time.sleep(PASS_EVERY)
+            claimed += dispatch_pass()
+        return claimed
 
 
 def dispatch_pass() -> int:
     claimed = surviving_blips(claim_due)  # on the database's clock; again on a new connection after a blip
     Heartbeat.beat("dispatch", timezone.now())
     hand_out(claimed)
+    record_claims(claimed)  # after: workers need not wait for a report
     return len(claimed)
 
 
@@ -57,16 +63,24 @@ def hand_out(claimed: list[tuple[int, str]]) -> None:
     a message) goes to HELPERS tasks that share it out: each sends the next reminder none of the
     others has taken, so every free process takes its share. Any task whose sends turn out slow
     shares out its rest the same way (notifications.delivery.deliver_batch).
+
+    If the broker is away (publishing retries for about two seconds), the claim goes back to
+    `scheduled` at once, to be claimed again as soon as Redis answers rather than when its lease runs
+    out; a task already queued for it then finds it no longer held and sends nothing.
     """
     if not claimed:
         return
     ids, token = [pk for pk, _ in claimed], claimed[0][1]  # one claim: one token for all
-    if len(ids) <= CHUNK and Reminder.objects.filter(pk__in=ids, channel__in=REMOTE).exists():
-        share_out(ids, token, helpers=HELPERS)
-        return
-    size = chunk_size(len(ids))
-    for start in range(0, len(ids), size):
-        deliver_reminders.delay(ids[start : start + size], token)
+    try:
+        if len(ids) <= CHUNK and Reminder.objects.filter(pk__in=ids, channel__in=REMOTE).exists():
+            share_out(ids, token, helpers=HELPERS)
+            return
+        size = chunk_size(len(ids))
+        for start in range(0, len(ids), size):
+            deliver_reminders.delay(ids[start : start + size], token)
+    except Exception:
+        release_claims(claimed)
+        raise
 
 
 def share_out(ids: list[int], token: str, *, helpers: int) -> None:

@@ -8,7 +8,7 @@ from django.db.backends.signals import connection_created
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "tracker.settings")
 
-app = Celery("tracker")
+app = Celery("tracker", amqp="tracker.broker:AMQP")  # reconnects after a Redis restart: see broker.py
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
 

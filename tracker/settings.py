@@ -266,6 +266,15 @@ CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 # Keep a worker's database connection from one task to the next (Celery closes it after each task
 # otherwise); tracker.celery closes one that broke or outlived CONN_MAX_AGE before each task.
 CELERY_DB_REUSE_MAX = env_int("CELERY_DB_REUSE_MAX", 1000)
+# Survive a Redis restart or outage without help (tracker/broker.py says what it fixes): retry the
+# connection for ever, every second at most, and notice a dead connection within seconds.
+CELERY_BROKER_TRANSPORT = "tracker.broker:Transport"
+CELERY_BROKER_CONNECTION_RETRY = True
+CELERY_BROKER_CONNECTION_MAX_RETRIES = None
+CELERY_BROKER_CONNECTION_TIMEOUT = 2
+# A task running when the connection drops keeps running: its reminders are settled in the database,
+# not through the broker, and cancelling it could cut a send in half.
+CELERY_WORKER_CANCEL_LONG_RUNNING_TASKS_ON_CONNECTION_LOSS = False
 # A worker delivering a reminder holds it this long; if it dies, the reminder is claimed again after
 # it. Longer than the slowest single delivery (e-mail and SMS calls time out after 10 s), so that a
 # live worker is never overtaken; a crashed worker's reminders are late by at most this plus one
@@ -289,9 +298,34 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": env_int("ESCALATION_INTERVAL_SECONDS", 15),
     },
 }
+# /healthz (notifications/health.py) answers 503 when a reminder has waited this long past its first
+# due time, when the dispatch loop has not claimed for this long, or when a reminder was claimed this
+# many times without settling.
+HEALTH_LATE_SECONDS = env_int("HEALTH_LATE_SECONDS", 60)
+HEALTH_DISPATCH_STALE_SECONDS = env_int("HEALTH_DISPATCH_STALE_SECONDS", 5)
+HEALTH_MAX_CLAIMS = env_int("HEALTH_MAX_CLAIMS", 3)
+
+# Dispatch (and escalation, which hands its reminders to dispatch) runs on its own queue, served by
+# its own worker process (`celery worker -Q dispatch --concurrency=1`, see Procfile): it never takes
+# a delivery process, and delivery tasks never wait behind it.
+DISPATCH_QUEUE = "dispatch"
+CELERY_TASK_ROUTES = {
+    "notifications.dispatch": {"queue": DISPATCH_QUEUE},
+    "notifications.escalate": {"queue": DISPATCH_QUEUE},
+}
 # A task still unacknowledged this long after a worker took it goes back to the queue. The outbox's
 # own lease (notifications.dispatch.LEASE) recovers reminders much sooner than this.
-CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": env_int("CELERY_VISIBILITY_TIMEOUT", 3600)}
+CELERY_BROKER_TRANSPORT_OPTIONS = {
+    "visibility_timeout": env_int("CELERY_VISIBILITY_TIMEOUT", 3600),
+    # A Redis that stops answering (a half-open socket) is found out in seconds, not at the kernel's
+    # TCP timeout. A publish retries for about two seconds, then fails (see notifications.tasks.hand_out).
+    "socket_timeout": 5,
+    "socket_connect_timeout": 2,
+    "socket_keepalive": True,
+    "health_check_interval": 5,
+    "retry_on_timeout": True,
+}
+CELERY_TASK_PUBLISH_RETRY_POLICY = {"max_retries": 3, "interval_start": 0, "interval_step": 0.5, "interval_max": 1}
 
 # Minutes within which a red-flag alert must be acknowledged before it escalates, per kind of flag
 # (procedures.red_flags.RedFlagKind). Neurological and chest signs are the most urgent.

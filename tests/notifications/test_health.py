@@ -3,8 +3,11 @@ import datetime as dt
 import pytest
 from django.utils import timezone
 
+from notifications.dispatch import claim_due, record_claims, settle_retry
 from notifications.models import Heartbeat, Reminder
 from procedures.timeline import record_event
+
+SEC = dt.timedelta(seconds=1)
 
 
 @pytest.fixture
@@ -12,13 +15,22 @@ def fresh_beat(db):
     Heartbeat.beat("dispatch", timezone.now())
 
 
-def test_healthy_when_beat_runs_and_nothing_is_late(client, fresh_beat):
-    response = client.get("/healthz")
+def make_reminder(procedure, *, due_at: dt.datetime, channel: str = "sms", key: str = "health:1") -> Reminder:
+    return Reminder.objects.create(
+        key=key, ward=procedure.patient.ward, procedure=procedure, recipient_role="nurse", channel=channel,
+        message_key="test", due_at=due_at,
+    )  # fmt: skip
+
+
+def test_healthy_when_beat_runs_and_nothing_is_late(client, fresh_beat, django_assert_max_num_queries):
+    with django_assert_max_num_queries(6):
+        response = client.get("/healthz")
 
     assert response.status_code == 200
     assert response.json() | {"dispatch_age_seconds": 0} == {
         "status": "ok", "database": True, "broker": True, "beat": True, "dispatch_age_seconds": 0,
         "oldest_due_seconds": 0, "reminders_on_time": True,
+        "oldest_waiting_seconds": 0, "most_claims": 0, "failing_channels": [], "failing": [],
     }  # fmt: skip
 
 
@@ -31,7 +43,16 @@ def test_a_stuck_dispatcher_shows_up(client, procedure, nurse_a):
     assert body.status_code == 503
     assert (body.json()["beat"], body.json()["reminders_on_time"]) == (False, False)
     assert body.json()["oldest_due_seconds"] >= 600  # cement_hardened was due 10 minutes ago
+    assert body.json()["failing"] == ["dispatch"]  # late because nothing claims them: not the workers' fault
     assert Reminder.objects.filter(status="scheduled").exists()
+
+
+def test_a_dispatch_loop_silent_for_a_few_seconds_is_unhealthy_without_a_grace_period(client, db):
+    Heartbeat.beat("dispatch", timezone.now() - 6 * SEC)
+
+    body = client.get("/healthz")
+
+    assert (body.status_code, body.json()["beat"], body.json()["failing"]) == (503, False, ["dispatch"])
 
 
 def test_an_unreachable_broker_is_unhealthy(client, fresh_beat, settings):
@@ -39,4 +60,51 @@ def test_an_unreachable_broker_is_unhealthy(client, fresh_beat, settings):
 
     response = client.get("/healthz")
 
-    assert (response.status_code, response.json()["broker"]) == (503, False)
+    assert (response.status_code, response.json()["broker"], response.json()["failing"]) == (503, False, ["broker"])
+
+
+def test_a_reminder_retrying_past_its_first_due_time_is_late_though_its_next_try_is_ahead(
+    client, fresh_beat, procedure
+):
+    first_due = timezone.now() - 70 * SEC
+    reminder = make_reminder(procedure, due_at=first_due)
+    ((pk, token),) = claim_due(timezone.now())
+    record_claims([(pk, token)])
+    reminder.refresh_from_db()
+    settle_retry(reminder, token=token, now=timezone.now(), error="503 from the provider")  # next try in 15-30 s
+
+    response = client.get("/healthz")
+
+    reminder.refresh_from_db()
+    assert (reminder.status, reminder.first_due_at, reminder.claims) == ("scheduled", first_due, 1)
+    assert reminder.due_at > timezone.now()
+    assert response.status_code == 503
+    body = response.json()
+    assert body["oldest_due_seconds"] == 0  # what the old check saw: nothing due, all fine
+    assert body["oldest_waiting_seconds"] >= 70 and body["reminders_on_time"] is False
+    assert (body["failing"], body["failing_channels"]) == (["channel"], ["sms"])
+    assert "health:1" not in response.content.decode() and str(procedure.patient.mrn) not in response.content.decode()
+
+
+def test_a_reminder_claimed_again_and_again_is_unhealthy_before_it_is_late(client, fresh_beat, procedure, settings):
+    reminder = make_reminder(procedure, due_at=timezone.now() - 2 * SEC)
+    Reminder.objects.filter(pk=reminder.pk).update(status="sending", claims=settings.HEALTH_MAX_CLAIMS + 1,
+                                                   first_due_at=reminder.due_at)  # fmt: skip
+
+    response = client.get("/healthz")
+
+    assert response.status_code == 503
+    assert (response.json()["most_claims"], response.json()["failing"]) == (
+        settings.HEALTH_MAX_CLAIMS + 1,
+        ["delivery"],
+    )
+
+
+def test_late_reminders_with_dispatch_running_and_no_failing_channel_blame_the_delivery_workers(
+    client, fresh_beat, procedure
+):
+    make_reminder(procedure, due_at=timezone.now() - 90 * SEC, channel="inapp")
+
+    body = client.get("/healthz").json()
+
+    assert (body["status"], body["failing"], body["oldest_waiting_seconds"] >= 90) == ("unhealthy", ["delivery"], True)

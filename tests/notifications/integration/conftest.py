@@ -3,11 +3,15 @@
 The processes run `celery -A tracker` with the test settings, pointed at the database this test
 uses; every channel delivers to the Redis recorder of tests/notifications/recording.py. Each
 process is started in its own session and killed with its whole group when the test ends.
+Delivery workers serve the default queue; `beat()` also starts the dispatch worker (its own
+queue, one process), as the Procfile does. `private_redis` is a Redis server of the test's own,
+on a free port, that a test may kill and restart.
 """
 
 import contextlib
 import itertools
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -24,7 +28,7 @@ from django.db import connection
 from notifications.models import Reminder
 from tests.conftest import reload_default_protocol
 from tests.notifications.recording import ARRIVALS, arrivals, recorder
-from tracker.celery import app
+from tests.notifications.redis_server import PrivateRedis
 
 ROOT = Path(__file__).resolve().parents[3]
 counter = itertools.count()
@@ -34,6 +38,8 @@ class Processes:
     def __init__(self, env: dict[str, str]):
         self.env = env
         self.running: list[subprocess.Popen] = []
+        self.names: dict[int, str] = {}
+        self.dispatchers: list[subprocess.Popen] = []
         self.logs = Path(tempfile.mkdtemp(prefix="celery-it-"))
 
     def start(self, *args: str, **extra_env: str) -> subprocess.Popen:
@@ -44,19 +50,36 @@ class Processes:
             cwd=ROOT, env=self.env | extra_env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
         )  # fmt: skip
         self.running.append(process)
+        self.names[process.pid] = f"{name}.log"
         return process
 
-    def worker(self, concurrency: int = 2, **extra_env: str) -> subprocess.Popen:
+    def worker(self, concurrency: int = 2, queue: str = "celery", **extra_env: str) -> subprocess.Popen:
         name = f"it{uuid.uuid4().hex[:8]}@localhost"
         process = self.start(
-            "worker", "--pool=prefork", f"--concurrency={concurrency}", "--loglevel=INFO", "-n", name,
+            "worker", "--pool=prefork", f"--concurrency={concurrency}", "--loglevel=INFO", "-n", name, "-Q", queue,
             "--without-gossip", "--without-mingle", **extra_env,
         )  # fmt: skip
-        wait_for(lambda: app.control.ping(destination=[name], timeout=0.5), timeout=30, what=f"worker {name}")
+        # Ready once it says so in its log: a ping would need the broker the worker uses, which may be a
+        # private one (private_redis) rather than this process's.
+        wait_for(lambda: "ready." in self.log_of(process), timeout=60, what=f"worker {name}")
         return process
 
-    def beat(self) -> subprocess.Popen:
-        return self.start("beat", "--loglevel=INFO", f"--schedule={self.logs / 'beat-schedule'}")
+    def dispatcher(self) -> subprocess.Popen:
+        process = self.worker(concurrency=1, queue=settings.DISPATCH_QUEUE)
+        self.dispatchers.append(process)
+        return process
+
+    def beat(self, dispatcher: bool = True) -> subprocess.Popen:
+        """Beat, and (unless one runs already, or `dispatcher=False`) the dispatch worker it needs."""
+        if dispatcher and not any(process.poll() is None for process in self.dispatchers):
+            self.dispatcher()
+        schedule = self.logs / f"beat-schedule-{next(counter)}"
+        process = self.start("beat", "--loglevel=INFO", f"--schedule={schedule}")
+        wait_for(lambda: "Sending due task" in self.log_of(process), timeout=60, what="beat's first tick")
+        return process
+
+    def log_of(self, process: subprocess.Popen) -> str:
+        return Path(self.logs / self.names[process.pid]).read_text(errors="replace")
 
     def kill(self, process: subprocess.Popen, sig: int = signal.SIGKILL) -> None:
         with contextlib.suppress(ProcessLookupError):
@@ -101,6 +124,18 @@ def celery(transactional_db):
     yield processes
     processes.stop_all()
     broker().flushdb()
+
+
+@pytest.fixture
+def private_redis(celery):
+    """A private Redis server as the broker of every process `celery` starts from now on."""
+    server = PrivateRedis(Path(tempfile.mkdtemp(prefix="redis-it-")))
+    server.start()
+    celery.env = celery.env | {"CELERY_BROKER_URL": server.url}
+    yield server
+    celery.stop_all()  # before the server goes: workers exit cleanly
+    server.kill()
+    shutil.rmtree(server.directory, ignore_errors=True)
 
 
 def make_reminders(procedure, count: int, due_at, prefix: str = "it") -> list[Reminder]:
