@@ -205,7 +205,7 @@ def test_stop_from_a_shared_number_withdraws_consent_for_everyone_on_it_and_is_c
     assert {n.ward_id for n in notices} == {patient.ward_id, husband.ward_id}
     with time_machine.travel(NOW, tick=False):
         for pk, token in claim_due(NOW):
-            deliver(pk, token)
+            deliver(pk, token, now=NOW)
     assert [sms["Body"][:24] for sms in twilio_api.received] == ["Vous ne recevrez plus de"]
 
 
