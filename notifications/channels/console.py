@@ -9,7 +9,9 @@ logger = logging.getLogger("notifications.console")
 
 
 class ConsoleTransport(Transport):
-    external = False
+    # It stands in for SMS and e-mail (make run, or a channel not configured yet): taken before it is
+    # printed like a real send, so that the tasks sharing a claim out print each message once.
+    external = True
 
     def send(self, reminder) -> str:
         content = content_for(reminder)

@@ -15,6 +15,7 @@ from django.core.checks import run_checks
 from django.db import connection
 
 from notifications.channels import Transport
+from notifications.channels.console import ConsoleTransport
 from notifications.channels.email import message_id
 from notifications.delivery import deliver, deliver_batch
 from notifications.dispatch import LEASE, MAX_ATTEMPTS, claim_due
@@ -226,6 +227,37 @@ def test_the_tasks_of_one_claim_share_it_out_each_reminder_sent_by_one_of_them(p
     assert first == {row.pk: "sent" for row in rows[1:]} and second == {}
     assert sorted(Deadly.sends) == ["shared:1", "shared:2", "shared:3"]
     assert Reminder.objects.get(pk=rows[0].pk).status == "sending"  # the other task's to send
+
+
+class Interrupted(ConsoleTransport):
+    """The console (`make run`), with another task of the claim starting while its first print is under way,
+    as on a host whose processes all took a share of the claim at once."""
+
+    claim: tuple[list[int], str] | None = None
+    printed: list[str] = []
+
+    def send(self, reminder) -> str:
+        self.printed.append(reminder.key)
+        if Interrupted.claim:
+            ids, token = Interrupted.claim
+            Interrupted.claim = None
+            deliver_batch(ids, token, sender=str(uuid.uuid4()))
+        return f"console-{reminder.pk}"
+
+
+def test_tasks_sharing_a_claim_print_each_console_message_once(procedure, settings):
+    settings.NOTIFICATION_TRANSPORTS = settings.NOTIFICATION_TRANSPORTS | {
+        "webhook": "tests.notifications.test_reliability.Interrupted"
+    }
+    rows = [make(procedure, f"console:{i}", channel="webhook", due_at=database_now()) for i in range(4)]
+    claimed = claim_due()
+    ids, token = [pk for pk, _ in claimed], claimed[0][1]
+    Interrupted.claim, Interrupted.printed = (ids, token), []
+
+    deliver_batch(ids, token, sender=str(uuid.uuid4()))
+
+    assert sorted(Interrupted.printed) == [row.key for row in rows]
+    assert set(Reminder.objects.filter(pk__in=ids).values_list("status", flat=True)) == {"sent"}
 
 
 def test_a_task_whose_channel_turns_out_slow_shares_out_the_rest_once(procedure, settings, monkeypatch):
