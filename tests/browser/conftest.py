@@ -4,6 +4,7 @@ One browser for all of them (starting Chromium is the slow part); a fresh contex
 its own cookies, for each tab a test opens. Playwright's own browser download is not used.
 """
 
+import time
 from pathlib import Path
 
 import pytest
@@ -84,3 +85,15 @@ def axe():
     from tests.browser.axe import assert_no_axe_violations
 
     return assert_no_axe_violations
+
+
+def wait_until_true(page: Page, expression: str, timeout: float = 10.0) -> None:
+    """Wait until a JavaScript expression is true on the page, polled from here.
+
+    Not page.wait_for_function: Playwright compiles its predicate in the page, which the pages'
+    Content-Security-Policy (no 'unsafe-eval') refuses.
+    """
+    deadline = time.monotonic() + timeout
+    while not page.evaluate(expression):
+        assert time.monotonic() < deadline, f"still false after {timeout} s: {expression}"
+        page.wait_for_timeout(100)

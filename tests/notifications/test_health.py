@@ -1,9 +1,10 @@
 import datetime as dt
+import uuid
 
 import pytest
 from django.utils import timezone
 
-from notifications.dispatch import claim_due, record_claims, settle_retry
+from notifications.dispatch import begin_send, claim_due, record_claims, settle_retry
 from notifications.models import Heartbeat, Reminder
 from procedures.timeline import record_event
 
@@ -70,8 +71,9 @@ def test_a_reminder_retrying_past_its_first_due_time_is_late_though_its_next_try
     reminder = make_reminder(procedure, due_at=first_due)
     ((pk, token),) = claim_due(timezone.now())
     record_claims([(pk, token)])
+    begin_send(pk, token=token, sender=str(uuid.uuid4()))  # the send is tried (and counted)...
     reminder.refresh_from_db()
-    settle_retry(reminder, token=token, now=timezone.now(), error="503 from the provider")  # next try in 15-30 s
+    settle_retry(reminder, token=token, now=timezone.now(), error="503 from the provider")  # ...and fails
 
     response = client.get("/healthz")
 
