@@ -35,8 +35,8 @@ CHECKS = [
     checks.content_type_conformance,
     checks.response_schema_conformance,
 ]
-EXAMPLES_PER_OPERATION = 30
-SCENARIOS, STEPS_PER_SCENARIO = 25, 8
+EXAMPLES_PER_OPERATION = 20  # the full run (50, every phase) is scripts/schema-fuzz
+SCENARIOS, STEPS_PER_SCENARIO = 20, 8
 FUZZ = settings(deadline=None, suppress_health_check=list(HealthCheck), derandomize=True, database=None)
 
 
