@@ -166,19 +166,19 @@ class ObservationLimitInline(ProtocolStepInline):
     readonly_fields = ["labels"]
 
 
-@admin.register(Protocol)
-class ProtocolAdmin(HistoryAdmin):
-    list_display = ["code", "version", "name", "published_at"]
+class VersionedAdmin(HistoryAdmin):
+    """A versioned definition (a protocol, a questionnaire): a draft is edited, then published, then
+    changed only as a new version; a published version is never deleted (what was planned or answered
+    with it must keep its meaning)."""
+
     list_filter = ["code"]
-    inlines = [ProtocolStepInline, ObservationLimitInline]
     actions = ["publish", "new_version"]
+    frozen: list[str] = []  # the fields read-only once published
 
     def get_readonly_fields(self, request, obj=None):
-        frozen = ["code", "version", "name", "description", "pain_review_after_days", "published_at"]
-        return frozen if obj and obj.is_published else []
+        return self.frozen if obj and obj.is_published else []
 
     def has_delete_permission(self, request, obj=None):
-        # Procedures were planned with a published version; it stays, whatever happens (a draft can go).
         return super().has_delete_permission(request, obj) and not (obj and obj.is_published)
 
     def delete_queryset(self, request, queryset):
@@ -186,15 +186,21 @@ class ProtocolAdmin(HistoryAdmin):
 
     @admin.action(description="Publish the selected draft versions")
     def publish(self, request, queryset):
-        for protocol in queryset:
-            protocol.publish()
+        for definition in queryset:
+            definition.publish()
         messages.success(request, "Published. Published versions can no longer be changed.")
 
-    @admin.action(description="Make a new draft version from the selected protocol")
+    @admin.action(description="Make a new draft version from the selected ones")
     def new_version(self, request, queryset):
-        for protocol in queryset:
-            draft = protocol.new_draft()
-            messages.success(request, f"Created draft {draft}.")
+        for definition in queryset:
+            messages.success(request, f"Created draft {definition.new_draft()}.")
+
+
+@admin.register(Protocol)
+class ProtocolAdmin(VersionedAdmin):
+    list_display = ["code", "version", "name", "published_at"]
+    inlines = [ProtocolStepInline, ObservationLimitInline]
+    frozen = ["code", "version", "name", "description", "pain_review_after_days", "published_at"]
 
 
 class ReadOnlyInline(admin.TabularInline):
@@ -331,28 +337,7 @@ class QuestionnaireItemInline(admin.StackedInline):
 
 
 @admin.register(Questionnaire)
-class QuestionnaireAdmin(HistoryAdmin):
-    """Questionnaires are edited like protocols: a draft, then published, then changed only as a new version."""
-
+class QuestionnaireAdmin(VersionedAdmin):
     list_display = ["code", "version", "title", "published_at"]
-    list_filter = ["code"]
     inlines = [QuestionnaireItemInline]
-    actions = ["publish", "new_version"]
-
-    def get_readonly_fields(self, request, obj=None):
-        return ["code", "version", "title", "titles", "published_at"] if obj and obj.is_published else []
-
-    def has_delete_permission(self, request, obj=None):
-        # Answers given to a published version must keep their questions.
-        return obj is None or not obj.is_published
-
-    @admin.action(description="Publish the selected draft versions")
-    def publish(self, request, queryset):
-        for questionnaire in queryset:
-            questionnaire.publish()
-        messages.success(request, "Published. Published versions can no longer be changed.")
-
-    @admin.action(description="Make a new draft version from the selected questionnaire")
-    def new_version(self, request, queryset):
-        for questionnaire in queryset:
-            messages.success(request, f"Created draft {questionnaire.new_draft()}.")
+    frozen = ["code", "version", "title", "titles", "published_at"]
