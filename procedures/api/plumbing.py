@@ -174,7 +174,8 @@ ERROR_SCHEMAS = {
         ),
         "properties": {
             "non_field_errors": {"type": "array", "items": {"type": "string"}},
-            "detail": {"type": "string"},
+            # A general refusal; or, when the input itself had a field named "detail", its messages.
+            "detail": {"oneOf": [{"type": "string"}, {"type": "array", "items": {"type": "string"}}]},
         },
         "additionalProperties": {"oneOf": [{"type": "array"}, {"type": "object"}, {"type": "string"}]},
         "example": {"at": ["Give the time with its UTC offset, e.g. 2026-03-10T09:00:00+01:00."]},
