@@ -73,8 +73,8 @@ def make_ward(size: int) -> tuple[str, str, int]:
         record_event(procedure=procedure, kind="cement_injected", at=now - dt.timedelta(hours=2), by=nurse, now=now)
     client = Client()
     client.force_login(nurse)
-    _, token = ApiToken.objects.issue(user=nurse)
-    return client.cookies["sessionid"].value, token.key, procedure.pk
+    _, key = ApiToken.objects.issue(user=nurse)
+    return client.cookies["sessionid"].value, key, procedure.pk
 
 
 def wrk(url: str, header: str, seconds: int, connections: int) -> dict:
