@@ -161,7 +161,9 @@ def appointments_ics(request: HttpRequest, pk: int) -> HttpResponse:
         .order_by("due_at")
     )
     events = [
-        Appointment(f"{m.pk}@recovery-tracker", m.due_at, APPOINTMENT_LENGTH, m.step.label, location=patient.ward.name)
+        Appointment(
+            f"{m.pk}@recovery-tracker", m.due_at, APPOINTMENT_LENGTH, m.step.label_in(), location=patient.ward.name
+        )
         for m in milestones
         if (m.step.message_key or m.step.code) in APPOINTMENT_KEYS
     ]

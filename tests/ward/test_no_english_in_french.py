@@ -103,6 +103,7 @@ def test_a_french_board_and_patient_pages_contain_no_english(logged_in, red_flag
         "patient": reverse("ward:patient", args=[red_flagged.patient.pk]),
         "record event": reverse("ward:record_event", args=[red_flagged.pk]),
         "complete": reverse("ward:complete", args=[open_check.pk]),
+        "handover": reverse("ward:handover", args=[red_flagged.patient.ward_id]),
     }
 
     found, texts = {}, {}
