@@ -104,16 +104,18 @@ def refused(request, patient, shown: Question):
 
 def sent_response(patient, pk: str | None) -> QuestionnaireResponse | None:
     """The response she just sent (named in the address), if it is hers."""
-    if not (pk or "").isdigit():
+    if not (pk and pk.isascii() and pk.isdigit() and len(pk) <= 18):  # a bigint, or nothing
         return None
-    return QuestionnaireResponse.objects.filter(pk=pk, procedure__patient=patient, source="patient").first()
+    return QuestionnaireResponse.objects.filter(
+        pk=pk, procedure__patient=patient, source=QuestionnaireResponse.Source.PATIENT
+    ).first()
 
 
 def common_context(patient) -> dict:
     return {
         "first_name": patient.given_name,
         "language": patient.language,
-        "ward_phone": readable_phone(patient.ward.phone),
+        "ward_phone": readable_phone(patient.ward.phone).replace(" ", "\N{NO-BREAK SPACE}"),  # never split on a phone
         "ward_tel": patient.ward.phone,  # E.164, for a tel: link
     }
 

@@ -66,7 +66,9 @@ def open_questionnaire(patient: Patient, now: dt.datetime) -> Milestone | None:
             step__records=ProtocolStep.Records.QUESTIONNAIRE,
             step__audience__in=ANSWERABLE,
             step__questionnaire__published_at__isnull=False,
+            step__questionnaire__items__isnull=False,
         )
+        .distinct()
         .exclude(procedure__status=Procedure.Status.CANCELLED)
         .select_related("step__questionnaire", "procedure")
         .order_by("due_at", "pk")

@@ -206,9 +206,10 @@ def test_a_red_flag_tells_her_to_call_and_alerts_the_ward_like_a_red_flag_text(c
 
     response = answer_all(client, link, GOOD | {"falls": "yes"})
 
-    html = show(client, link, urlsplit(response["Location"]).query and "?" + urlsplit(response["Location"]).query)
+    html = show(client, link, "?" + urlsplit(response["Location"]).query)
     assert "Appelez le service maintenant" in html
-    assert '<a class="button call-now" href="tel:+33140000000">Appeler le service : +33 1 40 00 00 00</a>' in html
+    phone = "+33 1 40 00 00 00".replace(" ", "\xa0")  # never split across lines
+    assert f'<a class="button call-now" href="tel:+33140000000">Appeler le service : {phone}</a>' in html
     assert "Appelez les secours (15 ou 112) tout de suite si :" in html
     alert = Reminder.objects.get(kind="alert")
     # As for a red-flag text (tests/notifications/test_inbound_sms.py): urgent, to the ward's nurses, 5 minutes.
@@ -304,3 +305,28 @@ def test_the_headers_keep_the_link_private(client, link, week_check):
 
     assert response["Referrer-Policy"] == "same-origin" and response["X-Robots-Tag"] == "noindex, nofollow"
     assert "no-store" in response["Cache-Control"]
+
+
+@pytest.mark.parametrize("query", ["?sent=²", "?sent=99999999999999999999999", "?q=nothing", "?q=%00", "?sent=x&q="])
+def test_odd_addresses_show_the_page_and_never_fail(client, link, week_check, query):
+    html = show(client, link, query)
+
+    assert "1 sur 6" in html
+
+
+@pytest.mark.parametrize("query", ["?milestone=x&q=pain_rest", "?q=pain_rest", "?milestone={pk}&q=nothing", ""])
+def test_a_post_to_an_odd_address_keeps_nothing(client, link, week_check, query):
+    response = client.post(link + query.format(pk=week_check.pk), {"pain_rest": "3"})
+
+    assert response.status_code == 302 and response["Location"] == link
+    assert not ResponseDraft.objects.exists()
+
+
+def test_a_questionnaire_for_staff_only_is_not_asked_from_her_link(client, link, make_procedure, clock):
+    """The check before the procedure is, in version 2, for staff to enter (audience staff)."""
+    Protocol.objects.get(code="vertebral-augmentation", version=2).publish()
+    procedure = make_procedure(scheduled_at=NOW + dt.timedelta(days=2))
+    baseline = procedure.milestones.get(step__code="prom_baseline")
+    assert baseline.window_opens_at <= NOW and baseline.step.audience == "staff"
+
+    assert "<form" not in show(client, link)
