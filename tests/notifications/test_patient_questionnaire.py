@@ -3,10 +3,12 @@ a red flag tells her what to do now and alerts the ward like a red-flag text mes
 
 import datetime as dt
 import re
+import threading
 from urllib.parse import urlsplit
 
 import pytest
 import time_machine
+from django.db import connection
 from django.test import Client
 
 from notifications.escalation import escalate_due
@@ -15,6 +17,7 @@ from notifications.patient_links import issue_link, revoke_links
 from procedures.models import Milestone, Patient, Protocol, QuestionnaireResponse, ResponseDraft, Staff
 from procedures.observations import record_pain_score
 from procedures.timeline import record_event
+from tests.conftest import reload_default_protocol
 
 INJECTED = dt.datetime(2026, 3, 10, 8, 0, tzinfo=dt.UTC)  # 09:00 in Paris
 # The 1-week check is due on the 17th at 10:00 in Paris; its window opens 3 days before and closes a week after.
@@ -330,3 +333,34 @@ def test_a_questionnaire_for_staff_only_is_not_asked_from_her_link(client, link,
     assert baseline.window_opens_at <= NOW and baseline.step.audience == "staff"
 
     assert "<form" not in show(client, link)
+
+
+@pytest.fixture
+def shipped(transactional_db):
+    reload_default_protocol()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_sends_at_once_record_one_response(shipped, link, week_check):
+    answer_all(Client(), link, {key: value for key, value in GOOD.items() if key != "new_symptoms"})
+    action = form_action(show(Client(), link))
+    both_ready = threading.Barrier(2)
+    statuses, errors = [], []
+
+    def send():
+        try:
+            both_ready.wait(timeout=10)
+            statuses.append(Client().post(link + action, {"new_symptoms": ""}).status_code)
+        except Exception as error:  # the test client re-raises a 500's exception
+            errors.append(error)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=send) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=30)
+
+    assert not errors and statuses == [302, 302]
+    assert QuestionnaireResponse.objects.filter(milestone=week_check).count() == 1
