@@ -25,7 +25,8 @@ from notifications.patient_questionnaire import (
     Closed,
     Question,
     first_at_fault,
-    keep_answer,
+    has_every_required_answer,
+    keep_answers,
     open_questionnaire,
     question,
     send_answers,
@@ -75,19 +76,29 @@ def show(request, patient):
 
 
 def answer(request, patient):
-    """Keep one answer and go on to the next question; the last one sends them all."""
+    """Keep the answers posted and go on to the next question; the last one sends them all.
+
+    The page posts one question (named in the address) at a time; a form that posts every answer
+    at once to the bare link is kept and sent too, once every required question has its answer.
+    """
     now = timezone.now()
     milestone = open_questionnaire(patient, now)
-    if milestone is None or str(milestone.pk) != request.GET.get("milestone"):
+    stale = request.GET.get("milestone", str(milestone.pk) if milestone else None)
+    if milestone is None or stale != str(milestone.pk):
         return redirect(request.path)  # answered, closed or replaced meanwhile: show what is open now
     asked = question(milestone, request.GET.get("q"))
-    if asked.item.link_id != request.GET.get("q"):
+    on_one_screen = asked.item.link_id == request.GET.get("q")
+    posted = [item for item in asked.items if item.link_id in request.POST or (on_one_screen and item == asked.item)]
+    if not posted:
         return redirect(request.path)
-    value = request.POST.get(asked.item.link_id, "")
-    if error := keep_answer(milestone, asked.item, value):
-        return refused(request, patient, question(milestone, asked.item.link_id, value=value, error=error))
-    if not asked.is_last:
+    if wrong := keep_answers(milestone, posted, request.POST):
+        item, error = wrong
+        return refused(request, patient, question(milestone, item.link_id, value=request.POST.get(item.link_id, ""),
+                                                  error=error))  # fmt: skip
+    if on_one_screen and not asked.is_last:
         return redirect(f"{request.path}?{urlencode({'q': asked.items[asked.index + 1].link_id})}")
+    if not on_one_screen and not has_every_required_answer(milestone):
+        return redirect(request.path)  # on to the first question not answered yet
     try:
         response = send_answers(milestone, now)
     except Closed:

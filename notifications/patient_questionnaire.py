@@ -125,17 +125,29 @@ def wrong_answer(item: QuestionnaireItem, value: str) -> str:
     return _("This answer cannot be read: please write it again.")
 
 
-def keep_answer(milestone: Milestone, item: QuestionnaireItem, value: str) -> str:
-    """Check one answer and keep it in her draft; return what is wrong with it ('' when it is kept)."""
-    typed, error = check_answer(item, value)
-    if error:
-        return error
+def keep_answers(milestone: Milestone, items: list[QuestionnaireItem], posted) -> tuple[QuestionnaireItem, str] | None:
+    """Check the answers posted to these questions and keep them all in her draft, or none of them.
+
+    Return the first question whose answer is wrong, with what is wrong with it; None when all are kept.
+    """
+    typed = {}
+    for item in items:
+        typed[item.link_id], error = check_answer(item, posted.get(item.link_id, ""))
+        if error:
+            return item, error
     with transaction.atomic():
         ResponseDraft.objects.get_or_create(milestone=milestone)
         draft = ResponseDraft.objects.select_for_update().get(milestone=milestone)
-        draft.answers[item.link_id] = typed
+        draft.answers.update(typed)
         draft.save(update_fields=["answers", "updated_at"])
-    return ""
+    return None
+
+
+def has_every_required_answer(milestone: Milestone) -> bool:
+    kept = kept_answers(milestone)
+    return all(
+        kept.get(item.link_id) not in (None, "") for item in milestone.step.questionnaire.items.all() if item.required
+    )
 
 
 @transaction.atomic

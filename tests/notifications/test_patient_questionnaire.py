@@ -317,12 +317,35 @@ def test_odd_addresses_show_the_page_and_never_fail(client, link, week_check, qu
     assert "1 sur 6" in html
 
 
-@pytest.mark.parametrize("query", ["?milestone=x&q=pain_rest", "?q=pain_rest", "?milestone={pk}&q=nothing", ""])
-def test_a_post_to_an_odd_address_keeps_nothing(client, link, week_check, query):
-    response = client.post(link + query.format(pk=week_check.pk), {"pain_rest": "3"})
+@pytest.mark.parametrize("query", ["?milestone=x&q=pain_rest", "?milestone=0", "?milestone=%00&q=pain_rest"])
+def test_a_post_for_another_milestone_keeps_nothing(client, link, week_check, query):
+    response = client.post(link + query, {"pain_rest": "3"})
 
     assert response.status_code == 302 and response["Location"] == link
     assert not ResponseDraft.objects.exists()
+
+
+def test_a_form_with_every_answer_posted_to_the_link_is_sent_at_once(client, link, week_check):
+    response = client.post(link, GOOD)
+
+    sent = QuestionnaireResponse.objects.get(milestone=week_check)
+    assert response["Location"] == f"{link}?sent={sent.pk}" and sent.answers["analgesics"] == "occasionally"
+    assert Milestone.objects.get(pk=week_check.pk).completed_at == NOW
+
+
+def test_some_answers_posted_to_the_link_are_kept_and_she_goes_on_from_there(client, link, week_check):
+    response = client.post(link, {"pain_rest": "3", "pain_activity": "5", "unknown": "x"})
+
+    assert response.status_code == 302 and response["Location"] == link
+    assert ResponseDraft.objects.get().answers == {"pain_rest": 3, "pain_activity": 5}
+    assert "3 sur 6" in show(client, link)
+
+
+def test_one_wrong_answer_among_several_keeps_none_of_them(client, link, week_check):
+    response = client.post(link, GOOD | {"mobility": "flying"})
+
+    assert response.status_code == 400 and "4 sur 6" in response.content.decode()
+    assert not ResponseDraft.objects.exists() and not QuestionnaireResponse.objects.exists()
 
 
 def test_a_questionnaire_for_staff_only_is_not_asked_from_her_link(client, link, make_procedure, clock):
