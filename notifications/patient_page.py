@@ -83,8 +83,8 @@ def answer(request, patient):
     """
     now = timezone.now()
     milestone = open_questionnaire(patient, now)
-    stale = request.GET.get("milestone", str(milestone.pk) if milestone else None)
-    if milestone is None or stale != str(milestone.pk):
+    named = request.GET.get("milestone", str(milestone.pk) if milestone else None)  # the form's milestone
+    if milestone is None or named != str(milestone.pk):
         return redirect(request.path)  # answered, closed or replaced meanwhile: show what is open now
     asked = question(milestone, request.GET.get("q"))
     on_one_screen = asked.item.link_id == request.GET.get("q")
@@ -93,8 +93,8 @@ def answer(request, patient):
         return redirect(request.path)
     if wrong := keep_answers(milestone, posted, request.POST):
         item, error = wrong
-        return refused(request, patient, question(milestone, item.link_id, value=request.POST.get(item.link_id, ""),
-                                                  error=error))  # fmt: skip
+        value = request.POST.get(item.link_id, "")
+        return show_again(request, patient, question(milestone, item.link_id, value=value, error=error))
     if on_one_screen and not asked.is_last:
         return redirect(f"{request.path}?{urlencode({'q': asked.items[asked.index + 1].link_id})}")
     if not on_one_screen and not has_every_required_answer(milestone):
@@ -105,11 +105,12 @@ def answer(request, patient):
         return redirect(request.path)
     except ValidationError as refusal:
         at_fault = first_at_fault(milestone, refusal)
-        return refused(request, patient, at_fault) if at_fault else redirect(request.path)
+        return show_again(request, patient, at_fault) if at_fault else redirect(request.path)
     return redirect(f"{request.path}?{urlencode({'sent': response.pk})}")
 
 
-def refused(request, patient, shown: Question):
+def show_again(request, patient, shown: Question):
+    """The question again, with what is wrong with her answer."""
     return render(request, "notifications/patient/question.html", question_context(patient, shown), status=400)
 
 
