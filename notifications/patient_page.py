@@ -25,6 +25,7 @@ from notifications.patient_questionnaire import (
     Closed,
     Question,
     first_at_fault,
+    flagged_so_far,
     has_every_required_answer,
     keep_answers,
     open_questionnaire,
@@ -147,6 +148,7 @@ def question_context(patient, shown: Question) -> dict:
             {"value": value, "label": label, "checked": value == shown.value} for value, label in options(item)
         ],
         "value": shown.value,
+        "flagged": flagged_so_far(milestone),
         "error": shown.error,
         "is_last": shown.is_last,
         "action": "?" + urlencode({"milestone": milestone.pk, "q": item.link_id}),

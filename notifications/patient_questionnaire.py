@@ -23,7 +23,14 @@ from procedures.models import (
     QuestionnaireResponse,
     ResponseDraft,
 )
-from procedures.questionnaires import TEXT_LIMIT, as_json, read_answer, record_response
+from procedures.questionnaires import (
+    TEXT_LIMIT,
+    as_json,
+    baseline_pain,
+    read_answer,
+    record_response,
+    response_flags,
+)
 
 # The steps a patient answers herself; a staff-only questionnaire is entered by staff.
 ANSWERABLE = (ProtocolStep.Audience.PATIENT, ProtocolStep.Audience.STAFF_AND_PATIENT)
@@ -141,6 +148,12 @@ def keep_answers(milestone: Milestone, items: list[QuestionnaireItem], posted) -
         draft.answers.update(typed)
         draft.save(update_fields=["answers", "updated_at"])
     return None
+
+
+def flagged_so_far(milestone: Milestone) -> bool:
+    """Whether an answer she has given already is a red flag: she is told what to do before she sends them."""
+    given = {link_id: value for link_id, value in kept_answers(milestone).items() if value != ""}
+    return bool(given) and bool(response_flags(milestone.step.questionnaire, given, baseline_pain(milestone.procedure)))
 
 
 def has_every_required_answer(milestone: Milestone) -> bool:

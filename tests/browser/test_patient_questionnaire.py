@@ -146,6 +146,9 @@ def test_a_red_flag_answer_tells_her_to_call_the_ward(browser, live_server, pati
         phone.goto(f"{link}?q=falls")
         phone.get_by_role("radio", name=words["yes"], exact=True).check()
         phone.get_by_role("button", name=words["next"]).click()
+        expect(phone.locator(".urgent-note")).to_be_visible()  # what to do, before she sends
+        screenshot(phone, f"questionnaire-{language}-flagged-390.png")
+        check_with_axe(axe, f"{link}?q=new_symptoms", "the question after a red-flag answer")
         phone.get_by_role("textbox").fill("my legs feel numb" if language == "en" else "jambes engourdies")
         phone.get_by_role("button", name=words["send"]).click()  # the first questions are still unanswered
         expect(phone.locator(".progress")).to_contain_text(f"1 {words['of']} 6")

@@ -232,6 +232,19 @@ def test_pain_far_above_her_baseline_is_a_red_flag_too(client, link, week_check)
     assert Reminder.objects.get(kind="alert").message_key == "patient_reported"
 
 
+def test_a_red_flag_answer_tells_her_what_to_do_before_she_sends(client, link, week_check):
+    note = "L’une de vos réponses demande l’attention du service."
+    answer_all(client, link, {"pain_rest": "3", "pain_activity": "5"})
+    calm = show(client, link)
+    answer(client, link, "falls", "yes")
+
+    html = show(client, link, "?q=new_symptoms")
+
+    assert note not in calm and note in html
+    assert "Envoyez vos réponses : le service sera prévenu tout de suite." in html
+    assert not Reminder.objects.filter(kind="alert").exists()  # raised when she sends them, once
+
+
 def test_the_red_flag_screen_is_only_for_her_own_response(client, patient, link, week_check, ward_a):
     answer_all(client, link, GOOD | {"falls": "yes"})
     other = Patient.objects.create(mrn="MRN-2", given_name="Zoé", family_name="Autre", birth_date="1950-01-01",
