@@ -3,7 +3,7 @@ from procedures.models.observations import Complication, ObservationCheck, Obser
 from procedures.models.people import Patient, Staff, Ward
 from procedures.models.procedures import Event, Milestone, Procedure
 from procedures.models.protocols import EventKind, Protocol, ProtocolStep
-from procedures.models.questionnaires import Questionnaire, QuestionnaireItem, QuestionnaireResponse
+from procedures.models.questionnaires import Questionnaire, QuestionnaireItem, QuestionnaireResponse, ResponseDraft
 from procedures.models.tokens import ApiToken
 
 __all__ = [
@@ -24,6 +24,7 @@ __all__ = [
     "Questionnaire",
     "QuestionnaireItem",
     "QuestionnaireResponse",
+    "ResponseDraft",
     "Staff",
     "Ward",
 ]

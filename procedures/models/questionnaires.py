@@ -183,3 +183,19 @@ class QuestionnaireResponse(models.Model):
 
     def __str__(self) -> str:
         return f"{self.questionnaire.code} for procedure {self.procedure_id} at {self.authored_at:%Y-%m-%d %H:%M}"
+
+
+class ResponseDraft(models.Model):
+    """The answers a patient has given so far, from her link, to a questionnaire step she has not sent yet.
+
+    On the server rather than in the session: she may stop and come back days later from another
+    link (each reminder brings a new one) or in another browser, and the page works without
+    JavaScript. One per milestone, which belongs to her alone; deleted when the response is recorded.
+    """
+
+    milestone = models.OneToOneField("procedures.Milestone", on_delete=models.CASCADE, related_name="draft")
+    answers = models.JSONField(default=dict, help_text="{link_id: value} as checked so far; '' for a skipped one.")
+    updated_at = models.DateTimeField(auto_now=True)
+
+    def __str__(self) -> str:
+        return f"Draft answers for milestone {self.milestone_id}"

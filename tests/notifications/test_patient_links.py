@@ -54,7 +54,7 @@ def test_the_link_shows_the_patients_next_steps_in_her_language_and_zone(injecte
     assert "Radiographie de contrôle" in html and "vendredi 10 avril, 10:00" in html
     for private in ["Martin", "MRN-0001", "L1", "ostéopor", "Zoé", "Observations"]:
         assert private not in html
-    assert response["Cache-Control"].startswith("max-age=0") and response["Referrer-Policy"] == "no-referrer"
+    assert response["Cache-Control"].startswith("max-age=0") and response["Referrer-Policy"] == "same-origin"
     assert other.pk
 
 
