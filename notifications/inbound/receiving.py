@@ -11,20 +11,20 @@ from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from notifications.alerts import raise_alert
+from notifications.inbound.reading import Reply, read_reply
 from notifications.models import InboundMessage, Reminder
 from notifications.outbox import cancel_patient_reminders
 from notifications.patient_links import revoke_links
-from notifications.replies import Reply, read_reply
 from procedures.languages import ENGLISH, in_every_language
 from procedures.models import PainScore, Patient, Procedure, Staff
 from procedures.observations import pain_flags_for, record_pain_score
 from procedures.phones import to_e164
 from procedures.red_flags import RedFlag, RedFlagKind
-from procedures.signals import red_flag_raised
 
 logger = logging.getLogger(__name__)
 
-# The red-flag topics of notifications.replies, as the ward reads them.
+# The red-flag topics of notifications.inbound.reading, as the ward reads them.
 TOPICS = {
     "legs": gettext_lazy("legs"),
     "bladder or bowel": gettext_lazy("bladder or bowel"),
@@ -122,7 +122,7 @@ def act_on(reply: Reply, message: InboundMessage, procedure: Procedure, now: dt.
                 % {"topics": ", ".join(str(TOPICS.get(topic, topic)) for topic in reply.red_flags)}
             ),
         )
-        red_flag_raised.send(sender=Procedure, procedure=procedure, flag=flag, source=message, now=now)
+        raise_alert(procedure=procedure, flag=flag, source=message, now=now)
     if not reply.understood:
         tell_ward(
             message,
