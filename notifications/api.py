@@ -107,7 +107,7 @@ class EscalationStepSerializer(serializers.ModelSerializer):
 
 class AlertSerializer(serializers.ModelSerializer):
     procedure = serializers.IntegerField(source="procedure_id", read_only=True)
-    kind = serializers.CharField(source="message_key", read_only=True)
+    kind = serializers.CharField(source="red_flag", read_only=True)
     raised_at = serializers.DateTimeField(source="due_at", read_only=True)
     status = serializers.SerializerMethodField()
     acknowledged_by = serializers.SlugRelatedField(

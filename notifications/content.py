@@ -73,8 +73,8 @@ def subject_of(reminder: Reminder) -> str:
     """What a staff reminder is about, in the active language: the step, the red flag, or a reply."""
     if reminder.milestone:
         return reminder.milestone.step.label_in()
-    if reminder.message_key in RedFlagKind.values:
-        return str(RedFlagKind(reminder.message_key).label)
+    if reminder.red_flag:
+        return str(RedFlagKind(reminder.red_flag).label)
     if reminder.message_key == "patient_reply":
         return _("Text from the patient")
     return reminder.message_key.replace("_", " ")

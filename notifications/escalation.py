@@ -41,23 +41,22 @@ def escalate(reminder: Reminder, now: dt.datetime) -> None:
     level = reminder.escalation_level + 1
     Reminder.objects.filter(pk=reminder.pk).update(escalated_at=now)
     for position, (role, staff, channel) in enumerate(chain_step(reminder.ward, level, now)):
-        Reminder.objects.get_or_create(
+        Reminder.objects.plan(
             key=f"escalation:{root.pk}:{level}:{role or staff.pk}:{channel}",
-            defaults={
-                "kind": Reminder.Kind.ESCALATION,
-                "ward": reminder.ward,
-                "procedure": reminder.procedure,
-                "milestone": reminder.milestone,
-                "recipient_role": role,
-                "recipient_staff": staff,
-                "channel": channel,
-                "message_key": reminder.message_key,
-                "urgent": True,
-                "due_at": now,
-                "escalates": root,
-                "escalation_level": level,
-                "acknowledge_within": ESCALATION_WAIT if position == 0 and level < LAST_LEVEL else None,
-            },
+            kind=Reminder.Kind.ESCALATION,
+            ward=reminder.ward,
+            procedure=reminder.procedure,
+            milestone=reminder.milestone,
+            recipient_role=role,
+            recipient_staff=staff,
+            channel=channel,
+            message_key=reminder.message_key,
+            red_flag=reminder.red_flag,
+            urgent=True,
+            due_at=now,
+            escalates=root,
+            escalation_level=level,
+            acknowledge_within=ESCALATION_WAIT if position == 0 and level < LAST_LEVEL else None,
         )
 
 
@@ -93,3 +92,4 @@ def acknowledge(*, reminder: Reminder, by: Staff, now: dt.datetime | None = None
     chain.filter(acknowledged_at__isnull=True).update(acknowledged_at=now, acknowledged_by=by)
     reminder.refresh_from_db()
     return reminder
+

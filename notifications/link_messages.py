@@ -33,17 +33,15 @@ def send_link(*, patient: Patient, now: dt.datetime | None = None) -> Reminder:
     procedure = patient.procedures.exclude(status=Procedure.Status.CANCELLED).order_by("-scheduled_at", "-pk").first()
     if procedure is None:
         raise ValidationError(_("Not sent: the patient has no procedure, so her page would be empty."))
-    return Reminder.objects.get_or_create(
+    return Reminder.objects.plan(
         key=f"link:{patient.pk}:{channel}:{now:%Y%m%d%H%M}",
-        defaults={
-            "kind": Reminder.Kind.LINK,
-            "ward": patient.ward,
-            "procedure": procedure,
-            "recipient_patient": patient,
-            "channel": channel,
-            "message_key": MESSAGE_KEY,
-            # Asked for by a nurse, usually with the patient in front of her: not held by quiet hours.
-            "urgent": True,
-            "due_at": now,
-        },
-    )[0]
+        kind=Reminder.Kind.LINK,
+        ward=patient.ward,
+        procedure=procedure,
+        recipient_patient=patient,
+        channel=channel,
+        message_key=MESSAGE_KEY,
+        # Asked for by a nurse, usually with the patient in front of her: not held by quiet hours.
+        urgent=True,
+        due_at=now,
+    )

@@ -10,7 +10,6 @@ import datetime as dt
 from dataclasses import dataclass
 
 from django.conf import settings
-from django.db import IntegrityError, transaction
 from django.db.models import Q
 
 from notifications.models import Reminder
@@ -103,8 +102,10 @@ def schedule(reminder: Reminder | None, plan: Plan, procedure: Procedure, now: d
 
 
 def create(plan: Plan, procedure: Procedure) -> None:
-    reminder = Reminder(
+    # A concurrent sync may have planned the same key a moment ago: the key makes that harmless.
+    Reminder.objects.plan(
         key=plan.key,
+        kind=Reminder.Kind.MILESTONE,
         ward=procedure.patient.ward,
         procedure=procedure,
         milestone=plan.milestone,
@@ -115,13 +116,6 @@ def create(plan: Plan, procedure: Procedure) -> None:
         due_at=plan.due_at,
         acknowledge_within=plan.acknowledge_within,
     )
-    # A concurrent sync may have created the same key a moment ago: the key makes that harmless.
-    try:
-        with transaction.atomic():
-            reminder.save()
-    except IntegrityError:
-        if not Reminder.objects.filter(key=plan.key).exists():
-            raise
 
 
 def close(milestone: Milestone, reminders: list[Reminder], now: dt.datetime) -> None:

@@ -138,11 +138,17 @@ def act_on(reply: Reply, message: InboundMessage, procedure: Procedure, now: dt.
 def tell_patient(
     message: InboundMessage, procedure: Procedure, message_key: str, now: dt.datetime, *, patient: Patient | None = None
 ) -> None:
-    Reminder.objects.create(
-        key=f"reply:{message.pk}:patient", kind=Reminder.Kind.REPLY, ward=procedure.patient.ward, procedure=procedure,
-        recipient_patient=patient or message.patient, channel=Reminder.Channel.SMS, message_key=message_key,
-        urgent=True, due_at=now,
-    )  # fmt: skip
+    Reminder.objects.plan(
+        key=f"reply:{message.pk}:patient",
+        kind=Reminder.Kind.REPLY,
+        ward=procedure.patient.ward,
+        procedure=procedure,
+        recipient_patient=patient or message.patient,
+        channel=Reminder.Channel.SMS,
+        message_key=message_key,
+        urgent=True,
+        due_at=now,
+    )
 
 
 def tell_ward(message: InboundMessage, procedure: Procedure, write, now: dt.datetime) -> None:
@@ -155,8 +161,15 @@ def tell_ward(message: InboundMessage, procedure: Procedure, write, now: dt.date
         else f"reply:{message.pk}:ward:{procedure.pk}"
     )
     summaries = {code: text[:300] for code, text in in_every_language(write).items()}
-    Reminder.objects.create(
-        key=key, kind=Reminder.Kind.REPLY, ward=procedure.patient.ward, procedure=procedure,
-        recipient_role=Staff.Role.NURSE, channel=Reminder.Channel.INAPP, message_key="patient_reply",
-        summary=summaries[ENGLISH], summaries=summaries, due_at=now,
-    )  # fmt: skip
+    Reminder.objects.plan(
+        key=key,
+        kind=Reminder.Kind.REPLY,
+        ward=procedure.patient.ward,
+        procedure=procedure,
+        recipient_role=Staff.Role.NURSE,
+        channel=Reminder.Channel.INAPP,
+        message_key="patient_reply",
+        summary=summaries[ENGLISH],
+        summaries=summaries,
+        due_at=now,
+    )
