@@ -9,6 +9,7 @@ the whole chain.
 import datetime as dt
 import logging
 
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
@@ -93,3 +94,22 @@ def acknowledge(*, reminder: Reminder, by: Staff, now: dt.datetime | None = None
     reminder.refresh_from_db()
     return reminder
 
+
+def refusal_to_acknowledge(reminder: Reminder) -> str:
+    """Why staff may not acknowledge this reminder, or "" when they may: only a staff reminder, once sent.
+
+    The one rule of the API's and the ward board's acknowledge buttons for a single reminder (a red
+    flag's alert is acknowledged whatever its delivery stage: see notifications.alerts).
+    """
+    if not reminder.for_staff:
+        return "Messages to patients are not acknowledged by staff."
+    if reminder.status != Reminder.Status.SENT:
+        return f"Only a sent reminder can be acknowledged, not {reminder.status}."
+    return ""
+
+
+def acknowledge_sent_reminder(*, reminder: Reminder, by: Staff, now: dt.datetime | None = None) -> Reminder:
+    """Acknowledge a sent staff reminder and its chain; any other is refused with a ValidationError."""
+    if refusal := refusal_to_acknowledge(reminder):
+        raise ValidationError(refusal)
+    return acknowledge(reminder=reminder, by=by, now=now)
