@@ -12,12 +12,10 @@ from django.db import transaction
 from django.db.models import Q
 
 from notifications.escalation import acknowledge
+from notifications.messages import RED_FLAG
 from notifications.models import Reminder
 from procedures.models import Procedure, Staff
 from procedures.red_flags import RedFlag, RedFlagKind
-
-# The message of every alert (what it is about is its `red_flag`).
-RED_FLAG_MESSAGE = "red_flag"
 
 
 def acknowledge_within(kind: str) -> dt.timedelta:
@@ -34,7 +32,7 @@ def raise_alert(*, procedure: Procedure, flag: RedFlag, source, now: dt.datetime
         "kind": Reminder.Kind.ALERT,
         "ward": procedure.patient.ward,
         "procedure": procedure,
-        "message_key": RED_FLAG_MESSAGE,
+        "message_key": RED_FLAG,  # the same message for every alert; what it is about is its red_flag
         "red_flag": flag.kind,
         "summary": flag.summary[:300],
         "summaries": {code: text[:300] for code, text in flag.summaries.items()},

@@ -11,11 +11,10 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from notifications.messages import PATIENT_LINK
 from notifications.models import Reminder
 from notifications.outbox import patient_channel
 from procedures.models import Patient, Procedure
-
-MESSAGE_KEY = "patient_link"
 
 
 @transaction.atomic
@@ -40,7 +39,7 @@ def send_link(*, patient: Patient, now: dt.datetime | None = None) -> Reminder:
         procedure=procedure,
         recipient_patient=patient,
         channel=channel,
-        message_key=MESSAGE_KEY,
+        message_key=PATIENT_LINK,
         # Asked for by a nurse, usually with the patient in front of her: not held by quiet hours.
         urgent=True,
         due_at=now,

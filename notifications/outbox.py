@@ -12,11 +12,11 @@ from dataclasses import dataclass
 from django.conf import settings
 from django.db.models import Q
 
+from notifications.messages import APPOINTMENT_KEYS
 from notifications.models import Reminder
 from notifications.quiet_hours import release_at
 from procedures.models import Milestone, Patient, Procedure, Staff, Ward
 
-APPOINTMENT_KEYS = {"xray_followup", "review"}
 MORNING = dt.time(8, 0)
 
 
@@ -47,7 +47,7 @@ def sync_reminders(procedure: Procedure, now: dt.datetime) -> None:
 
 def plans_for(milestone: Milestone, procedure: Procedure) -> list[Plan]:
     step, patient, ward = milestone.step, procedure.patient, procedure.patient.ward
-    message_key = step.message_key or step.code
+    message_key = step.message
     plans = []
     if step.notifies_staff:
         plans.append(

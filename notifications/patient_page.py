@@ -2,23 +2,14 @@
 
 from django.shortcuts import render
 from django.utils import timezone, translation
-from django.utils.translation import gettext_lazy as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
+from notifications.messages import PATIENT_MESSAGES
 from notifications.patient_links import LinkRefused, patient_from_token
 from notifications.patient_messages import readable_phone
 from procedures.models import Milestone
 from tracker.local_time import in_zone, long_day_and_time
-
-# Patient-facing titles by message key; protocol labels are written for staff.
-TITLES = {
-    "may_stand": _("First time standing up, with a nurse"),
-    "discharge_advice": _("Going home"),
-    "pain_checkin": _("Pain check-in by text message"),
-    "xray_followup": _("Follow-up X-ray"),
-    "review": _("Follow-up review"),
-}
 
 
 @require_GET
@@ -38,6 +29,12 @@ def patient_page(request, token: str):
     return response
 
 
+def page_title(step) -> str:
+    """The step as the patient's page names it (notifications.messages); protocol labels are written for staff."""
+    words = PATIENT_MESSAGES.get(step.message)
+    return words.page_title if words and words.page_title else step.label_in()
+
+
 def page_context(patient) -> dict:
     now = timezone.now()
     milestones = (
@@ -49,7 +46,7 @@ def page_context(patient) -> dict:
     )
     steps = [
         {
-            "title": TITLES.get(m.step.message_key or m.step.code, m.step.label_in()),
+            "title": page_title(m.step),
             "iso": in_zone(m.due_at, patient.ward.zone).isoformat(timespec="minutes"),
             "when": long_day_and_time(m.due_at, patient.ward.zone, now),
         }

@@ -13,6 +13,7 @@ from django.utils.translation import gettext_lazy
 
 from notifications.alerts import raise_alert
 from notifications.inbound.reading import Reply, read_reply
+from notifications.messages import PATIENT_REPLY, REPLY_ALERT, REPLY_RECEIVED, STOP_CONFIRMATION
 from notifications.models import InboundMessage, Reminder
 from notifications.outbox import cancel_patient_reminders
 from notifications.patient_links import revoke_links
@@ -90,7 +91,7 @@ def stop_messages(message: InboundMessage, patients: list[Patient], now: dt.date
         if procedure is None:
             continue
         if not confirmed:
-            tell_patient(message, procedure, "stop_confirmation", now, patient=patient)
+            tell_patient(message, procedure, STOP_CONFIRMATION, now, patient=patient)
             confirmed = True
         tell_ward(message, procedure, lambda: _("The patient replied STOP: no more messages will be sent."), now)
 
@@ -132,7 +133,7 @@ def act_on(reply: Reply, message: InboundMessage, procedure: Procedure, now: dt.
         )
         return
     if message.patient.messaging_consent:
-        tell_patient(message, procedure, "reply_alert" if alarming else "reply_received", now)
+        tell_patient(message, procedure, REPLY_ALERT if alarming else REPLY_RECEIVED, now)
 
 
 def tell_patient(
@@ -168,7 +169,7 @@ def tell_ward(message: InboundMessage, procedure: Procedure, write, now: dt.date
         procedure=procedure,
         recipient_role=Staff.Role.NURSE,
         channel=Reminder.Channel.INAPP,
-        message_key="patient_reply",
+        message_key=PATIENT_REPLY,
         summary=summaries[ENGLISH],
         summaries=summaries,
         due_at=now,
