@@ -37,6 +37,7 @@ from procedures.models import (
 )
 from procedures.observations import record_observations
 from procedures.timeline import UNDO_WINDOW, complete_milestone, record_event, undo_completion
+from tracker.local_time import clock
 from ward.board import Show, Sort, board_rows, board_view, recent_actions
 from ward.board_html import row_writer
 from ward.drawing import timeline_drawing
@@ -352,8 +353,7 @@ def patient_name(patient: Patient) -> str:
 
 
 def describe(what: str, at, patient: Patient) -> dict:
-    local = timezone.localtime(at)
-    return {"event": what, "time": local.strftime("%H:%M"), "patient": patient_name(patient)}
+    return {"event": what, "time": clock(at, timezone.get_current_timezone()), "patient": patient_name(patient)}
 
 
 @login_required
