@@ -97,8 +97,9 @@ class Reminder(models.Model):
       or the answer texted to her (thanks, the STOP confirmation).
     - `link`: the patient's own link, sent at a nurse's request (notifications.link_messages).
 
-    Staff acknowledge the reminders sent to them (notifications.escalation.acknowledge); acknowledging any
-    reminder of a chain acknowledges the whole chain.
+    Staff acknowledge a sent staff reminder (notifications.escalation.acknowledge_sent_reminder) and
+    any red flag whatever its delivery stage (notifications.alerts); acknowledging any reminder of a
+    chain acknowledges the whole chain.
     """
 
     class Status(models.TextChoices):
