@@ -302,7 +302,7 @@ def communication_request(procedure: Procedure, reminder: Reminder) -> dict:
         "occurrenceDateTime": instant(reminder.due_at),
         "medium": [{"text": reminder.get_channel_display()}],
         "recipient": [ref("Patient", procedure.patient_id)] if reminder.recipient_patient_id else None,
-        "payload": [{"contentString": reminder.summary or reminder.message_key}],
+        "payload": [{"contentString": reminder.summary or reminder.topic}],
         "note": [{"text": f"To {reminder.recipient}"}],
     }
 

@@ -7,6 +7,7 @@ from django.core.exceptions import ValidationError
 from django.utils import timezone
 
 from notifications.models import OnCall, PatientLink, Reminder
+from tracker.local_time import stamp
 
 
 @admin.register(Reminder)
@@ -100,7 +101,7 @@ class OnCallAdmin(admin.ModelAdmin):
 
 
 def ward_clock(moment: dt.datetime, ward) -> str:
-    return f"{moment.astimezone(ward.zone):%Y-%m-%d %H:%M %Z}"
+    return stamp(moment, ward.zone)
 
 
 @admin.register(PatientLink)

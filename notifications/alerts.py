@@ -12,6 +12,7 @@ from django.db import transaction
 from django.db.models import Q
 
 from notifications.escalation import acknowledge
+from notifications.messages import RED_FLAG
 from notifications.models import Reminder
 from procedures.models import Procedure, Staff
 from procedures.red_flags import RedFlag, RedFlagKind
@@ -31,26 +32,24 @@ def raise_alert(*, procedure: Procedure, flag: RedFlag, source, now: dt.datetime
         "kind": Reminder.Kind.ALERT,
         "ward": procedure.patient.ward,
         "procedure": procedure,
-        "message_key": flag.kind,
+        "message_key": RED_FLAG,  # the same message for every alert; what it is about is its red_flag
+        "red_flag": flag.kind,
         "summary": flag.summary[:300],
         "summaries": {code: text[:300] for code, text in flag.summaries.items()},
         "urgent": not review,
         "due_at": now,
     }
     if settings.WEBHOOK_URL:
-        Reminder.objects.get_or_create(
-            key=f"{key}:webhook",
-            defaults=alert | {"recipient_role": Reminder.INTERFACE_ENGINE, "channel": Reminder.Channel.WEBHOOK},
+        Reminder.objects.plan(
+            key=f"{key}:webhook", recipient_role=Reminder.INTERFACE_ENGINE, channel=Reminder.Channel.WEBHOOK, **alert
         )
-    return Reminder.objects.get_or_create(
+    return Reminder.objects.plan(
         key=key,
-        defaults=alert
-        | {
-            "recipient_role": Staff.Role.DOCTOR if review else Staff.Role.NURSE,
-            "channel": Reminder.Channel.INAPP,
-            "acknowledge_within": acknowledge_within(flag.kind),
-        },
-    )[0]
+        recipient_role=Staff.Role.DOCTOR if review else Staff.Role.NURSE,
+        channel=Reminder.Channel.INAPP,
+        acknowledge_within=acknowledge_within(flag.kind),
+        **alert,
+    )
 
 
 def source_key(source) -> str:

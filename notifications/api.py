@@ -10,7 +10,7 @@ from rest_framework.exceptions import NotFound, ValidationError
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from notifications.escalation import acknowledge
+from notifications.escalation import acknowledge, acknowledge_sent_reminder
 from notifications.models import Reminder
 from notifications.patient_links import issue_link, revoke_links
 from procedures.api.plumbing import NumericIds, StrictSerializer, idempotent, log_access
@@ -83,13 +83,8 @@ class NotificationViewSet(NumericIds, mixins.ListModelMixin, mixins.RetrieveMode
     def acknowledge(self, request, pk=None):
         reminder = self.get_object()
         AcknowledgeInput(data=request.data).is_valid(raise_exception=True)
-        if not reminder.for_staff:
-            raise ValidationError({"non_field_errors": ["Messages to patients are not acknowledged by staff."]})
-        if reminder.status != Reminder.Status.SENT:
-            raise ValidationError(
-                {"non_field_errors": [f"Only a sent reminder can be acknowledged, not {reminder.status}."]}
-            )
-        acknowledged = acknowledge(reminder=reminder, by=request.user, now=timezone.now())
+        # A refusal is a Django ValidationError: the API's exception handler makes it a 400.
+        acknowledged = acknowledge_sent_reminder(reminder=reminder, by=request.user, now=timezone.now())
         log_access(
             request, action="update", what="notification", patients=[reminder.procedure.patient_id], object_id=pk
         )
@@ -107,7 +102,7 @@ class EscalationStepSerializer(serializers.ModelSerializer):
 
 class AlertSerializer(serializers.ModelSerializer):
     procedure = serializers.IntegerField(source="procedure_id", read_only=True)
-    kind = serializers.CharField(source="message_key", read_only=True)
+    kind = serializers.CharField(source="red_flag", read_only=True)
     raised_at = serializers.DateTimeField(source="due_at", read_only=True)
     status = serializers.SerializerMethodField()
     acknowledged_by = serializers.SlugRelatedField(

@@ -9,6 +9,7 @@ from django.utils.html import format_html
 from django.utils.translation import gettext as _
 
 from notifications.calendar import appointment_ics
+from notifications.messages import APPOINTMENT_KEYS, PATIENT_REPLY, REPLY_ALERT
 from notifications.models import Reminder
 from notifications.patient_links import patient_link
 from notifications.patient_messages import render_patient_message
@@ -41,11 +42,11 @@ def patient_content(reminder: Reminder) -> Content:
         ward=reminder.ward,
         at=milestone.due_at if milestone else None,
         day_before=reminder.key.endswith(":day_before"),
-        alert=reminder.message_key == "reply_alert",
+        alert=reminder.message_key == REPLY_ALERT,
         link=patient_link(patient),
     )
     attachments = []
-    if reminder.message_key in ("xray_followup", "review") and milestone:
+    if reminder.message_key in APPOINTMENT_KEYS and milestone:
         ics = appointment_ics(
             uid=f"{reminder.milestone_id}@recovery-tracker", starts_at=milestone.due_at, duration=APPOINTMENT_LENGTH,
             summary=message.subject, location=reminder.ward.name,
@@ -61,7 +62,7 @@ def staff_content(reminder: Reminder) -> Content:
         values = {"what": subject_of(reminder), "bed": patient.bed or "?", "ward": ward.name}
         if reminder.milestone:
             line = _("%(what)s due %(when)s, bed %(bed)s, %(ward)s.") % (
-                values | {"when": local_time(reminder.milestone.due_at, ward)}
+                values | {"when": clock(reminder.milestone.due_at, ward.zone)}
             )
         else:
             line = _("%(what)s, bed %(bed)s, %(ward)s.") % values
@@ -73,9 +74,9 @@ def subject_of(reminder: Reminder) -> str:
     """What a staff reminder is about, in the active language: the step, the red flag, or a reply."""
     if reminder.milestone:
         return reminder.milestone.step.label_in()
-    if reminder.message_key in RedFlagKind.values:
-        return str(RedFlagKind(reminder.message_key).label)
-    if reminder.message_key == "patient_reply":
+    if reminder.red_flag:
+        return str(RedFlagKind(reminder.red_flag).label)
+    if reminder.message_key == PATIENT_REPLY:
         return _("Text from the patient")
     return reminder.message_key.replace("_", " ")
 
@@ -86,10 +87,6 @@ PREFIXES = {
     Reminder.Kind.FAILURE: lambda: _("Could not be delivered: %(line)s"),
     Reminder.Kind.ALERT: lambda: _("RED FLAG: %(line)s"),
 }
-
-
-def local_time(moment: dt.datetime, ward) -> str:
-    return clock(moment, ward.zone)
 
 
 def email_address(reminder: Reminder) -> str:

@@ -36,6 +36,7 @@ from notifications.dispatch import (
     settle_sent,
     surviving_blips,
 )
+from notifications.messages import STOP_CONFIRMATION
 from notifications.models import Reminder
 
 logger = logging.getLogger(__name__)
@@ -287,4 +288,4 @@ def may_message(reminder: Reminder) -> bool:
     The confirmation of a STOP is the one message sent after consent ends.
     """
     patient = reminder.recipient_patient
-    return patient is None or patient.messaging_consent or reminder.message_key == "stop_confirmation"
+    return patient is None or patient.messaging_consent or reminder.message_key == STOP_CONFIRMATION

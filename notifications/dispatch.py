@@ -201,19 +201,18 @@ def report_failure(reminder: Reminder, now: dt.datetime | None = None) -> None:
     """A reminder that could not be delivered is itself reported to the ward's charge nurses."""
     if reminder.kind == Reminder.Kind.FAILURE:
         return  # never report a failed report: the ward board shows it as failed
-    Reminder.objects.get_or_create(
+    Reminder.objects.plan(
         key=f"failure:{reminder.pk}",
-        defaults={
-            "kind": Reminder.Kind.FAILURE,
-            "ward": reminder.ward,
-            "procedure": reminder.procedure,
-            "milestone": reminder.milestone,
-            "recipient_role": Staff.Role.CHARGE_NURSE,
-            "channel": Reminder.Channel.INAPP,
-            "message_key": reminder.message_key,
-            "urgent": True,
-            "due_at": moment(now),
-        },
+        kind=Reminder.Kind.FAILURE,
+        ward=reminder.ward,
+        procedure=reminder.procedure,
+        milestone=reminder.milestone,
+        recipient_role=Staff.Role.CHARGE_NURSE,
+        channel=Reminder.Channel.INAPP,
+        message_key=reminder.message_key,
+        red_flag=reminder.red_flag,
+        urgent=True,
+        due_at=moment(now),
     )
 
 

@@ -9,6 +9,7 @@ the whole chain.
 import datetime as dt
 import logging
 
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
@@ -41,23 +42,22 @@ def escalate(reminder: Reminder, now: dt.datetime) -> None:
     level = reminder.escalation_level + 1
     Reminder.objects.filter(pk=reminder.pk).update(escalated_at=now)
     for position, (role, staff, channel) in enumerate(chain_step(reminder.ward, level, now)):
-        Reminder.objects.get_or_create(
+        Reminder.objects.plan(
             key=f"escalation:{root.pk}:{level}:{role or staff.pk}:{channel}",
-            defaults={
-                "kind": Reminder.Kind.ESCALATION,
-                "ward": reminder.ward,
-                "procedure": reminder.procedure,
-                "milestone": reminder.milestone,
-                "recipient_role": role,
-                "recipient_staff": staff,
-                "channel": channel,
-                "message_key": reminder.message_key,
-                "urgent": True,
-                "due_at": now,
-                "escalates": root,
-                "escalation_level": level,
-                "acknowledge_within": ESCALATION_WAIT if position == 0 and level < LAST_LEVEL else None,
-            },
+            kind=Reminder.Kind.ESCALATION,
+            ward=reminder.ward,
+            procedure=reminder.procedure,
+            milestone=reminder.milestone,
+            recipient_role=role,
+            recipient_staff=staff,
+            channel=channel,
+            message_key=reminder.message_key,
+            red_flag=reminder.red_flag,
+            urgent=True,
+            due_at=now,
+            escalates=root,
+            escalation_level=level,
+            acknowledge_within=ESCALATION_WAIT if position == 0 and level < LAST_LEVEL else None,
         )
 
 
@@ -93,3 +93,23 @@ def acknowledge(*, reminder: Reminder, by: Staff, now: dt.datetime | None = None
     chain.filter(acknowledged_at__isnull=True).update(acknowledged_at=now, acknowledged_by=by)
     reminder.refresh_from_db()
     return reminder
+
+
+def refusal_to_acknowledge(reminder: Reminder) -> str:
+    """Why staff may not acknowledge this reminder, or "" when they may: only a staff reminder, once sent.
+
+    The one rule of the API's and the ward board's acknowledge buttons for a single reminder (a red
+    flag's alert is acknowledged whatever its delivery stage: see notifications.alerts).
+    """
+    if not reminder.for_staff:
+        return "Messages to patients are not acknowledged by staff."
+    if reminder.status != Reminder.Status.SENT:
+        return f"Only a sent reminder can be acknowledged, not {reminder.status}."
+    return ""
+
+
+def acknowledge_sent_reminder(*, reminder: Reminder, by: Staff, now: dt.datetime | None = None) -> Reminder:
+    """Acknowledge a sent staff reminder and its chain; any other is refused with a ValidationError."""
+    if refusal := refusal_to_acknowledge(reminder):
+        raise ValidationError(refusal)
+    return acknowledge(reminder=reminder, by=by, now=now)

@@ -11,11 +11,10 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from notifications.messages import PATIENT_LINK
 from notifications.models import Reminder
 from notifications.outbox import patient_channel
 from procedures.models import Patient, Procedure
-
-MESSAGE_KEY = "patient_link"
 
 
 @transaction.atomic
@@ -33,17 +32,15 @@ def send_link(*, patient: Patient, now: dt.datetime | None = None) -> Reminder:
     procedure = patient.procedures.exclude(status=Procedure.Status.CANCELLED).order_by("-scheduled_at", "-pk").first()
     if procedure is None:
         raise ValidationError(_("Not sent: the patient has no procedure, so her page would be empty."))
-    return Reminder.objects.get_or_create(
+    return Reminder.objects.plan(
         key=f"link:{patient.pk}:{channel}:{now:%Y%m%d%H%M}",
-        defaults={
-            "kind": Reminder.Kind.LINK,
-            "ward": patient.ward,
-            "procedure": procedure,
-            "recipient_patient": patient,
-            "channel": channel,
-            "message_key": MESSAGE_KEY,
-            # Asked for by a nurse, usually with the patient in front of her: not held by quiet hours.
-            "urgent": True,
-            "due_at": now,
-        },
-    )[0]
+        kind=Reminder.Kind.LINK,
+        ward=patient.ward,
+        procedure=procedure,
+        recipient_patient=patient,
+        channel=channel,
+        message_key=PATIENT_LINK,
+        # Asked for by a nurse, usually with the patient in front of her: not held by quiet hours.
+        urgent=True,
+        due_at=now,
+    )

@@ -1,15 +1,16 @@
 """The outbox: every reminder the tracker will send, is sending, or has sent.
 
 The database holds the schedule; Redis only carries "deliver reminder N now". A reminder row is
-written in the same transaction as the milestone it belongs to, with a unique key, so the same
-reminder can never be created twice, and one whose worker died is found again by its lease.
+written in the same transaction as what caused it (a milestone, a red flag, a patient's text), with
+a unique key, through `Reminder.objects.plan`, so the same reminder can never be created twice, and
+one whose worker died is found again by its lease.
 """
 
 import datetime as dt
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.db import models
+from django.db import IntegrityError, models, transaction
 from django.db.models import Q
 
 from procedures.languages import in_language
@@ -17,6 +18,22 @@ from procedures.models import Milestone, Patient, Procedure, Ward
 
 
 class ReminderQuerySet(models.QuerySet):
+    def plan(self, *, key: str, **fields) -> "Reminder":
+        """Plan one message: create the reminder under `key`, or return the one already planned under it.
+
+        The one way reminders are made. The key makes planning idempotent: the same milestone, red
+        flag or reply planned twice, or by two processes at once, is one reminder (the loser of a
+        race gets the winner's row). Call it inside the transaction that caused the message.
+        """
+        try:
+            with transaction.atomic():  # a savepoint: a duplicate key leaves the caller's transaction usable
+                return self.create(key=key, **fields)
+        except IntegrityError:
+            planned = self.filter(key=key).first()
+            if planned is None:  # not a duplicate key: a real error (e.g. no recipient, or two)
+                raise
+            return planned
+
     def visible_to(self, user) -> "ReminderQuerySet":
         return self.filter(ward__in=Ward.objects.visible_to(user))
 
@@ -59,6 +76,32 @@ class ReminderQuerySet(models.QuerySet):
 
 
 class Reminder(models.Model):
+    """One message the tracker sends: to a staff role on a ward, a named staff member, the patient, or
+    the hospital's interface engine, on one channel, once.
+
+    Vocabulary: in the code every such message is a *reminder*, whatever its kind; the API publishes
+    the same rows as "notifications" (/api/notifications/, a name kept as published). An *alert* is
+    only a reminder of kind `alert`: a red flag (/api/alerts/, the red-flag list of the ward board).
+    The other lines the board shows are reminders that want attention.
+
+    Kinds (`kind`):
+    - `milestone`: planned from a milestone of the procedure's protocol (notifications.outbox): the
+      ward inbox line, the interface engine's copy, the patient's message (the day before and on
+      the morning of an appointment).
+    - `alert`: a red flag for the ward's staff (notifications.alerts); `red_flag` says which.
+    - `escalation`: one step up the ward's chain (charge nurses, then the doctor on call) for a staff
+      reminder nobody acknowledged in time (notifications.escalation); `escalates` points at the
+      reminder the chain started from.
+    - `failure`: the report to the charge nurses that a reminder could not be delivered.
+    - `reply`: what a patient's text back produced (notifications.inbound): a line in the ward inbox,
+      or the answer texted to her (thanks, the STOP confirmation).
+    - `link`: the patient's own link, sent at a nurse's request (notifications.link_messages).
+
+    Staff acknowledge a sent staff reminder (notifications.escalation.acknowledge_sent_reminder) and
+    any red flag whatever its delivery stage (notifications.alerts); acknowledging any reminder of a
+    chain acknowledges the whole chain.
+    """
+
     class Status(models.TextChoices):
         SCHEDULED = "scheduled", "Scheduled"
         SENDING = "sending", "Sending"
@@ -102,7 +145,15 @@ class Reminder(models.Model):
     )
     recipient_patient = models.ForeignKey(Patient, on_delete=models.CASCADE, null=True, blank=True, related_name="+")
     channel = models.CharField(max_length=10, choices=Channel.choices)
-    message_key = models.CharField(max_length=64)
+    message_key = models.CharField(
+        max_length=64, help_text="What the message says: a protocol step's message key, or one of the tracker's own."
+    )
+    red_flag = models.CharField(
+        max_length=32,
+        blank=True,
+        help_text="The red flag (procedures.red_flags.RedFlagKind) an alert, its escalations and its failure reports "
+        "are about; empty for every other reminder.",
+    )
     urgent = models.BooleanField(default=False, help_text="Urgent reminders ignore quiet hours.")
     due_at = models.DateTimeField()
     first_due_at = models.DateTimeField(
@@ -132,7 +183,14 @@ class Reminder(models.Model):
     escalate_at = models.DateTimeField(null=True, blank=True, help_text="Escalates if not acknowledged by then.")
     escalation_level = models.PositiveSmallIntegerField(default=0)
     escalated_at = models.DateTimeField(null=True, blank=True)
-    escalates = models.ForeignKey("self", on_delete=models.CASCADE, null=True, blank=True, related_name="escalations")
+    escalates = models.ForeignKey(
+        "self",
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="escalations",
+        help_text="For an escalation step: the reminder its chain started from (not the step before); else empty.",
+    )
     acknowledged_at = models.DateTimeField(null=True, blank=True)
     acknowledged_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
@@ -199,7 +257,12 @@ class Reminder(models.Model):
         """The label in `language` (the active one by default), or else in English."""
         if self.summary:
             return in_language(self.summary, self.summaries, language)
-        return self.milestone.step.label_in(language) if self.milestone_id else self.message_key.replace("_", " ")
+        return self.milestone.step.label_in(language) if self.milestone_id else self.topic.replace("_", " ")
+
+    @property
+    def topic(self) -> str:
+        """What it is about, as a key: the red flag of an alert (and of its escalations), else its message key."""
+        return self.red_flag or self.message_key
 
     @property
     def recipient(self) -> str:

@@ -10,14 +10,13 @@ import datetime as dt
 from dataclasses import dataclass
 
 from django.conf import settings
-from django.db import IntegrityError, transaction
 from django.db.models import Q
 
+from notifications.messages import APPOINTMENT_KEYS
 from notifications.models import Reminder
 from notifications.quiet_hours import release_at
 from procedures.models import Milestone, Patient, Procedure, Staff, Ward
 
-APPOINTMENT_KEYS = {"xray_followup", "review"}
 MORNING = dt.time(8, 0)
 
 
@@ -48,7 +47,7 @@ def sync_reminders(procedure: Procedure, now: dt.datetime) -> None:
 
 def plans_for(milestone: Milestone, procedure: Procedure) -> list[Plan]:
     step, patient, ward = milestone.step, procedure.patient, procedure.patient.ward
-    message_key = step.message_key or step.code
+    message_key = step.message
     plans = []
     if step.notifies_staff:
         plans.append(
@@ -103,8 +102,10 @@ def schedule(reminder: Reminder | None, plan: Plan, procedure: Procedure, now: d
 
 
 def create(plan: Plan, procedure: Procedure) -> None:
-    reminder = Reminder(
+    # A concurrent sync may have planned the same key a moment ago: the key makes that harmless.
+    Reminder.objects.plan(
         key=plan.key,
+        kind=Reminder.Kind.MILESTONE,
         ward=procedure.patient.ward,
         procedure=procedure,
         milestone=plan.milestone,
@@ -115,13 +116,6 @@ def create(plan: Plan, procedure: Procedure) -> None:
         due_at=plan.due_at,
         acknowledge_within=plan.acknowledge_within,
     )
-    # A concurrent sync may have created the same key a moment ago: the key makes that harmless.
-    try:
-        with transaction.atomic():
-            reminder.save()
-    except IntegrityError:
-        if not Reminder.objects.filter(key=plan.key).exists():
-            raise
 
 
 def close(milestone: Milestone, reminders: list[Reminder], now: dt.datetime) -> None:

@@ -8,32 +8,16 @@ then `compilemessages`).
 """
 
 import datetime as dt
-import zoneinfo
 from dataclasses import dataclass
 
 import phonenumbers
 from django.template import Context
 from django.template.loader import get_template, render_to_string
 from django.utils import timezone, translation
-from django.utils.translation import gettext_lazy as _
 
+from notifications.messages import PATIENT_MESSAGES
 from procedures.models import Patient, Ward
 from tracker.local_time import long_day_and_time
-
-# message key -> (template, subject)
-MESSAGES = {
-    "may_stand": ("may_stand", _("You may stand up")),
-    "discharge_advice": ("discharge_advice", _("Going home: what to watch for")),
-    "pain_checkin": ("pain_checkin", _("How is your pain today?")),
-    "xray_followup": ("appointment", _("Your follow-up X-ray")),
-    "review": ("appointment", _("Your follow-up review")),
-    "questionnaire": ("questionnaire", _("A few questions on your recovery")),
-    "stop_confirmation": ("stop_confirmation", _("No more messages")),
-    "reply_received": ("reply_received", _("Your answer was received")),
-    "reply_alert": ("reply_received", _("Your answer was received")),
-    "patient_link": ("patient_link", _("Your next steps")),
-}
-APPOINTMENTS = {"xray_followup": _("your follow-up X-ray"), "review": _("your follow-up review")}
 
 
 @dataclass(frozen=True)
@@ -54,14 +38,16 @@ def render_patient_message(
     alert: bool = False,
     link: str = "",
 ) -> PatientMessage:
-    """Render message `key` for `patient`, with `at` shown in the ward's zone and the patient's language."""
-    template, subject = MESSAGES[key]
+    """Render message `key` (notifications.messages) for `patient`, with `at` shown in the ward's zone and the
+    patient's language."""
+    words = PATIENT_MESSAGES[key]
+    template, subject = words.template, words.subject
     with translation.override(patient.language):
         context = {
             "first_name": patient.given_name,
-            "time": local_time(at, ward.zone) if at else "",
+            "time": long_day_and_time(at, ward.zone, timezone.now()) if at else "",
             "ward_phone": readable_phone(ward.phone),
-            "what": APPOINTMENTS.get(key, ""),
+            "what": words.appointment or "",
             "day_before": day_before,
             "alert": alert,
             "link": link,
@@ -83,12 +69,6 @@ def render(template: str, context: dict) -> str:
     """
     template = get_template(f"notifications/patient/{template}.txt").template
     return template.render(Context(context, autoescape=False)).strip()  # .strip() also makes it a plain str
-
-
-def local_time(moment: dt.datetime, zone: zoneinfo.ZoneInfo) -> str:
-    """ "Tuesday 10 February, 10:00" in the active language, in the ward's zone (with the year
-    when it is not this year's)."""
-    return long_day_and_time(moment, zone, timezone.now())
 
 
 def readable_phone(e164: str) -> str:

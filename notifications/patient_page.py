@@ -13,11 +13,11 @@ from django.core.exceptions import ValidationError
 from django.shortcuts import redirect, render
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
 
 from notifications.alerts import alerts_raised_by
+from notifications.messages import PATIENT_MESSAGES
 from notifications.patient_links import LinkRefused, patient_from_token
 from notifications.patient_messages import readable_phone
 from notifications.patient_questionnaire import (
@@ -34,15 +34,6 @@ from notifications.patient_questionnaire import (
 )
 from procedures.models import Milestone, QuestionnaireItem, QuestionnaireResponse
 from tracker.local_time import in_zone, long_day_and_time
-
-# Patient-facing titles by message key; protocol labels are written for staff.
-TITLES = {
-    "may_stand": gettext_lazy("First time standing up, with a nurse"),
-    "discharge_advice": gettext_lazy("Going home"),
-    "pain_checkin": gettext_lazy("Pain check-in by text message"),
-    "xray_followup": gettext_lazy("Follow-up X-ray"),
-    "review": gettext_lazy("Follow-up review"),
-}
 
 
 @require_http_methods(["GET", "POST"])
@@ -184,6 +175,12 @@ def options(item: QuestionnaireItem) -> list[tuple[str, str]]:
     return []
 
 
+def page_title(step) -> str:
+    """The step as the patient's page names it (notifications.messages); protocol labels are written for staff."""
+    words = PATIENT_MESSAGES.get(step.message)
+    return words.page_title if words and words.page_title else step.label_in()
+
+
 def page_context(patient) -> dict:
     now = timezone.now()
     milestones = (
@@ -195,7 +192,7 @@ def page_context(patient) -> dict:
     )
     steps = [
         {
-            "title": TITLES.get(m.step.message_key or m.step.code, m.step.label_in()),
+            "title": page_title(m.step),
             "iso": in_zone(m.due_at, patient.ward.zone).isoformat(timespec="minutes"),
             "when": long_day_and_time(m.due_at, patient.ward.zone, now),
         }

@@ -3,8 +3,7 @@
 import datetime as dt
 import zoneinfo
 
-DEFAULT_START = dt.time(21, 0)
-DEFAULT_END = dt.time(8, 0)
+from procedures.models import Ward
 
 
 def is_quiet(local_time: dt.time, start: dt.time, end: dt.time) -> bool:
@@ -14,9 +13,14 @@ def is_quiet(local_time: dt.time, start: dt.time, end: dt.time) -> bool:
 
 
 def release_at(
-    due_at: dt.datetime, zone: zoneinfo.ZoneInfo, start: dt.time = DEFAULT_START, end: dt.time = DEFAULT_END
+    due_at: dt.datetime,
+    zone: zoneinfo.ZoneInfo,
+    start: dt.time = Ward.QUIET_HOURS_START,
+    end: dt.time = Ward.QUIET_HOURS_END,
 ) -> dt.datetime:
-    """Return when a message due at `due_at` may be sent: then, or at the end of the quiet hours (UTC)."""
+    """Return when a message due at `due_at` may be sent: then, or at the end of the quiet hours (UTC).
+
+    The quiet hours are the ward's (`start`, `end`); a new ward's by default."""
     local = due_at.astimezone(zone)
     if not is_quiet(local.time(), start, end):
         return due_at

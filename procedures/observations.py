@@ -22,7 +22,8 @@ from procedures.models import (
 )
 from procedures.red_flags import RedFlag, complication_flag, observation_flags, pain_flags
 from procedures.signals import red_flag_raised
-from procedures.timeline import check_not_future, complete_milestone, local
+from procedures.timeline import check_not_future, complete_milestone
+from tracker.local_time import stamp
 
 
 @transaction.atomic
@@ -136,7 +137,7 @@ def check_before_cement(procedure: Procedure, at: dt.datetime) -> None:
     cement = procedure.events.filter(kind=EventKind.CEMENT_INJECTED).first()
     if cement and at > cement.at:
         raise ValidationError(
-            {"source": f"A baseline is recorded before the cement injection ({local(cement.at, procedure.ward.zone)})."}
+            {"source": f"A baseline is recorded before the cement injection ({stamp(cement.at, procedure.ward.zone)})."}
         )
 
 

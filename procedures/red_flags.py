@@ -15,19 +15,27 @@ from django.utils.translation import gettext_lazy
 from procedures.languages import ENGLISH, in_every_language
 from procedures.models import Complication, ObservationCheck, ObservationLimit, PainScore
 
+# Two complications are named otherwise when they head an alert: "New fracture" alone says enough,
+# and "Other" alone would not say what is other.
+AS_RED_FLAG = {
+    Complication.Kind.NEW_FRACTURE: gettext_lazy("New fracture"),
+    Complication.Kind.OTHER: gettext_lazy("Other complication"),
+}
+# The red flags that are no complication staff report: found in observations, pain scores and patients' words.
+FOUND = [
+    ("VITAL_SIGNS", ("vital_signs", gettext_lazy("Vital signs out of range"))),
+    ("PAIN_ABOVE_BASELINE", ("pain_above_baseline", gettext_lazy("Pain above baseline"))),
+    ("PAIN_NOT_IMPROVING", ("pain_not_improving", gettext_lazy("Pain not improving: doctor's review"))),
+    ("PATIENT_REPORTED", ("patient_reported", gettext_lazy("Red flag reported by the patient"))),
+]
 
-class RedFlagKind(models.TextChoices):
-    CEMENT_LEAKAGE = "cement_leakage", gettext_lazy("Cement leakage")
-    NEURO_DEFICIT = "neuro_deficit", gettext_lazy("New neurological deficit")
-    CHEST_SYMPTOMS = "chest_symptoms", gettext_lazy("Chest pain or breathlessness")
-    INFECTION = "infection", gettext_lazy("Fever or wound infection")
-    HAEMATOMA = "haematoma", gettext_lazy("Haematoma")
-    NEW_FRACTURE = "new_fracture", gettext_lazy("New fracture")
-    OTHER = "other", gettext_lazy("Other complication")
-    VITAL_SIGNS = "vital_signs", gettext_lazy("Vital signs out of range")
-    PAIN_ABOVE_BASELINE = "pain_above_baseline", gettext_lazy("Pain above baseline")
-    PAIN_NOT_IMPROVING = "pain_not_improving", gettext_lazy("Pain not improving: doctor's review")
-    PATIENT_REPORTED = "patient_reported", gettext_lazy("Red flag reported by the patient")
+# Every kind of complication is a red flag of the same name (complication_flag), then the red flags
+# found otherwise: one list, derived from Complication.Kind, never a second copy of it.
+RedFlagKind = models.TextChoices(
+    "RedFlagKind",
+    [(kind.name, (kind.value, AS_RED_FLAG.get(kind, kind.label))) for kind in Complication.Kind] + FOUND,
+    module=__name__,
+)
 
 
 @dataclass(frozen=True)

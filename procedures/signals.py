@@ -10,7 +10,7 @@ from django.dispatch import Signal
 timeline_changed = Signal()
 
 # Sent inside the transaction that recorded a red flag (an observation out of range, a complication,
-# pain above baseline, a patient's alarming reply), with `procedure`, `flag` (a
+# pain above baseline, an alarming questionnaire answer), with `procedure`, `flag` (a
 # procedures.red_flags.RedFlag), `source` (the saved row it came from) and `now`. Notifications
 # turns it into an urgent alert that escalates until someone acknowledges it.
 red_flag_raised = Signal()

@@ -18,7 +18,7 @@ from procedures.models import Event, EventKind, Milestone, Patient, Procedure, P
 from procedures.models.protocols import SCHEDULED
 from procedures.signals import timeline_changed
 from procedures.times import clinical_time, refuse_for, scheduled_time
-from tracker.local_time import in_zone
+from tracker.local_time import stamp
 
 # Events that happen in this order; each may be recorded only once its predecessor exists,
 # except that the start is optional (a nurse may first record the cement injection).
@@ -158,9 +158,9 @@ def check_event(*, kind: str, at: dt.datetime, events: dict[str, Event], now: dt
             )
             params = {
                 "kind": EventKind(kind).label,
-                "time": local(at, zone),
+                "time": stamp(at, zone),
                 "other": EventKind(other_kind).label.lower(),
-                "other_time": local(other.at, zone),
+                "other_time": stamp(other.at, zone),
                 "first": EventKind(before).label.lower(),
                 "second": EventKind(after).label.lower(),
             }
@@ -170,10 +170,6 @@ def check_event(*, kind: str, at: dt.datetime, events: dict[str, Event], now: dt
 def check_not_future(at: dt.datetime, *, now: dt.datetime, zone, field: str) -> None:
     """Refuse, naming `field`, a time that cannot be when something happened (procedures.times.clinical_time)."""
     refuse_for(field, clinical_time, at, now=now, zone=zone)
-
-
-def local(moment: dt.datetime, zone) -> str:
-    return in_zone(moment, zone).strftime("%Y-%m-%d %H:%M %Z")
 
 
 def plan_milestones(procedure: Procedure, *, anchor: str, anchor_at: dt.datetime, by: Staff) -> int:
@@ -220,7 +216,7 @@ def complete_milestone(
     zone = milestone.procedure.ward.zone
     if milestone.completed_at:
         raise ValidationError(
-            {"note": _("Already completed at %(time)s.") % {"time": local(milestone.completed_at, zone)}}
+            {"note": _("Already completed at %(time)s.") % {"time": stamp(milestone.completed_at, zone)}}
         )
     if milestone.cancelled_at:
         raise ValidationError({"note": _("This milestone was cancelled with its procedure.")})
@@ -228,14 +224,14 @@ def complete_milestone(
         raise ValidationError(
             {
                 "note": _("“%(milestone)s” closed at %(time)s.")
-                % {"milestone": milestone.step.label_in(), "time": local(milestone.closes_at, zone)}
+                % {"milestone": milestone.step.label_in(), "time": stamp(milestone.closes_at, zone)}
             }
         )
     if now < milestone.window_opens_at:
         raise ValidationError(
             {
                 "note": _("“%(milestone)s” cannot be done before %(time)s.")
-                % {"milestone": milestone.step.label_in(), "time": local(milestone.window_opens_at, zone)}
+                % {"milestone": milestone.step.label_in(), "time": stamp(milestone.window_opens_at, zone)}
             }
         )
     if milestone.step.records == ProtocolStep.Records.OBSERVATIONS and not observed:
@@ -277,7 +273,7 @@ def undo_completion(*, milestone: Milestone, by: Staff, now: dt.datetime | None 
     if milestone.completed_by_id != by.pk:
         raise ValidationError({"note": _("Only the person who completed it can undo a completion.")})
     if now > milestone.completed_at + UNDO_WINDOW:
-        completed = local(milestone.completed_at, milestone.procedure.ward.zone)
+        completed = stamp(milestone.completed_at, milestone.procedure.ward.zone)
         minutes = UNDO_WINDOW.seconds // 60
         raise ValidationError(
             {

@@ -18,6 +18,8 @@ import re
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 
+from tracker.local_time import stamp
+
 EARLIEST = dt.datetime(2000, 1, 1, tzinfo=dt.UTC)
 FUTURE_TOLERANCE = dt.timedelta(minutes=5)
 SCHEDULING_SPAN = dt.timedelta(days=2 * 365)
@@ -66,7 +68,7 @@ def clinical_time(moment: dt.datetime, *, now: dt.datetime, zone: dt.tzinfo = dt
     if moment < EARLIEST:
         raise ValidationError(_("A time before 1 January 2000 cannot be right."), code="too_early")
     if moment > now + FUTURE_TOLERANCE:
-        shown = moment.astimezone(zone).strftime("%Y-%m-%d %H:%M %Z")
+        shown = stamp(moment, zone)
         raise ValidationError(
             _("%(time)s is in the future; record events when they happen.") % {"time": shown}, code="future"
         )

@@ -42,6 +42,12 @@ def day_and_time(moment: dt.datetime, zone: zoneinfo.ZoneInfo, now: dt.datetime)
     return f"{short_day(local.date(), today)} {clock(local, zone)}"
 
 
+def stamp(moment: dt.datetime, zone: dt.tzinfo) -> str:
+    """ "2026-02-10 14:10 CET": the full time in `zone`, with its abbreviation, for records, the admin and
+    refusals, where it must read the same in every language and leave no doubt."""
+    return f"{in_zone(moment, zone):%Y-%m-%d %H:%M %Z}"
+
+
 def long_day_and_time(moment: dt.datetime, zone: zoneinfo.ZoneInfo, now: dt.datetime) -> str:
     """ "Tuesday 10 February, 10:00", with the year when it is not this year's: for patients."""
     local, today = in_zone(moment, zone), in_zone(now, zone).date()

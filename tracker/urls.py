@@ -3,8 +3,8 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
 from notifications.health import healthz
+from notifications.inbound.webhook import sms_inbound
 from notifications.patient_page import patient_page
-from notifications.sms_inbound import sms_inbound
 from tracker.login import throttled
 
 urlpatterns = [

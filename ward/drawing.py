@@ -19,7 +19,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from procedures.models import Procedure
-from tracker.local_time import in_zone
+from tracker.local_time import clock, in_zone
 from ward.templatetags.ward_time import TimeWriter
 
 # About the width of a phone, so that the 13 px labels are still about 12 px on one.
@@ -161,7 +161,7 @@ def clock_ticks(start: dt.datetime, end: dt.datetime, scale: Scale) -> list[Tick
         if local.hour == 0:
             label = writer.time(moment).rsplit(" ", 1)[0] if local.date() != writer.today else "00:00"
         elif local.hour % (CLOCK_EVERY // dt.timedelta(hours=1)) == 0:
-            label = f"{local:%H:%M}"
+            label = clock(moment, zone)
         else:
             label = ""
         ticks.append(Tick(scale.y(moment), label))

@@ -18,7 +18,7 @@ from django.views.decorators.http import require_POST
 from notifications.calendar import Appointment, calendar_file
 from notifications.content import APPOINTMENT_LENGTH
 from notifications.link_messages import send_link
-from notifications.outbox import APPOINTMENT_KEYS
+from notifications.messages import APPOINTMENT_KEYS
 from notifications.patient_links import issue_link, revoke_links
 from procedures.models import Milestone, PainScore, Patient, Procedure
 from procedures.observations import record_observations, record_pain_score, report_complication
@@ -165,7 +165,7 @@ def appointments_ics(request: HttpRequest, pk: int) -> HttpResponse:
             f"{m.pk}@recovery-tracker", m.due_at, APPOINTMENT_LENGTH, m.step.label_in(), location=patient.ward.name
         )
         for m in milestones
-        if (m.step.message_key or m.step.code) in APPOINTMENT_KEYS
+        if m.step.message in APPOINTMENT_KEYS
     ]
     response = HttpResponse(calendar_file(events), content_type="text/calendar; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="follow-up-{patient.mrn}.ics"'

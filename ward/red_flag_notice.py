@@ -43,7 +43,7 @@ def red_flag_notices(*sources, limits: list[ObservationLimit] = ()) -> list[str]
             continue
         for alert in alerts:
             if alert.key.startswith(source_key(source)):
-                notices.append(notice(alert, finding(alert.message_key, source, limits) or alert.summary))
+                notices.append(notice(alert, finding(alert.red_flag, source, limits) or alert.summary))
     return notices
 
 
@@ -130,5 +130,5 @@ def describe_alerts(alerts: list[Reminder]) -> None:
     for alert in alerts:
         label, pk = named.get(alert.pk, ("", 0))
         source = rows.get(label, {}).get(pk)
-        found = finding(alert.message_key, source, limits.get(alert.procedure_id, [])) if source else ""
+        found = finding(alert.red_flag, source, limits.get(alert.procedure_id, [])) if source else ""
         alert.what = found or alert.summary

@@ -11,7 +11,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.db.models import Prefetch
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -21,7 +21,7 @@ from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
 from notifications.alerts import acknowledge_red_flags
-from notifications.escalation import acknowledge
+from notifications.escalation import acknowledge_sent_reminder
 from notifications.models import InboundMessage, Reminder
 from procedures.api.plumbing import log_access
 from procedures.models import (
@@ -37,6 +37,7 @@ from procedures.models import (
 )
 from procedures.observations import record_observations
 from procedures.timeline import UNDO_WINDOW, complete_milestone, record_event, undo_completion
+from tracker.local_time import clock
 from ward.board import Show, Sort, board_rows, board_view, recent_actions
 from ward.board_html import row_writer
 from ward.drawing import timeline_drawing
@@ -352,18 +353,17 @@ def patient_name(patient: Patient) -> str:
 
 
 def describe(what: str, at, patient: Patient) -> dict:
-    local = timezone.localtime(at)
-    return {"event": what, "time": local.strftime("%H:%M"), "patient": patient_name(patient)}
+    return {"event": what, "time": clock(at, timezone.get_current_timezone()), "patient": patient_name(patient)}
 
 
 @login_required
 @require_POST
 def acknowledge_reminder(request: HttpRequest, pk: int) -> HttpResponse:
-    reminder = get_object_or_404(
-        Reminder.objects.visible_to(request.user).filter(recipient_patient__isnull=True, status=Reminder.Status.SENT),
-        pk=pk,
-    )
-    acknowledge(reminder=reminder, by=request.user)
+    reminder = get_object_or_404(Reminder.objects.visible_to(request.user), pk=pk)
+    try:
+        acknowledge_sent_reminder(reminder=reminder, by=request.user)
+    except ValidationError:
+        raise Http404("Not a reminder to acknowledge.") from None  # a message to the patient, or not sent
     log_access(request, action="update", what="notification", patients=[reminder.procedure.patient_id], object_id=pk)
     messages.success(request, _("Acknowledged: %(what)s.") % {"what": reminder.label})
     return redirect(next_url(request))

@@ -40,7 +40,7 @@ def payload(reminder: Reminder) -> dict:
         "procedure": procedure.pk,
         "milestone": milestone
         and {"id": milestone.pk, "code": milestone.step.code, "due_at": milestone.due_at.isoformat()},
-        "red_flag": reminder.message_key if reminder.kind == Reminder.Kind.ALERT else None,
+        "red_flag": reminder.red_flag if reminder.kind == Reminder.Kind.ALERT else None,
         "text": staff_content(reminder).text,
     }
 

@@ -37,12 +37,16 @@ class WardQuerySet(models.QuerySet):
 
 
 class Ward(models.Model):
+    # A new ward's quiet hours, in its zone: the one place they are set (notifications.quiet_hours).
+    QUIET_HOURS_START = dt.time(21, 0)
+    QUIET_HOURS_END = dt.time(8, 0)
+
     name = models.CharField(max_length=100, unique=True)
     timezone = models.CharField(max_length=64, default="Europe/Paris", validators=[validate_time_zone])
     phone = PhoneNumberField(blank=True, help_text="The number patients are told to call.")
     # Non-urgent patient messages due between these local times wait for the end of them.
-    quiet_hours_start = models.TimeField(default=dt.time(21, 0))
-    quiet_hours_end = models.TimeField(default=dt.time(8, 0))
+    quiet_hours_start = models.TimeField(default=QUIET_HOURS_START)
+    quiet_hours_end = models.TimeField(default=QUIET_HOURS_END)
     language = models.CharField(
         max_length=8,
         choices=language_choices,

@@ -197,6 +197,11 @@ class ProtocolStep(models.Model):
     def notifies_patient(self) -> bool:
         return self.audience in (self.Audience.PATIENT, self.Audience.STAFF_AND_PATIENT)
 
+    @property
+    def message(self) -> str:
+        """The key of the message it sends (notifications.messages): its message_key, or else its code."""
+        return self.message_key or self.code
+
     def due_at(self, anchor_at: dt.datetime, zone: zoneinfo.ZoneInfo) -> dt.datetime:
         """Return when this step is due (UTC) for an anchor event at `anchor_at`.
 

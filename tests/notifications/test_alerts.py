@@ -175,3 +175,51 @@ def test_an_alert_reads_in_each_nurse_s_language_and_is_sent_in_the_ward_s(alice
     assert content_for(alert).text == "SIGNE D’ALERTE : Constantes hors limites, lit 12, Ward A (spine)."
     alert.ward.language = "en"
     assert content_for(alert).text == "RED FLAG: Vital signs out of range, bed 12, Ward A (spine)."
+
+
+# One rule for acknowledging a single reminder, on the API and on the ward board: a staff reminder, once sent.
+
+
+@pytest.fixture
+def planned(procedure):
+    def plan(key: str, status: str, **recipient) -> Reminder:
+        where = {"ward": procedure.patient.ward, "procedure": procedure, "channel": "inapp", "due_at": NOW}
+        recipient = recipient or {"recipient_role": "nurse"}
+        return Reminder.objects.plan(key=key, message_key="may_stand", status=status, **where, **recipient)
+
+    return plan
+
+
+@pytest.mark.parametrize(
+    ("status", "to_patient", "refusal"),
+    [
+        ("scheduled", False, "Only a sent reminder can be acknowledged, not scheduled."),
+        ("failed", False, "Only a sent reminder can be acknowledged, not failed."),
+        ("sent", True, "Messages to patients are not acknowledged by staff."),
+    ],
+)
+def test_only_a_sent_staff_reminder_is_acknowledged(
+    alice, client, nurse_a, planned, procedure, status, to_patient, refusal
+):
+    client.force_login(nurse_a)
+    reminder = planned("r", status, **({"recipient_patient": procedure.patient} if to_patient else {}))
+
+    api = alice.post(f"/api/notifications/{reminder.pk}/acknowledge/", {}, format="json")
+    ward = client.post(f"/reminders/{reminder.pk}/acknowledge/")  # the ward board's button
+
+    assert (api.status_code, api.json()) == (400, {"non_field_errors": [refusal]})
+    assert ward.status_code == 404
+    assert Reminder.objects.get(pk=reminder.pk).acknowledged_at is None
+
+
+def test_a_sent_staff_reminder_is_acknowledged_on_either_with_its_chain(alice, client, nurse_a, planned):
+    client.force_login(nurse_a)
+    first, second = planned("first", "sent"), planned("second", "sent")
+    escalation = planned("first:escalation", "sent", recipient_role="charge_nurse")
+    Reminder.objects.filter(pk=escalation.pk).update(escalates=first, kind="escalation", escalation_level=1)
+
+    api = alice.post(f"/api/notifications/{escalation.pk}/acknowledge/", {}, format="json")
+    ward = client.post(f"/reminders/{second.pk}/acknowledge/")
+
+    assert (api.status_code, api.json()["acknowledged_by"], ward.status_code) == (200, "alice", 302)
+    assert not Reminder.objects.filter(acknowledged_at__isnull=True).exists()

@@ -68,7 +68,7 @@ def test_pain_above_the_baseline_alerts_the_ward(client, recovering):
     text(client, "8/10")
 
     alert = Reminder.objects.get(kind="alert", channel="inapp")
-    assert (alert.message_key, alert.urgent, alert.recipient_role) == ("pain_above_baseline", True, "nurse")
+    assert (alert.red_flag, alert.urgent, alert.recipient_role) == ("pain_above_baseline", True, "nurse")
     assert Reminder.objects.get(kind="reply", recipient_patient__isnull=False).message_key == "reply_alert"
 
 
@@ -80,7 +80,7 @@ def test_red_flag_words_in_either_language_raise_an_urgent_alert(client, recover
     text(client, body)
 
     alert = Reminder.objects.get(kind="alert", channel="inapp")
-    assert (alert.message_key, alert.urgent) == ("patient_reported", True)
+    assert (alert.red_flag, alert.urgent) == ("patient_reported", True)
     assert flag in alert.summary and alert.acknowledge_within == dt.timedelta(minutes=5)
     assert InboundMessage.objects.get().red_flags == [flag]
 
@@ -167,7 +167,7 @@ def test_red_flag_words_beside_a_number_still_alert_without_a_score(client, reco
     text(client, "took 2 paracetamol but my legs are numb")
 
     assert not PainScore.objects.filter(source="patient").exists()
-    assert Reminder.objects.get(kind="alert", channel="inapp").message_key == "patient_reported"
+    assert Reminder.objects.get(kind="alert", channel="inapp").red_flag == "patient_reported"
 
 
 @pytest.fixture

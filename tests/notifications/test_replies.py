@@ -1,6 +1,6 @@
 import pytest
 
-from notifications.replies import read_reply
+from notifications.inbound.reading import read_reply
 
 
 @pytest.mark.parametrize("text", ["STOP", "stop", " Stop! ", "ARRET", "Arrêt", "arrêter"])

@@ -217,4 +217,4 @@ def test_a_milestone_that_records_observations_is_completed_by_its_check(client,
         88,
         3,
     )
-    assert Reminder.objects.filter(kind="alert", message_key="vital_signs").exists()  # SpO2 88 < 92
+    assert Reminder.objects.filter(kind="alert", red_flag="vital_signs").exists()  # SpO2 88 < 92

@@ -245,8 +245,8 @@ def test_a_red_flag_puts_its_row_first(nurse_a, ward_a, fill_ward):
     procedure = Procedure.objects.get(patient=flagged)
     Reminder.objects.create(
         key="alert:test", kind="alert", ward=ward_a, procedure=procedure, recipient_role="nurse", channel="inapp",
-        message_key="neuro_deficit", summary="Leg strength or sensation changed", due_at=NOW, status="sent",
-        urgent=True,
+        message_key="red_flag", summary="Leg strength or sensation changed", due_at=NOW, status="sent",
+        urgent=True, red_flag="neuro_deficit",
     )  # fmt: skip
 
     rows = board_rows(ward=ward_a, user=nurse_a, now=NOW)
@@ -262,7 +262,8 @@ def test_names_and_red_flags_are_escaped_on_the_row(logged_in, ward_a, fill_ward
     procedure = Procedure.objects.get(patient=patient)
     Reminder.objects.create(
         key="alert:escape", kind="alert", ward=ward_a, procedure=procedure, recipient_role="nurse", channel="inapp",
-        message_key="neuro_deficit", summary="<script>alert(1)</script>", due_at=NOW, status="sent", urgent=True,
+        message_key="red_flag", summary="<script>alert(1)</script>", due_at=NOW, status="sent", urgent=True,
+        red_flag="neuro_deficit",
     )  # fmt: skip
 
     response = logged_in.get("/")

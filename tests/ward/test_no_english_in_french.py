@@ -89,7 +89,7 @@ def red_flagged(ward_a, nurse_a):
 
 
 def test_the_red_flags_are_written_in_french(red_flagged):
-    alerts = Reminder.objects.filter(procedure=red_flagged, kind=Reminder.Kind.ALERT).order_by("message_key")
+    alerts = Reminder.objects.filter(procedure=red_flagged, kind=Reminder.Kind.ALERT).order_by("red_flag")
 
     assert [alert.label_in("fr") for alert in alerts] == ["Force ou sensibilité des jambes modifiée", "SpO2 (%) 89"]
     assert [alert.label_in("en") for alert in alerts] == ["Leg strength or sensation changed", "SpO2 (%) 89"]

@@ -176,7 +176,7 @@ def test_the_patient_page_plots_pain_over_time_against_the_baseline(client, nurs
 
 
 def test_the_page_shows_the_patients_texts_and_that_she_replied_stop(logged_in, patient, timeline):
-    from notifications.inbound import receive_reply
+    from notifications.inbound.receiving import receive_reply
 
     with at(-5):  # after the patient was added, at 14:00
         receive_reply(sender=patient.phone, body="douleur 3", provider_message_id="SM1", now=NOW + 5 * MIN)

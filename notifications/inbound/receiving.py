@@ -11,20 +11,21 @@ from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from notifications.alerts import raise_alert
+from notifications.inbound.reading import Reply, read_reply
+from notifications.messages import PATIENT_REPLY, REPLY_ALERT, REPLY_RECEIVED, STOP_CONFIRMATION
 from notifications.models import InboundMessage, Reminder
 from notifications.outbox import cancel_patient_reminders
 from notifications.patient_links import revoke_links
-from notifications.replies import Reply, read_reply
 from procedures.languages import ENGLISH, in_every_language
 from procedures.models import PainScore, Patient, Procedure, Staff
 from procedures.observations import pain_flags_for, record_pain_score
 from procedures.phones import to_e164
 from procedures.red_flags import RedFlag, RedFlagKind
-from procedures.signals import red_flag_raised
 
 logger = logging.getLogger(__name__)
 
-# The red-flag topics of notifications.replies, as the ward reads them.
+# The red-flag topics of notifications.inbound.reading, as the ward reads them.
 TOPICS = {
     "legs": gettext_lazy("legs"),
     "bladder or bowel": gettext_lazy("bladder or bowel"),
@@ -90,7 +91,7 @@ def stop_messages(message: InboundMessage, patients: list[Patient], now: dt.date
         if procedure is None:
             continue
         if not confirmed:
-            tell_patient(message, procedure, "stop_confirmation", now, patient=patient)
+            tell_patient(message, procedure, STOP_CONFIRMATION, now, patient=patient)
             confirmed = True
         tell_ward(message, procedure, lambda: _("The patient replied STOP: no more messages will be sent."), now)
 
@@ -122,7 +123,7 @@ def act_on(reply: Reply, message: InboundMessage, procedure: Procedure, now: dt.
                 % {"topics": ", ".join(str(TOPICS.get(topic, topic)) for topic in reply.red_flags)}
             ),
         )
-        red_flag_raised.send(sender=Procedure, procedure=procedure, flag=flag, source=message, now=now)
+        raise_alert(procedure=procedure, flag=flag, source=message, now=now)
     if not reply.understood:
         tell_ward(
             message,
@@ -132,17 +133,23 @@ def act_on(reply: Reply, message: InboundMessage, procedure: Procedure, now: dt.
         )
         return
     if message.patient.messaging_consent:
-        tell_patient(message, procedure, "reply_alert" if alarming else "reply_received", now)
+        tell_patient(message, procedure, REPLY_ALERT if alarming else REPLY_RECEIVED, now)
 
 
 def tell_patient(
     message: InboundMessage, procedure: Procedure, message_key: str, now: dt.datetime, *, patient: Patient | None = None
 ) -> None:
-    Reminder.objects.create(
-        key=f"reply:{message.pk}:patient", kind=Reminder.Kind.REPLY, ward=procedure.patient.ward, procedure=procedure,
-        recipient_patient=patient or message.patient, channel=Reminder.Channel.SMS, message_key=message_key,
-        urgent=True, due_at=now,
-    )  # fmt: skip
+    Reminder.objects.plan(
+        key=f"reply:{message.pk}:patient",
+        kind=Reminder.Kind.REPLY,
+        ward=procedure.patient.ward,
+        procedure=procedure,
+        recipient_patient=patient or message.patient,
+        channel=Reminder.Channel.SMS,
+        message_key=message_key,
+        urgent=True,
+        due_at=now,
+    )
 
 
 def tell_ward(message: InboundMessage, procedure: Procedure, write, now: dt.datetime) -> None:
@@ -155,8 +162,15 @@ def tell_ward(message: InboundMessage, procedure: Procedure, write, now: dt.date
         else f"reply:{message.pk}:ward:{procedure.pk}"
     )
     summaries = {code: text[:300] for code, text in in_every_language(write).items()}
-    Reminder.objects.create(
-        key=key, kind=Reminder.Kind.REPLY, ward=procedure.patient.ward, procedure=procedure,
-        recipient_role=Staff.Role.NURSE, channel=Reminder.Channel.INAPP, message_key="patient_reply",
-        summary=summaries[ENGLISH], summaries=summaries, due_at=now,
-    )  # fmt: skip
+    Reminder.objects.plan(
+        key=key,
+        kind=Reminder.Kind.REPLY,
+        ward=procedure.patient.ward,
+        procedure=procedure,
+        recipient_role=Staff.Role.NURSE,
+        channel=Reminder.Channel.INAPP,
+        message_key=PATIENT_REPLY,
+        summary=summaries[ENGLISH],
+        summaries=summaries,
+        due_at=now,
+    )

@@ -11,7 +11,7 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 from twilio.request_validator import RequestValidator
 
-from notifications.inbound import receive_reply
+from notifications.inbound.receiving import receive_reply
 
 # Twilio sends nothing back when the answer is an empty TwiML response; confirmations go through
 # the outbox like every other message.
