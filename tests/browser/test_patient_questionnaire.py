@@ -167,7 +167,7 @@ def test_a_red_flag_answer_tells_her_to_call_the_ward(browser, live_server, pati
         check_touch_targets(phone, "the red-flag screen")
         screenshot(phone, f"questionnaire-{language}-red-flag-390.png")
         alert = Reminder.objects.get(kind="alert")
-        assert (alert.message_key, alert.urgent, alert.recipient_role) == ("patient_reported", True, "nurse")
+        assert (alert.red_flag, alert.urgent, alert.recipient_role) == ("patient_reported", True, "nurse")
         check_with_axe(axe, phone.url, "the red-flag screen")
     finally:
         phone.context.close()

@@ -216,7 +216,7 @@ def test_a_red_flag_tells_her_to_call_and_alerts_the_ward_like_a_red_flag_text(c
     assert "Appelez les secours (15 ou 112) tout de suite si :" in html
     alert = Reminder.objects.get(kind="alert")
     # As for a red-flag text (tests/notifications/test_inbound_sms.py): urgent, to the ward's nurses, 5 minutes.
-    assert (alert.message_key, alert.urgent, alert.recipient_role, alert.channel) == (
+    assert (alert.red_flag, alert.urgent, alert.recipient_role, alert.channel) == (
         "patient_reported", True, "nurse", "inapp",
     )  # fmt: skip
     assert alert.acknowledge_within == dt.timedelta(minutes=5) and "yes" in alert.summary
@@ -229,7 +229,7 @@ def test_a_red_flag_tells_her_to_call_and_alerts_the_ward_like_a_red_flag_text(c
 def test_pain_far_above_her_baseline_is_a_red_flag_too(client, link, week_check):
     answer_all(client, link, GOOD | {"pain_rest": "8"})  # baseline 6
 
-    assert Reminder.objects.get(kind="alert").message_key == "patient_reported"
+    assert Reminder.objects.get(kind="alert").red_flag == "patient_reported"
 
 
 def test_a_red_flag_answer_tells_her_what_to_do_before_she_sends(client, link, week_check):
