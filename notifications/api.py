@@ -1,21 +1,23 @@
 """GET /api/notifications/ and POST /api/notifications/{id}/acknowledge/, under the API's conventions."""
 
 from django.db.models import F, Prefetch
-from django.shortcuts import get_object_or_404
 from django.utils import timezone
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
-from rest_framework.exceptions import NotFound, ValidationError
+from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from notifications.escalation import acknowledge
 from notifications.models import Reminder
 from notifications.patient_links import issue_link, revoke_links
-from procedures.api.plumbing import NumericIds, StrictSerializer, idempotent, log_access
-from procedures.api.views import int_param, text_param
 from procedures.models import Patient
+from tracker.api.access_log import log_access
+from tracker.api.filters import int_param, text_param
+from tracker.api.idempotency import idempotent
+from tracker.api.lookups import NumericIds, object_or_404
+from tracker.api.serializers import StrictSerializer
 
 
 class NotificationSerializer(serializers.ModelSerializer):
@@ -183,20 +185,13 @@ class PatientLinkSerializer(serializers.Serializer):
     expires_at = serializers.DateTimeField(read_only=True)
 
 
-# The largest primary key PostgreSQL's bigint holds; a larger number is no patient.
-MAX_ID = 2**63 - 1
-
-
 @extend_schema(parameters=[OpenApiParameter("id", int, OpenApiParameter.PATH, description="The patient's id.")])
 class PatientLinkView(APIView):
     """POST: a new link to the patient's own page (earlier ones stay valid until they expire).
     DELETE: every link of hers stops opening."""
 
     def patient(self, request, pk: str) -> Patient:
-        # Any path segment reaches here, as with the router's views: what is not an id is a 404 in JSON.
-        if not (pk.isascii() and pk.isdigit()) or int(pk) > MAX_ID:
-            raise NotFound()
-        return get_object_or_404(Patient.objects.visible_to(request.user), pk=int(pk))
+        return object_or_404(Patient.objects.visible_to(request.user), pk)
 
     @extend_schema(request=AcknowledgeInput, responses={201: PatientLinkSerializer})
     @idempotent

@@ -11,7 +11,6 @@ from django.utils import timezone
 from simple_history.admin import SimpleHistoryAdmin
 
 from procedures.admin_forms import ObservationLimitForm, ProtocolStepForm
-from procedures.api.plumbing import log_access
 from procedures.durations import duration_text
 from procedures.languages import other_languages
 from procedures.models import (
@@ -32,6 +31,7 @@ from procedures.models import (
     Ward,
 )
 from procedures.times import scheduled_time
+from tracker.api.access_log import log_access
 
 
 class HistoryAdmin(SimpleHistoryAdmin):

@@ -23,7 +23,6 @@ from django.views.decorators.http import require_POST
 from notifications.alerts import acknowledge_red_flags
 from notifications.escalation import acknowledge
 from notifications.models import InboundMessage, Reminder
-from procedures.api.plumbing import log_access
 from procedures.models import (
     Complication,
     Event,
@@ -37,6 +36,7 @@ from procedures.models import (
 )
 from procedures.observations import record_observations
 from procedures.timeline import UNDO_WINDOW, complete_milestone, record_event, undo_completion
+from tracker.api.access_log import log_access
 from ward.board import Show, Sort, board_rows, board_view, recent_actions
 from ward.board_html import row_writer
 from ward.drawing import timeline_drawing

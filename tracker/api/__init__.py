@@ -1,0 +1,15 @@
+"""What every endpoint of the API shares, whichever app it belongs to.
+
+- authentication: expiring tokens (`Authorization: Token <key>`).
+- parsers: JSON only, with its failures answered as parse errors.
+- serializers: unknown fields are refused, not ignored (StrictSerializer, RefuseUnknownFields).
+- fields: times with their offset (StrictDateTimeField), clock times (ClockTimeField).
+- filters: query parameters read by FilterSets; a bad value is a 400 naming the parameter.
+- lookups: ids that are not numbers answer 404 (NumericIds, object_or_404); pages of a list (Pagination).
+- permissions: what only administrators may do (SeesAllWards).
+- idempotency: a POST retried with the same Idempotency-Key and body gets the first reply.
+- access_log: the access log of patients' records.
+- errors: the domain's ValidationError becomes a 400 naming its fields, like a serializer's.
+- schema: the error answers every operation documents in the OpenAPI schema.
+- docs: the interactive documentation (/api/docs/).
+"""
