@@ -19,7 +19,7 @@ from interop.protocol import plan_definition
 from interop.questionnaires import load_questionnaire, questionnaire_resource
 from procedures.models import Procedure, Protocol, Questionnaire, Ward
 from tracker.api.access_log import log_access
-from tracker.api.filters import int_param
+from tracker.api.filters import WholeNumberField, query_parameter
 from tracker.api.idempotency import idempotent
 from tracker.api.lookups import object_or_404
 from tracker.api.parsers import SafeJSONParser
@@ -137,7 +137,7 @@ class BookingView(FhirView):
     )
     @idempotent
     def post(self, request, **kwargs):
-        ward_id = int_param(request, "ward")
+        ward_id = query_parameter(request, "ward", WholeNumberField(required=False))
         ward = Ward.objects.visible_to(request.user).filter(pk=ward_id).first() if ward_id else None
         if ward_id and ward is None:
             raise ValidationError({"ward": ["No such ward among yours."]})

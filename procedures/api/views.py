@@ -3,10 +3,10 @@
 from django.contrib.auth import authenticate
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import IntegrityError, transaction
-from django.db.models import Prefetch, Q
+from django.db.models import Prefetch
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
-from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
+from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import mixins, permissions, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import ValidationError
@@ -14,6 +14,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from procedures.api import questionnaires
+from procedures.api.filters import PatientFilter, ProcedureFilter
 from procedures.api.serializers import (
     CompleteInput,
     ComplicationInput,
@@ -39,7 +40,7 @@ from procedures.observations import record_observations, record_pain_score, repo
 from procedures.questionnaires import record_response
 from procedures.timeline import complete_milestone, record_event, schedule_procedure
 from tracker.api.access_log import log_access
-from tracker.api.filters import int_param, text_param
+from tracker.api.filters import ListFilters
 from tracker.api.idempotency import idempotent
 from tracker.api.lookups import NumericIds
 from tracker.api.permissions import SeesAllWards
@@ -85,7 +86,7 @@ class LogoutView(APIView):
         responses={204: None},
     )
     def post(self, request):
-        if text_param(request, "all").lower() in ("1", "true", "yes"):
+        if request.query_params.get("all", "").strip().lower() in ("1", "true", "yes"):
             ApiToken.objects.filter(user=request.user).delete()
         elif isinstance(request.auth, ApiToken):
             request.auth.delete()
@@ -131,21 +132,13 @@ class WardViewSet(NumericIds, viewsets.ModelViewSet):
         return [permissions.IsAuthenticated(), SeesAllWards()]
 
 
-# The filters are the list's only (not its actions').
-@extend_schema_view(list=extend_schema(parameters=[OpenApiParameter("ward", int), OpenApiParameter("search", str)]))
-class PatientViewSet(NumericIds, viewsets.ModelViewSet):
+class PatientViewSet(NumericIds, ListFilters, viewsets.ModelViewSet):
     serializer_class = PatientSerializer
     http_method_names = ["get", "post", "patch", "put", "head", "options"]
+    filterset_class = PatientFilter
 
     def get_queryset(self):
-        patients = Patient.objects.visible_to(self.request.user).order_by("family_name", "given_name", "id")
-        if (ward := int_param(self.request, "ward")) is not None:
-            patients = patients.filter(ward_id=ward)
-        if search := text_param(self.request, "search"):
-            patients = patients.filter(
-                Q(mrn__iexact=search) | Q(family_name__icontains=search) | Q(given_name__icontains=search)
-            )
-        return patients
+        return Patient.objects.visible_to(self.request.user).order_by("family_name", "given_name", "id")
 
     def list(self, request, *args, **kwargs):
         response = super().list(request, *args, **kwargs)
@@ -188,19 +181,14 @@ def procedures_for(user):
     return Procedure.objects.visible_to(user).select_related("protocol", "patient")
 
 
-@extend_schema_view(list=extend_schema(parameters=[OpenApiParameter("ward", int), OpenApiParameter("status", str)]))
-class ProcedureViewSet(NumericIds, mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+class ProcedureViewSet(
+    NumericIds, ListFilters, mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet
+):
     serializer_class = ProcedureSerializer
+    filterset_class = ProcedureFilter
 
     def get_queryset(self):
-        procedures = procedures_for(self.request.user).order_by("-scheduled_at", "id")
-        if (ward := int_param(self.request, "ward")) is not None:
-            procedures = procedures.filter(patient__ward_id=ward)
-        if wanted := text_param(self.request, "status"):
-            if wanted not in Procedure.Status.values:
-                raise ValidationError({"status": [f"One of {', '.join(Procedure.Status.values)}."]})
-            procedures = procedures.filter(status=wanted)
-        return procedures
+        return procedures_for(self.request.user).order_by("-scheduled_at", "id")
 
     def list(self, request, *args, **kwargs):
         response = super().list(request, *args, **kwargs)

@@ -363,6 +363,29 @@ def test_a_ward_that_is_not_a_plain_number_is_a_400_naming_it(alice, ward):
     assert (response.status_code, list(response.json())) == (400, ["ward"])
 
 
+@pytest.mark.parametrize(
+    "path, query",
+    [
+        ("/api/procedures/", {"status": "done"}),
+        ("/api/notifications/", {"procedure": "x"}),
+        ("/api/alerts/", {"status": "closed"}),
+        ("/api/patients/", {"ward": "1.5"}),
+        ("/api/notifications/", {"ward": "²"}),
+    ],
+)
+def test_a_bad_filter_is_a_400_naming_it_on_every_list(alice, path, query):
+    response = alice.get(path, query)
+
+    assert response.status_code == 400
+    assert list(response.json()) == list(query) and all(isinstance(m, str) for m in response.json()[next(iter(query))])
+
+
+def test_the_filters_narrow_the_list_and_one_procedure_is_found_by_its_id_alone(alice, procedure):
+    assert alice.get("/api/procedures/", {"status": "cancelled"}).json()["results"] == []
+    assert alice.get("/api/procedures/", {"status": "scheduled"}).json()["results"][0]["id"] == procedure.pk
+    assert alice.get(f"/api/procedures/{procedure.pk}/", {"status": "cancelled"}).status_code == 200
+
+
 def test_a_step_that_records_observations_is_not_completed_without_them(alice, procedure, nurse_a):
     record_event(procedure=procedure, kind="cement_injected", at=NOW - dt.timedelta(minutes=40), by=nurse_a)
     record_event(procedure=procedure, kind="ended", at=NOW - dt.timedelta(minutes=30), by=nurse_a)
