@@ -17,8 +17,8 @@ from notifications.patient_links import revoke_links
 from notifications.replies import Reply, read_reply
 from procedures.languages import ENGLISH, in_every_language
 from procedures.models import PainScore, Patient, Procedure, Staff
-from procedures.observations import pain_flags_for, record_pain_score
 from procedures.phones import to_e164
+from procedures.recording import pain_flags_for, record_pain_score
 from procedures.red_flags import RedFlag, RedFlagKind
 from procedures.signals import red_flag_raised
 

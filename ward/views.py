@@ -34,7 +34,7 @@ from procedures.models import (
     ProtocolStep,
     Ward,
 )
-from procedures.observations import record_observations
+from procedures.recording import record_observations
 from procedures.timeline import UNDO_WINDOW, complete_milestone, record_event, undo_completion
 from tracker.api.access_log import log_access
 from ward.board import Show, Sort, board_rows, board_view, recent_actions

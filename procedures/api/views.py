@@ -36,8 +36,8 @@ from procedures.api.serializers import (
     WardSerializer,
 )
 from procedures.models import ApiToken, Event, Milestone, Patient, Procedure, QuestionnaireResponse, Staff, Ward
-from procedures.observations import record_observations, record_pain_score, report_complication
 from procedures.questionnaires import record_response
+from procedures.recording import record_observations, record_pain_score, report_complication
 from procedures.timeline import complete_milestone, record_event, schedule_procedure
 from tracker.api.access_log import log_access
 from tracker.api.filters import ListFilters

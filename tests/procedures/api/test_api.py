@@ -10,7 +10,7 @@ from rest_framework.test import APIClient
 from notifications.dispatch import claim_due
 from notifications.models import Reminder
 from procedures.models import AccessLog, ApiToken, Event, Patient, Procedure, Staff
-from procedures.observations import report_complication
+from procedures.recording import report_complication
 from procedures.timeline import record_event
 
 NOW = dt.datetime(2026, 2, 10, 12, 0, tzinfo=dt.UTC)
