@@ -37,6 +37,7 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "rest_framework",
     "django_filters",
+    "tracker.api",
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "axes",

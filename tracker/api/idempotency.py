@@ -10,7 +10,7 @@ from rest_framework import status
 from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
 
-from procedures.models import IdempotencyKey
+from tracker.api.models import IdempotencyKey
 
 
 def idempotent(view_method):

@@ -267,8 +267,8 @@ def test_a_retried_post_with_the_same_idempotency_key_records_once(alice, proced
 
 
 def test_replies_kept_for_retries_are_purged_after_a_day_and_the_key_is_free_again(alice, nurse_a, procedure, clock):
-    from procedures.models import IdempotencyKey
     from procedures.tasks import purge_idempotency_keys
+    from tracker.api.models import IdempotencyKey
 
     body = {"kind": "started", "at": "2026-02-10T12:50:00+01:00"}
     alice.post(f"/api/procedures/{procedure.pk}/events/", body, format="json", HTTP_IDEMPOTENCY_KEY="k-2")
