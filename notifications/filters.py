@@ -8,8 +8,8 @@ from tracker.api.filters import WholeNumberFilter, one_of
 
 
 class NotificationFilter(filters.FilterSet):
-    procedure = WholeNumberFilter(field_name="procedure_id", help_text="A procedure's id.")
-    ward = WholeNumberFilter(field_name="ward_id", help_text="A ward's id.")
+    procedure = WholeNumberFilter(field_name="procedure_id")
+    ward = WholeNumberFilter(field_name="ward_id")
     status = one_of(Reminder.Status.choices)
 
     class Meta:
@@ -18,7 +18,7 @@ class NotificationFilter(filters.FilterSet):
 
 
 class AlertFilter(filters.FilterSet):
-    ward = WholeNumberFilter(field_name="ward_id", help_text="A ward's id.")
+    ward = WholeNumberFilter(field_name="ward_id")
     status = one_of([("open", "open"), ("acknowledged", "acknowledged")], method="by_state")
 
     class Meta:

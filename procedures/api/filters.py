@@ -8,7 +8,7 @@ from tracker.api.filters import WholeNumberFilter, one_of
 
 
 class PatientFilter(filters.FilterSet):
-    ward = WholeNumberFilter(field_name="ward_id", help_text="A ward's id.")
+    ward = WholeNumberFilter(field_name="ward_id")
     search = filters.CharFilter(method="by_mrn_or_name", help_text="The MRN, or part of a given or family name.")
 
     class Meta:
@@ -20,7 +20,7 @@ class PatientFilter(filters.FilterSet):
 
 
 class ProcedureFilter(filters.FilterSet):
-    ward = WholeNumberFilter(field_name="patient__ward_id", help_text="The patient's ward's id.")
+    ward = WholeNumberFilter(field_name="patient__ward_id")
     status = one_of(Procedure.Status.choices)
 
     class Meta:
