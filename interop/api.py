@@ -17,10 +17,13 @@ from interop.extensions import EXTENSIONS, structure_definition
 from interop.importing import Invalid, book, operation_outcome
 from interop.protocol import plan_definition
 from interop.questionnaires import load_questionnaire, questionnaire_resource
-from procedures.api.parsers import SafeJSONParser
-from procedures.api.plumbing import idempotent, log_access
-from procedures.api.views import SeesAllWards, int_param
 from procedures.models import Procedure, Protocol, Questionnaire, Ward
+from tracker.api.access_log import log_access
+from tracker.api.filters import WholeNumberField, query_parameter
+from tracker.api.idempotency import idempotent
+from tracker.api.lookups import object_or_404
+from tracker.api.parsers import SafeJSONParser
+from tracker.api.permissions import SeesAllWards
 
 FHIR_JSON = "application/fhir+json"
 RESOURCE = OpenApiTypes.OBJECT
@@ -85,9 +88,7 @@ class ProcedureBundleView(FhirView):
         kind = request.query_params.get("type", "collection")
         if kind not in BUNDLE_TYPES:
             raise ValidationError({"type": [f"Ask for one of: {', '.join(BUNDLE_TYPES)}."]})
-        if not (pk.isascii() and pk.isdigit()):
-            raise NotFound("No such procedure.")
-        procedure = get_object_or_404(Procedure.objects.visible_to(request.user), pk=int(pk))
+        procedure = object_or_404(Procedure.objects.visible_to(request.user), pk, "No such procedure.")
         log_access(request, action="read", what="fhir bundle", patients=[procedure.patient_id], object_id=pk)
         return fhir(bundle_for(procedure, now=timezone.now(), kind=kind))
 
@@ -136,7 +137,7 @@ class BookingView(FhirView):
     )
     @idempotent
     def post(self, request, **kwargs):
-        ward_id = int_param(request, "ward")
+        ward_id = query_parameter(request, "ward", WholeNumberField(required=False))
         ward = Ward.objects.visible_to(request.user).filter(pk=ward_id).first() if ward_id else None
         if ward_id and ward is None:
             raise ValidationError({"ward": ["No such ward among yours."]})

@@ -27,6 +27,7 @@ from interop.models import ExternalProcedure
 from procedures.levels import SNOMED_CODES
 from procedures.models import Patient, Procedure, Staff, Ward
 from procedures.models.procedures import clean_levels
+from procedures.patients import register_patient, update_patient
 from procedures.timeline import schedule_procedure, update_scheduled_procedure
 from procedures.times import parse_time, scheduled_time
 
@@ -391,22 +392,15 @@ def upsert_patient(mrn: str, fields: dict, *, ward: Ward | None, by: Staff) -> P
     if not visible and ward is None:
         # The same answer for an unknown MRN and another ward's: a probe without a ward learns nothing.
         raise Invalid([("ward", "A new patient needs a ward: add ?ward=<id> to the URL.")])
-    if patient is None:
-        patient = Patient(mrn=mrn, ward=ward)
-    elif not visible:
+    if patient is not None and not visible:
         # Refusing the duplicate says that the MRN is taken, and nothing else (README, Privacy).
         raise Invalid([("Patient.identifier", MRN_TAKEN)], code="conflict")
-    elif all(getattr(patient, key) == value for key, value in fields.items()):
-        return patient
-    for key, value in fields.items():
-        setattr(patient, key, value)
     try:
-        patient.full_clean(validate_unique=False)  # a concurrent insert of this MRN fails on save instead
+        if patient is None:
+            return register_patient(mrn=mrn, ward=ward, by=by, **fields)
+        return update_patient(patient=patient, by=by, **fields)
     except ValidationError as error:
         raise Invalid(issues_of(error, PATIENT_ELEMENTS, "Patient")) from None
-    patient._history_user = by
-    patient.save()
-    return patient
 
 
 def update_procedure(procedure: Procedure, fields: dict, *, by: Staff, kind: str = "Procedure") -> Procedure:

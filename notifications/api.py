@@ -1,21 +1,23 @@
 """GET /api/notifications/ and POST /api/notifications/{id}/acknowledge/, under the API's conventions."""
 
 from django.db.models import F, Prefetch
-from django.shortcuts import get_object_or_404
 from django.utils import timezone
-from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
+from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
-from rest_framework.exceptions import NotFound, ValidationError
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from notifications.escalation import acknowledge, acknowledge_sent_reminder
+from notifications.filters import AlertFilter, NotificationFilter
 from notifications.models import Reminder
 from notifications.patient_links import issue_link, revoke_links
-from procedures.api.plumbing import NumericIds, StrictSerializer, idempotent, log_access
-from procedures.api.views import int_param, text_param
 from procedures.models import Patient
+from tracker.api.access_log import log_access
+from tracker.api.filters import ListFilters
+from tracker.api.idempotency import idempotent
+from tracker.api.lookups import NumericIds, object_or_404
+from tracker.api.serializers import StrictSerializer
 
 
 class NotificationSerializer(serializers.ModelSerializer):
@@ -45,27 +47,15 @@ def log_listed(request, what: str, response, object_id="") -> None:
     log_access(request, action="read", what=what, patients=sorted(set(patients)), object_id=object_id)
 
 
-@extend_schema_view(
-    list=extend_schema(
-        parameters=[OpenApiParameter("procedure", int), OpenApiParameter("ward", int), OpenApiParameter("status", str)]
-    )
-)
-class NotificationViewSet(NumericIds, mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+class NotificationViewSet(
+    NumericIds, ListFilters, mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet
+):
     serializer_class = NotificationSerializer
+    filterset_class = NotificationFilter
 
     def get_queryset(self):
         reminders = Reminder.objects.visible_to(self.request.user).select_related("acknowledged_by")
-        reminders = reminders.order_by("due_at", "id")
-        if self.action != "list":  # the filters narrow the list; one reminder is found by its id alone
-            return reminders
-        for name, field in [("procedure", "procedure_id"), ("ward", "ward_id")]:
-            if (value := int_param(self.request, name)) is not None:
-                reminders = reminders.filter(**{field: value})
-        if wanted := text_param(self.request, "status"):
-            if wanted not in Reminder.Status.values:
-                raise ValidationError({"status": [f"One of {', '.join(Reminder.Status.values)}."]})
-            reminders = reminders.filter(status=wanted)
-        return reminders
+        return reminders.order_by("due_at", "id")
 
     def list(self, request, *args, **kwargs):
         response = super().list(request, *args, **kwargs)
@@ -122,18 +112,14 @@ class AlertSerializer(serializers.ModelSerializer):
         return "acknowledged" if alert.acknowledged_at else "open"
 
 
-@extend_schema_view(
-    list=extend_schema(
-        parameters=[OpenApiParameter("ward", int), OpenApiParameter("status", str, enum=["open", "acknowledged"])]
-    )
-)
-class AlertViewSet(NumericIds, mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+class AlertViewSet(NumericIds, ListFilters, mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
     """Red-flag alerts: open ones first, each with the escalation steps taken so far."""
 
     serializer_class = AlertSerializer
+    filterset_class = AlertFilter
 
     def get_queryset(self):
-        alerts = (
+        return (
             Reminder.objects.visible_to(self.request.user)
             .for_people()
             .filter(kind=Reminder.Kind.ALERT)
@@ -141,16 +127,6 @@ class AlertViewSet(NumericIds, mixins.ListModelMixin, mixins.RetrieveModelMixin,
             .prefetch_related(Prefetch("escalations", Reminder.objects.order_by("escalation_level", "id")))
             .order_by(F("acknowledged_at").desc(nulls_first=True), "-due_at", "id")
         )
-        if self.action != "list":  # the filters narrow the list; one alert is found by its id alone
-            return alerts
-        if (ward := int_param(self.request, "ward")) is not None:
-            alerts = alerts.filter(ward_id=ward)
-        wanted = text_param(self.request, "status")
-        if wanted not in ("", "open", "acknowledged"):
-            raise ValidationError({"status": ["One of open, acknowledged."]})
-        if wanted:
-            alerts = alerts.filter(acknowledged_at__isnull=wanted == "open")
-        return alerts
 
     def list(self, request, *args, **kwargs):
         response = super().list(request, *args, **kwargs)
@@ -178,20 +154,13 @@ class PatientLinkSerializer(serializers.Serializer):
     expires_at = serializers.DateTimeField(read_only=True)
 
 
-# The largest primary key PostgreSQL's bigint holds; a larger number is no patient.
-MAX_ID = 2**63 - 1
-
-
 @extend_schema(parameters=[OpenApiParameter("id", int, OpenApiParameter.PATH, description="The patient's id.")])
 class PatientLinkView(APIView):
     """POST: a new link to the patient's own page (earlier ones stay valid until they expire).
     DELETE: every link of hers stops opening."""
 
     def patient(self, request, pk: str) -> Patient:
-        # Any path segment reaches here, as with the router's views: what is not an id is a 404 in JSON.
-        if not (pk.isascii() and pk.isdigit()) or int(pk) > MAX_ID:
-            raise NotFound()
-        return get_object_or_404(Patient.objects.visible_to(request.user), pk=int(pk))
+        return object_or_404(Patient.objects.visible_to(request.user), pk)
 
     @extend_schema(request=AcknowledgeInput, responses={201: PatientLinkSerializer})
     @idempotent

@@ -11,7 +11,6 @@ from django.utils import timezone
 from simple_history.admin import SimpleHistoryAdmin
 
 from procedures.admin_forms import ObservationLimitForm, ProtocolStepForm
-from procedures.api.plumbing import log_access
 from procedures.durations import duration_text
 from procedures.languages import other_languages
 from procedures.models import (
@@ -32,6 +31,7 @@ from procedures.models import (
     Ward,
 )
 from procedures.times import scheduled_time
+from tracker.api.access_log import log_access
 
 
 class HistoryAdmin(SimpleHistoryAdmin):
@@ -257,10 +257,11 @@ class ProcedureAdmin(HistoryAdmin):
     inlines = [EventInline, MilestoneInline]
 
 
-@admin.register(Event)
-class EventAdmin(HistoryAdmin):
-    list_display = ["procedure", "kind", "at", "recorded_by"]
-    list_filter = ["kind", "procedure__patient__ward"]
+class ReadOnlyRecordAdmin(HistoryAdmin):
+    """A procedure's clinical record (events, milestones, pain scores, checks, complications): shown and
+    searched, never added or changed here. Each is written by its service (procedures.timeline,
+    procedures.recording), which checks it and derives what follows; an edit here would skip both."""
+
     search_fields = ["procedure__patient__mrn", "procedure__patient__family_name"]
     list_select_related = ["procedure__patient", "recorded_by"]
 
@@ -271,27 +272,33 @@ class EventAdmin(HistoryAdmin):
         return False
 
 
+@admin.register(Event)
+class EventAdmin(ReadOnlyRecordAdmin):
+    list_display = ["procedure", "kind", "at", "recorded_by"]
+    list_filter = ["kind", "procedure__patient__ward"]
+
+
 @admin.register(Milestone)
-class MilestoneAdmin(EventAdmin):
+class MilestoneAdmin(ReadOnlyRecordAdmin):
     list_display = ["procedure", "step", "due_at", "completed_at", "cancelled_at"]
     list_filter = ["step__code", "procedure__patient__ward"]
     list_select_related = ["procedure__patient", "step"]
 
 
 @admin.register(PainScore)
-class PainScoreAdmin(EventAdmin):
+class PainScoreAdmin(ReadOnlyRecordAdmin):
     list_display = ["procedure", "score", "source", "recorded_at", "recorded_by"]
     list_filter = ["source", "procedure__patient__ward"]
 
 
 @admin.register(ObservationCheck)
-class ObservationCheckAdmin(EventAdmin):
+class ObservationCheckAdmin(ReadOnlyRecordAdmin):
     list_display = ["procedure", "recorded_at", "systolic_bp", "pulse", "spo2", "temperature", "recorded_by"]
     list_filter = ["leg_strength", "leg_sensation", "puncture_site", "procedure__patient__ward"]
 
 
 @admin.register(Complication)
-class ComplicationAdmin(EventAdmin):
+class ComplicationAdmin(ReadOnlyRecordAdmin):
     list_display = ["procedure", "kind", "severity", "noted_at", "reported_by"]
     list_filter = ["kind", "severity", "procedure__patient__ward"]
     list_select_related = ["procedure__patient", "reported_by"]

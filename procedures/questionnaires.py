@@ -1,6 +1,6 @@
 """Answering a questionnaire: checking the answers, saving them, completing the step, raising red flags.
 
-Like procedures.observations, `record_response` checks everything before it saves anything and
+Like procedures.recording, `record_response` checks everything before it saves anything and
 announces red flags (procedures.signals.red_flag_raised) in the same transaction.
 """
 
@@ -22,7 +22,7 @@ from procedures.models import (
     QuestionnaireResponse,
     Staff,
 )
-from procedures.observations import check_open, lock, raise_flags, save
+from procedures.recording import check_open, lock, raise_flags, save
 from procedures.red_flag_words import red_flag_topics
 from procedures.red_flags import RedFlag, RedFlagKind
 from procedures.timeline import complete_milestone

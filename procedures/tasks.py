@@ -3,7 +3,7 @@
 from celery import shared_task
 from django.utils import timezone
 
-from procedures.models import IdempotencyKey
+from tracker.api.models import IdempotencyKey
 
 
 @shared_task(name="procedures.purge_idempotency_keys", ignore_result=True)

@@ -206,7 +206,7 @@ def complete_milestone(
     """Mark a milestone done by `by` now. Refused before its window opens: "may stand" is never early.
 
     A step that records an observation check or a questionnaire is completed by recording it
-    (procedures.observations.record_observations, procedures.questionnaires.record_response pass
+    (procedures.recording.record_observations, procedures.questionnaires.record_response pass
     `observed=True`), never by a bare "done".
     """
     now = now or timezone.now()

@@ -36,6 +36,8 @@ INSTALLED_APPS = [
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
     "rest_framework",
+    "django_filters",
+    "tracker.api",
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "axes",
@@ -215,18 +217,18 @@ DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "recovery-tracker@localhost")
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "procedures.api.auth.ExpiringTokenAuthentication",
+        "tracker.api.authentication.ExpiringTokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
-    "DEFAULT_PAGINATION_CLASS": "procedures.api.plumbing.Pagination",
+    "DEFAULT_PAGINATION_CLASS": "tracker.api.lookups.Pagination",
     # JSON only: no form or multipart parser (no endpoint takes a file), so no upload is ever spooled.
-    "DEFAULT_PARSER_CLASSES": ["procedures.api.parsers.SafeJSONParser"],
+    "DEFAULT_PARSER_CLASSES": ["tracker.api.parsers.SafeJSONParser"],
     "TEST_REQUEST_DEFAULT_FORMAT": "json",
     "PAGE_SIZE": 50,
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "DEFAULT_FILTER_BACKENDS": [],
-    "EXCEPTION_HANDLER": "procedures.api.plumbing.exception_handler",
+    "EXCEPTION_HANDLER": "tracker.api.errors.exception_handler",
     "DEFAULT_THROTTLE_RATES": {"login": LOGIN_THROTTLE_RATE},
 }
 
@@ -243,7 +245,7 @@ SPECTACULAR_SETTINGS = {
     "COMPONENT_SPLIT_REQUEST": True,
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",
-        "procedures.api.plumbing.document_errors",
+        "tracker.api.schema.document_errors",
     ],
     "ENUM_NAME_OVERRIDES": {
         "ProcedureKindEnum": "procedures.models.procedures.Procedure.Kind",

@@ -14,6 +14,7 @@ urlpatterns = [
     path("", include("interop.canonical_urls")),
     path("api/", include("notifications.api_urls")),
     path("api/", include("outcomes.api_urls")),
+    path("api/", include("tracker.api.urls")),
     path("api/", include("procedures.api.urls")),
     # Log-in and log-out only: no password-reset pages (an administrator sets a new password in the
     # admin), so that no page tells whether an e-mail address belongs to a member of staff.

@@ -63,11 +63,11 @@ class RowWriter:
             "more": _("More"),
             "being_sent": _("not yet delivered to the nurses' inbox"),
         }
-        self.w = {key: esc(word) for key, word in words.items()}
+        self.words = {key: esc(word) for key, word in words.items()}
         # Sentences with a value in them, filled in (then escaped) row by row.
-        self.at = _("at %(time)s")
+        self.at_time = _("at %(time)s")
         self.may_stand_at = _("may stand at %(time)s")
-        self.due = _("due %(time)s")
+        self.due_time = _("due %(time)s")
         self.consolidation_of = _("Consolidation of %(name)s")
         self.discharged_at = _("discharged at %(time)s")
         self.bed = _("Bed %(bed)s")
@@ -93,28 +93,28 @@ class RowWriter:
         return mark_safe("".join(self.row(row) for row in rows))  # every value escaped with esc
 
     def row(self, row: BoardRow) -> str:
-        w, patient, pk = self.w, row.patient, int(row.pk)
+        words, patient, pk = self.words, row.patient, int(row.pk)
         name = esc(f"{patient.family_name.upper()} {patient.given_name}")
         levels = esc("+".join(row.levels or []))
         flag = ""
         if row.red_flags:  # said in a word and a sign as well as by the row's colour
-            flag = f'<span class="badge red-flag"><span aria-hidden="true">⚠</span> {w["red_flag_word"]}</span> '
+            flag = f'<span class="badge red-flag"><span aria-hidden="true">⚠</span> {words["red_flag_word"]}</span> '
         discharged = ""
         if row.discharged:
             at = self.discharged_at % {"time": self.clock.time(row.discharged_at)}
             discharged = f'<span class="discharged-at">{esc(at)}</span>'
         return (
             f'<tr id="procedure-{pk}" class="{self.state(row)}">\n'
-            f'<td data-label="{w["bed"]}" class="bed">{esc(patient.bed) or "—"}</td>\n'
-            f'<th scope="row" data-label="{w["patient"]}" class="patient">{flag}'
+            f'<td data-label="{words["bed"]}" class="bed">{esc(patient.bed) or "—"}</td>\n'
+            f'<th scope="row" data-label="{words["patient"]}" class="patient">{flag}'
             f'<a href="{self.patient_url(patient.pk)}" id="patient-{pk}">{name}</a>'
             f' <span class="muted">{esc(patient.mrn)}</span></th>\n'
-            f'<td data-label="{w["procedure"]}" class="procedure">{self.kinds.get(row.kind, esc(row.kind))}'
+            f'<td data-label="{words["procedure"]}" class="procedure">{self.kinds.get(row.kind, esc(row.kind))}'
             f' <strong class="levels">{levels}</strong>{discharged}</td>\n'
-            f'<td data-label="{w["since"]}" class="since">{self.since(row)}</td>\n'
-            f'<td data-label="{w["consolidation"]}" class="consolidation-cell">{self.consolidation(row)}</td>\n'
-            f'<td data-label="{w["next"]}" class="next">{self.next(row)}</td>\n'
-            f'<td data-label="{w["reminders"]}" class="reminders">{self.reminders(row)}</td>\n'
+            f'<td data-label="{words["since"]}" class="since">{self.since(row)}</td>\n'
+            f'<td data-label="{words["consolidation"]}" class="consolidation-cell">{self.consolidation(row)}</td>\n'
+            f'<td data-label="{words["next"]}" class="next">{self.next(row)}</td>\n'
+            f'<td data-label="{words["reminders"]}" class="reminders">{self.reminders(row)}</td>\n'
             f'<td class="actions">{self.actions(row, name)}</td>\n'
             "</tr>\n"
         )
@@ -127,16 +127,16 @@ class RowWriter:
 
     def since(self, row: BoardRow) -> str:
         if not row.cement_at:
-            return f'<span class="muted">{self.w["not_injected"]}</span>'
+            return f'<span class="muted">{self.words["not_injected"]}</span>'
         since = esc(self.clock.since(row.cement_at, row.now))
-        at = esc(self.at % {"time": self.clock.time(row.cement_at)})
+        at = esc(self.at_time % {"time": self.clock.time(row.cement_at)})
         return f'<span data-since="{iso(row.cement_at)}">{since}</span> <span class="muted">{at}</span>'
 
     def consolidation(self, row: BoardRow) -> str:
         percent = row.consolidation_percent
         if percent is None:
             return "—"
-        stand = self.w["up"]
+        stand = self.words["up"]
         if not row.stood_up:
             stand = esc(self.may_stand_at % {"time": self.clock.time(row.may_stand_at)})
         label = esc(self.consolidation_of % {"name": row.patient.family_name.upper()})
@@ -147,22 +147,22 @@ class RowWriter:
         )
 
     def next(self, row: BoardRow) -> str:
-        milestone, w = row.next_milestone, self.w
+        milestone, words = row.next_milestone, self.words
         if milestone is None:
-            return f'<span class="muted">{w["nothing_planned"]}</span>'
+            return f'<span class="muted">{words["nothing_planned"]}</span>'
         # Overdue and due are said in words and a symbol, not by colour alone.
         if milestone.status == Milestone.Status.OVERDUE:
-            badge = f'<span class="badge overdue"><span aria-hidden="true">⚠</span> {w["overdue"]}</span>'
+            badge = f'<span class="badge overdue"><span aria-hidden="true">⚠</span> {words["overdue"]}</span>'
         elif milestone.status == Milestone.Status.DUE:
-            badge = f'<span class="badge due"><span aria-hidden="true">●</span> {w["due_now"]}</span>'
+            badge = f'<span class="badge due"><span aria-hidden="true">●</span> {words["due_now"]}</span>'
         else:
-            badge = f'<span class="badge pending">{w["next"]}</span>'
+            badge = f'<span class="badge pending">{words["next"]}</span>'
         more = ""
         if row.to_do > 1:
             count = row.to_do - 1
             words = ngettext("and %(counter)s more to do", "and %(counter)s more to do", count) % {"counter": count}
             more = f' <span class="more">{esc(words)}</span>'
-        due = esc(self.due % {"time": self.clock.time(milestone.due_at)})
+        due = esc(self.due_time % {"time": self.clock.time(milestone.due_at)})
         countdown = esc(self.clock.relative(milestone.due_at, row.now))
         return (
             f'{badge}\n<strong>{esc(milestone.label)}</strong>\n<span class="when">{due}'
@@ -174,9 +174,9 @@ class RowWriter:
         then the others, each with its own Acknowledge button; failed deliveries are marked as such."""
         if not (row.reminders or row.red_flags):
             return '<span class="muted">—</span>'
-        w = self.w
+        words = self.words
         flags = "".join(
-            f'<div class="reminder red-flag"><strong><span aria-hidden="true">⚠</span> {w["red_flag"]}:</strong>'
+            f'<div class="reminder red-flag"><strong><span aria-hidden="true">⚠</span> {words["red_flag"]}:</strong>'
             f" {esc(flag.summary)}</div>\n"
             for flag in row.red_flags
         )
@@ -226,22 +226,22 @@ class RowWriter:
         if flag.escalate_at:
             return self.escalates % {"when": self.moment(flag.escalate_at, now)}
         if flag.status in (Reminder.Status.SCHEDULED, Reminder.Status.SENDING):
-            return self.w["being_sent"]
+            return self.words["being_sent"]
         return ""
 
     def moment(self, moment, now) -> str:
         """A time, "14:07", then how far off it is, "(3 min ago)", which moves on but is not announced."""
         return (
-            f'{esc(self.at % {"time": self.clock.time(moment)})} <span aria-hidden="true">('
+            f'{esc(self.at_time % {"time": self.clock.time(moment)})} <span aria-hidden="true">('
             f'<time datetime="{iso(moment)}" data-countdown>{esc(self.clock.relative(moment, now))}</time>)</span>'
         )
 
     def reminder(self, reminder: Reminder) -> str:
-        w, classes, title = self.w, "reminder", ""
+        words, classes, title = self.words, "reminder", ""
         if reminder.status == Reminder.Status.FAILED:
-            title = f'<strong><span aria-hidden="true">✖</span> {w["not_delivered"]}:</strong> '
+            title = f'<strong><span aria-hidden="true">✖</span> {words["not_delivered"]}:</strong> '
         elif reminder.kind == Reminder.Kind.FAILURE:
-            title = f"<strong>{w['delivery_failed']}:</strong> "
+            title = f"<strong>{words['delivery_failed']}:</strong> "
         if reminder.status == Reminder.Status.FAILED:
             classes += " failed"
         label, button = esc(reminder.label), ""
@@ -249,7 +249,7 @@ class RowWriter:
             button = (
                 f'\n<form method="post" action="{self.acknowledge_url(reminder.pk)}" class="inline">{self.csrf_input}'
                 f'<input type="hidden" name="next" value="{self.path}">'
-                f'<button type="submit" class="small" aria-describedby="what-buttons-do">{w["acknowledge"]}'
+                f'<button type="submit" class="small" aria-describedby="what-buttons-do">{words["acknowledge"]}'
                 f'<span class="visually-hidden"> {label}</span>'
                 "</button></form>"
             )
@@ -261,7 +261,7 @@ class RowWriter:
         if row.to_do:
             parts.append(
                 f'<a class="button primary" id="complete-{pk}" href="{self.complete_url(milestone.pk)}">'
-                f'{self.w["complete"]}<span class="visually-hidden"> “{esc(milestone.label)}”, {name}</span>…</a>'
+                f'{self.words["complete"]}<span class="visually-hidden"> “{esc(milestone.label)}”, {name}</span>…</a>'
             )
         kind = row.next_event_kind
         if kind and kind != EventKind.DISCHARGED:
@@ -273,7 +273,7 @@ class RowWriter:
             # Discharge ends the patient's stay: offered once the procedure has ended, apart from the
             # everyday buttons, behind one more tap.
             parts.append(
-                f'<details class="row-more" id="more-{pk}"><summary>{self.w["more"]}'
+                f'<details class="row-more" id="more-{pk}"><summary>{self.words["more"]}'
                 f'<span class="visually-hidden">, {name}</span></summary>'
                 f'<a class="button" id="record-{pk}" href="{self.record_url(pk)}?kind={esc(kind)}">'
                 f'{self.record[kind]}<span class="visually-hidden">, {name}</span>…</a></details>'

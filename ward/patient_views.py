@@ -1,7 +1,7 @@
 """What a nurse records or sends from the patient page, outside any milestone.
 
 Thin, like ward.views: fetch within the user's wards, call the same services as the API
-(procedures.observations, notifications.link_messages, notifications.patient_links), say what
+(procedures.recording, notifications.link_messages, notifications.patient_links), say what
 happened (and at once, any red flag it raised) on the next page.
 """
 
@@ -21,7 +21,7 @@ from notifications.link_messages import send_link
 from notifications.messages import APPOINTMENT_KEYS
 from notifications.patient_links import issue_link, revoke_links
 from procedures.models import Milestone, PainScore, Patient, Procedure
-from procedures.observations import record_observations, record_pain_score, report_complication
+from procedures.recording import record_observations, record_pain_score, report_complication
 from ward.forms import ComplicationForm, PainScoreForm, RecordObservationForm, add_domain_error
 from ward.red_flag_notice import red_flag_notices
 from ward.views import LINK_SESSION_KEY, describe

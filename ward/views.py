@@ -23,7 +23,6 @@ from django.views.decorators.http import require_POST
 from notifications.alerts import acknowledge_red_flags
 from notifications.escalation import acknowledge_sent_reminder
 from notifications.models import InboundMessage, Reminder
-from procedures.api.plumbing import log_access
 from procedures.models import (
     Complication,
     Event,
@@ -35,8 +34,9 @@ from procedures.models import (
     ProtocolStep,
     Ward,
 )
-from procedures.observations import record_observations
+from procedures.recording import record_observations
 from procedures.timeline import UNDO_WINDOW, complete_milestone, record_event, undo_completion
+from tracker.api.access_log import log_access
 from tracker.local_time import clock
 from ward.board import Show, Sort, board_rows, board_view, recent_actions
 from ward.board_html import row_writer

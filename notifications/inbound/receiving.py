@@ -19,8 +19,8 @@ from notifications.outbox import cancel_patient_reminders
 from notifications.patient_links import revoke_links
 from procedures.languages import ENGLISH, in_every_language
 from procedures.models import PainScore, Patient, Procedure, Staff
-from procedures.observations import pain_flags_for, record_pain_score
 from procedures.phones import to_e164
+from procedures.recording import pain_flags_for, record_pain_score
 from procedures.red_flags import RedFlag, RedFlagKind
 
 logger = logging.getLogger(__name__)

@@ -10,8 +10,9 @@ from rest_framework import serializers
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from procedures.api.plumbing import StrictDateTimeField, StrictSerializer
 from procedures.models import Questionnaire, QuestionnaireItem, QuestionnaireResponse
+from tracker.api.fields import StrictDateTimeField
+from tracker.api.serializers import StrictSerializer
 
 
 def number(value):

@@ -4,7 +4,6 @@ from django.contrib.auth import password_validation
 from django.core.exceptions import ValidationError as DjangoValidationError
 from rest_framework import serializers
 
-from procedures.api.plumbing import ClockTimeField, RefuseUnknownFields, StrictDateTimeField, StrictSerializer
 from procedures.levels import LEVELS
 from procedures.models import (
     Complication,
@@ -21,6 +20,8 @@ from procedures.models import (
 )
 from procedures.phones import to_e164
 from procedures.times import clinical_time, scheduled_time
+from tracker.api.fields import ClockTimeField, StrictDateTimeField
+from tracker.api.serializers import RefuseUnknownFields, StrictSerializer
 
 
 class WardSerializer(serializers.ModelSerializer):

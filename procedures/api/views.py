@@ -3,10 +3,10 @@
 from django.contrib.auth import authenticate
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import IntegrityError, transaction
-from django.db.models import Prefetch, Q
+from django.db.models import Prefetch
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
-from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
+from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import mixins, permissions, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import ValidationError
@@ -14,41 +14,41 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from procedures.api import questionnaires
-from procedures.api import serializers as s
-from procedures.api.plumbing import NumericIds, domain_call, idempotent, log_access
+from procedures.api.filters import PatientFilter, ProcedureFilter
+from procedures.api.serializers import (
+    CompleteInput,
+    ComplicationInput,
+    ComplicationSerializer,
+    EventInput,
+    EventSerializer,
+    MilestoneSerializer,
+    ObservationInput,
+    ObservationSerializer,
+    PainScoreInput,
+    PainScoreSerializer,
+    PatientSerializer,
+    ProcedureInput,
+    ProcedureSerializer,
+    StaffSerializer,
+    TimelineSerializer,
+    TokenInput,
+    TokenOutput,
+    WardSerializer,
+)
 from procedures.models import ApiToken, Event, Milestone, Patient, Procedure, QuestionnaireResponse, Staff, Ward
-from procedures.observations import record_observations, record_pain_score, report_complication
 from procedures.questionnaires import record_response
+from procedures.recording import record_observations, record_pain_score, report_complication
 from procedures.timeline import complete_milestone, record_event, schedule_procedure
+from tracker.api.access_log import log_access
+from tracker.api.filters import ListFilters
+from tracker.api.idempotency import idempotent
+from tracker.api.lookups import NumericIds
+from tracker.api.permissions import SeesAllWards
 from tracker.login import LoginThrottle
 
 # The same words whether the patient is on one of your wards or another's: refusing the duplicate
 # must say that the MRN is taken, and nothing else (not whose, not where).
 MRN_TAKEN = "This MRN is already registered. Search your wards for the patient, or ask an administrator."
-
-
-class SeesAllWards(permissions.BasePermission):
-    message = "Only administrators manage staff."
-
-    def has_permission(self, request, view) -> bool:
-        return getattr(request.user, "sees_all_wards", False)
-
-
-def text_param(request, name: str) -> str:
-    """A query parameter as text; a NUL character (which PostgreSQL refuses) is a 400, not a 500."""
-    raw = request.query_params.get(name, "")
-    if "\x00" in raw:
-        raise ValidationError({name: ["Null characters are not allowed."]})
-    return raw.strip()
-
-
-def int_param(request, name: str) -> int | None:
-    raw = text_param(request, name)
-    if raw in (None, ""):
-        return None
-    if not (raw.isascii() and raw.isdigit()):  # "²".isdigit() is True, int("²") fails
-        raise ValidationError({name: ["A whole number is required."]})
-    return int(raw)
 
 
 class TokenView(APIView):
@@ -59,9 +59,9 @@ class TokenView(APIView):
     throttle_classes = [LoginThrottle]
     throttle_scope = "login"
 
-    @extend_schema(request=s.TokenInput, responses={200: s.TokenOutput})
+    @extend_schema(request=TokenInput, responses={200: TokenOutput})
     def post(self, request):
-        given = s.TokenInput(data=request.data)
+        given = TokenInput(data=request.data)
         given.is_valid(raise_exception=True)
         user = authenticate(request._request, **given.validated_data)
         if getattr(request._request, "axes_locked_out", False):
@@ -86,7 +86,7 @@ class LogoutView(APIView):
         responses={204: None},
     )
     def post(self, request):
-        if text_param(request, "all").lower() in ("1", "true", "yes"):
+        if request.query_params.get("all", "").strip().lower() in ("1", "true", "yes"):
             ApiToken.objects.filter(user=request.user).delete()
         elif isinstance(request.auth, ApiToken):
             request.auth.delete()
@@ -94,7 +94,7 @@ class LogoutView(APIView):
 
 
 class StaffViewSet(NumericIds, viewsets.ModelViewSet):
-    serializer_class = s.StaffSerializer
+    serializer_class = StaffSerializer
     permission_classes = [permissions.IsAuthenticated, SeesAllWards]
     queryset = Staff.objects.prefetch_related("wards").order_by("username")
     http_method_names = ["get", "post", "patch", "put", "head", "options"]
@@ -120,7 +120,7 @@ class StaffViewSet(NumericIds, viewsets.ModelViewSet):
 
 
 class WardViewSet(NumericIds, viewsets.ModelViewSet):
-    serializer_class = s.WardSerializer
+    serializer_class = WardSerializer
     http_method_names = ["get", "post", "patch", "put", "head", "options"]
 
     def get_queryset(self):
@@ -132,21 +132,13 @@ class WardViewSet(NumericIds, viewsets.ModelViewSet):
         return [permissions.IsAuthenticated(), SeesAllWards()]
 
 
-# The filters are the list's only (not its actions').
-@extend_schema_view(list=extend_schema(parameters=[OpenApiParameter("ward", int), OpenApiParameter("search", str)]))
-class PatientViewSet(NumericIds, viewsets.ModelViewSet):
-    serializer_class = s.PatientSerializer
+class PatientViewSet(NumericIds, ListFilters, viewsets.ModelViewSet):
+    serializer_class = PatientSerializer
     http_method_names = ["get", "post", "patch", "put", "head", "options"]
+    filterset_class = PatientFilter
 
     def get_queryset(self):
-        patients = Patient.objects.visible_to(self.request.user).order_by("family_name", "given_name", "id")
-        if (ward := int_param(self.request, "ward")) is not None:
-            patients = patients.filter(ward_id=ward)
-        if search := text_param(self.request, "search"):
-            patients = patients.filter(
-                Q(mrn__iexact=search) | Q(family_name__icontains=search) | Q(given_name__icontains=search)
-            )
-        return patients
+        return Patient.objects.visible_to(self.request.user).order_by("family_name", "given_name", "id")
 
     def list(self, request, *args, **kwargs):
         response = super().list(request, *args, **kwargs)
@@ -189,19 +181,14 @@ def procedures_for(user):
     return Procedure.objects.visible_to(user).select_related("protocol", "patient")
 
 
-@extend_schema_view(list=extend_schema(parameters=[OpenApiParameter("ward", int), OpenApiParameter("status", str)]))
-class ProcedureViewSet(NumericIds, mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
-    serializer_class = s.ProcedureSerializer
+class ProcedureViewSet(
+    NumericIds, ListFilters, mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet
+):
+    serializer_class = ProcedureSerializer
+    filterset_class = ProcedureFilter
 
     def get_queryset(self):
-        procedures = procedures_for(self.request.user).order_by("-scheduled_at", "id")
-        if (ward := int_param(self.request, "ward")) is not None:
-            procedures = procedures.filter(patient__ward_id=ward)
-        if wanted := text_param(self.request, "status"):
-            if wanted not in Procedure.Status.values:
-                raise ValidationError({"status": [f"One of {', '.join(Procedure.Status.values)}."]})
-            procedures = procedures.filter(status=wanted)
-        return procedures
+        return procedures_for(self.request.user).order_by("-scheduled_at", "id")
 
     def list(self, request, *args, **kwargs):
         response = super().list(request, *args, **kwargs)
@@ -211,35 +198,35 @@ class ProcedureViewSet(NumericIds, mixins.ListModelMixin, mixins.RetrieveModelMi
     def retrieve(self, request, *args, **kwargs):
         procedure = self.get_object()
         log_access(request, action="read", what="procedure", patients=[procedure.patient_id], object_id=procedure.pk)
-        return Response(s.ProcedureSerializer(procedure).data)
+        return Response(ProcedureSerializer(procedure).data)
 
-    @extend_schema(request=s.ProcedureInput, responses={201: s.ProcedureSerializer})
+    @extend_schema(request=ProcedureInput, responses={201: ProcedureSerializer})
     @idempotent
     def create(self, request):
-        given = s.ProcedureInput(data=request.data, context={"request": request})
+        given = ProcedureInput(data=request.data, context={"request": request})
         given.is_valid(raise_exception=True)
-        procedure = domain_call(schedule_procedure, by=request.user, **given.validated_data)
+        procedure = schedule_procedure(by=request.user, **given.validated_data)
         log_access(request, action="create", what="procedure", patients=[procedure.patient_id], object_id=procedure.pk)
-        return Response(s.ProcedureSerializer(procedure).data, status=status.HTTP_201_CREATED)
+        return Response(ProcedureSerializer(procedure).data, status=status.HTTP_201_CREATED)
 
-    @extend_schema(request=s.EventInput, responses={200: s.EventSerializer(many=True), 201: s.EventSerializer})
+    @extend_schema(request=EventInput, responses={200: EventSerializer(many=True), 201: EventSerializer})
     @action(detail=True, methods=["get", "post"], pagination_class=None)
     def events(self, request, pk=None):
         procedure = self.get_object()
         if request.method == "GET":
             log_access(request, action="read", what="events", patients=[procedure.patient_id], object_id=procedure.pk)
-            return Response(s.EventSerializer(procedure.events.select_related("recorded_by"), many=True).data)
+            return Response(EventSerializer(procedure.events.select_related("recorded_by"), many=True).data)
         return self.record(request, procedure)
 
     @idempotent
     def record(self, request, procedure):
-        given = s.EventInput(data=request.data)
+        given = EventInput(data=request.data)
         given.is_valid(raise_exception=True)
-        event = domain_call(record_event, procedure=procedure, by=request.user, **given.validated_data)
+        event = record_event(procedure=procedure, by=request.user, **given.validated_data)
         log_access(request, action="create", what="event", patients=[procedure.patient_id], object_id=event.pk)
-        return Response(s.EventSerializer(event).data, status=status.HTTP_201_CREATED)
+        return Response(EventSerializer(event).data, status=status.HTTP_201_CREATED)
 
-    @extend_schema(responses=s.TimelineSerializer)
+    @extend_schema(responses=TimelineSerializer)
     @action(detail=True, methods=["get"])
     def timeline(self, request, pk=None):
         procedure = get_object_or_404(
@@ -251,22 +238,20 @@ class ProcedureViewSet(NumericIds, mixins.ListModelMixin, mixins.RetrieveModelMi
         )
         log_access(request, action="read", what="timeline", patients=[procedure.patient_id], object_id=procedure.pk)
         timeline = {"events": procedure.events.all(), "milestones": procedure.milestones.all()}
-        return Response(s.TimelineSerializer(timeline, context={"now": timezone.now()}).data)
+        return Response(TimelineSerializer(timeline, context={"now": timezone.now()}).data)
 
-    @extend_schema(
-        request=s.PainScoreInput, responses={200: s.PainScoreSerializer(many=True), 201: s.PainScoreSerializer}
-    )
+    @extend_schema(request=PainScoreInput, responses={200: PainScoreSerializer(many=True), 201: PainScoreSerializer})
     @action(detail=True, methods=["get", "post"], url_path="pain-scores", pagination_class=None)
     def pain_scores(self, request, pk=None):
         procedure = self.get_object()
         if request.method == "GET":
             log_access(request, action="read", what="pain scores", patients=[procedure.patient_id], object_id=pk)
             scores = procedure.pain_scores.select_related("recorded_by")
-            return Response(s.PainScoreSerializer(scores, many=True).data)
-        return self.record_clinical(request, procedure, s.PainScoreInput, record_pain_score, s.PainScoreSerializer)
+            return Response(PainScoreSerializer(scores, many=True).data)
+        return self.record_clinical(request, procedure, PainScoreInput, record_pain_score, PainScoreSerializer)
 
     @extend_schema(
-        request=s.ObservationInput, responses={200: s.ObservationSerializer(many=True), 201: s.ObservationSerializer}
+        request=ObservationInput, responses={200: ObservationSerializer(many=True), 201: ObservationSerializer}
     )
     @action(detail=True, methods=["get", "post"], pagination_class=None)
     def observations(self, request, pk=None):
@@ -274,11 +259,11 @@ class ProcedureViewSet(NumericIds, mixins.ListModelMixin, mixins.RetrieveModelMi
         if request.method == "GET":
             log_access(request, action="read", what="observations", patients=[procedure.patient_id], object_id=pk)
             checks = procedure.observations.select_related("recorded_by", "pain")
-            return Response(s.ObservationSerializer(checks, many=True).data)
-        return self.record_clinical(request, procedure, s.ObservationInput, observe, s.ObservationSerializer)
+            return Response(ObservationSerializer(checks, many=True).data)
+        return self.record_clinical(request, procedure, ObservationInput, observe, ObservationSerializer)
 
     @extend_schema(
-        request=s.ComplicationInput, responses={200: s.ComplicationSerializer(many=True), 201: s.ComplicationSerializer}
+        request=ComplicationInput, responses={200: ComplicationSerializer(many=True), 201: ComplicationSerializer}
     )
     @action(detail=True, methods=["get", "post"], pagination_class=None)
     def complications(self, request, pk=None):
@@ -286,11 +271,9 @@ class ProcedureViewSet(NumericIds, mixins.ListModelMixin, mixins.RetrieveModelMi
         if request.method == "GET":
             log_access(request, action="read", what="complications", patients=[procedure.patient_id], object_id=pk)
             return Response(
-                s.ComplicationSerializer(procedure.complications.select_related("reported_by"), many=True).data
+                ComplicationSerializer(procedure.complications.select_related("reported_by"), many=True).data
             )
-        return self.record_clinical(
-            request, procedure, s.ComplicationInput, report_complication, s.ComplicationSerializer
-        )
+        return self.record_clinical(request, procedure, ComplicationInput, report_complication, ComplicationSerializer)
 
     @extend_schema(
         request=questionnaires.ResponseInput,
@@ -336,7 +319,7 @@ class ProcedureViewSet(NumericIds, mixins.ListModelMixin, mixins.RetrieveModelMi
     def record_clinical(self, request, procedure, input_class, function, output_class):
         given = input_class(data=request.data)
         given.is_valid(raise_exception=True)
-        row = domain_call(function, procedure=procedure, by=request.user, **given.validated_data)
+        row = function(procedure=procedure, by=request.user, **given.validated_data)
         log_access(request, action="create", what=output_class.Meta.model._meta.verbose_name,
                    patients=[procedure.patient_id], object_id=row.pk)  # fmt: skip
         return Response(output_class(row).data, status=status.HTTP_201_CREATED)
@@ -355,21 +338,21 @@ def observe(*, procedure, by, recorded_at, milestone=None, note="", **values):
 
 
 class MilestoneViewSet(NumericIds, viewsets.GenericViewSet):
-    serializer_class = s.MilestoneSerializer
+    serializer_class = MilestoneSerializer
 
     def get_queryset(self):
         return Milestone.objects.filter(procedure__in=Procedure.objects.visible_to(self.request.user)).select_related(
             "step", "completed_by", "procedure"
         )
 
-    @extend_schema(request=s.CompleteInput, responses=s.MilestoneSerializer)
+    @extend_schema(request=CompleteInput, responses=MilestoneSerializer)
     @action(detail=True, methods=["post"])
     @idempotent
     def complete(self, request, pk=None):
         milestone = self.get_object()
-        given = s.CompleteInput(data=request.data)
+        given = CompleteInput(data=request.data)
         given.is_valid(raise_exception=True)
-        done = domain_call(complete_milestone, milestone=milestone, by=request.user, note=given.validated_data["note"])
+        done = complete_milestone(milestone=milestone, by=request.user, note=given.validated_data["note"])
         log_access(request, action="update", what="milestone", patients=[milestone.procedure.patient_id], object_id=pk)
         done = self.get_queryset().get(pk=done.pk)
-        return Response(s.MilestoneSerializer(done, context={"now": timezone.now()}).data)
+        return Response(MilestoneSerializer(done, context={"now": timezone.now()}).data)

@@ -1,4 +1,4 @@
-from procedures.models.audit import AccessLog, IdempotencyKey
+from procedures.models.audit import AccessLog
 from procedures.models.observations import Complication, ObservationCheck, ObservationLimit, PainScore
 from procedures.models.people import Patient, Staff, Ward
 from procedures.models.procedures import Event, Milestone, Procedure
@@ -12,7 +12,6 @@ __all__ = [
     "Complication",
     "Event",
     "EventKind",
-    "IdempotencyKey",
     "Milestone",
     "ObservationCheck",
     "ObservationLimit",

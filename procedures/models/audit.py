@@ -1,6 +1,7 @@
-"""Who looked at or changed which patient's record, and replies kept for retried API requests."""
+"""Who looked at or changed which patient's record.
 
-import datetime as dt
+The access log stays beside the patients it names (it is written by the ward's pages and the
+admin as well as the API); tracker.api.access_log writes it for an API request."""
 
 from django.conf import settings
 from django.db import models
@@ -36,28 +37,3 @@ class AccessLog(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user} {self.action} {self.what} {self.object_id} at {self.at:%Y-%m-%d %H:%M:%S}"
-
-
-class IdempotencyKeyQuerySet(models.QuerySet):
-    def expired(self, now) -> "IdempotencyKeyQuerySet":
-        """Kept long enough for any client's retries; the replies hold patient data, so not longer."""
-        return self.filter(created_at__lt=now - dt.timedelta(hours=settings.IDEMPOTENCY_KEY_HOURS))
-
-
-class IdempotencyKey(models.Model):
-    """The first reply to a POST sent with an Idempotency-Key, returned again to a retry."""
-
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
-    key = models.CharField(max_length=200)
-    request_hash = models.CharField(max_length=64, help_text="SHA-256 of method, path and body.")
-    status_code = models.PositiveSmallIntegerField()
-    response = models.JSONField()
-    created_at = models.DateTimeField(auto_now_add=True)
-
-    objects = IdempotencyKeyQuerySet.as_manager()
-
-    class Meta:
-        constraints = [models.UniqueConstraint(fields=["user", "key"], name="one_reply_per_key")]
-
-    def __str__(self) -> str:
-        return f"{self.key} ({self.status_code})"

@@ -9,7 +9,7 @@ from playwright.sync_api import expect
 
 from notifications.models import Reminder
 from procedures.management.commands.seed_demo import NORMAL_OBSERVATIONS
-from procedures.observations import record_observations
+from procedures.recording import record_observations
 from procedures.timeline import record_event
 from tests.browser.axe import assert_no_axe_violations
 from tests.browser.conftest import log_in, wait_until_true

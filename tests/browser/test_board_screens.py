@@ -11,7 +11,7 @@ from django.utils import timezone
 
 from procedures.management.commands.seed_demo import NORMAL_OBSERVATIONS
 from procedures.models import Patient
-from procedures.observations import record_observations
+from procedures.recording import record_observations
 from procedures.timeline import record_event, schedule_procedure
 from tests.browser.conftest import log_in, screenshot
 

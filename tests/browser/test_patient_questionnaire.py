@@ -12,7 +12,7 @@ from playwright.sync_api import Browser, Page, expect
 from notifications.models import Reminder
 from notifications.patient_links import issue_link
 from procedures.models import Milestone, Patient, Protocol, QuestionnaireResponse
-from procedures.observations import record_pain_score
+from procedures.recording import record_pain_score
 from procedures.timeline import record_event, schedule_procedure
 from tests.browser.axe import assert_no_axe_violations
 from tests.browser.conftest import screenshot

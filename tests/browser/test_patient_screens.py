@@ -9,7 +9,7 @@ from django.utils import timezone
 from playwright.sync_api import Page, expect
 
 from procedures.models import ObservationCheck
-from procedures.observations import record_observations, record_pain_score
+from procedures.recording import record_observations, record_pain_score
 from procedures.timeline import record_event
 from tests.browser.axe import assert_no_axe_violations
 from tests.browser.conftest import log_in, screenshot

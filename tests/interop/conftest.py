@@ -7,7 +7,7 @@ import time_machine
 
 from notifications.delivery import deliver
 from notifications.dispatch import claim_due
-from procedures.observations import record_observations, record_pain_score
+from procedures.recording import record_observations, record_pain_score
 from procedures.timeline import record_event
 
 NOW = dt.datetime(2026, 2, 10, 12, 0, tzinfo=dt.UTC)

@@ -429,3 +429,17 @@ def test_two_identical_posts_at_once_book_one_procedure(nurse_a, ward_a):
 
     assert not errors and sorted(answers) == [200, 201]
     assert (Patient.objects.count(), Procedure.objects.count(), ExternalProcedure.objects.count()) == (1, 1, 1)
+
+
+def test_a_booking_registers_and_updates_the_patient_with_the_booker_as_author(nurse_a, ward_a):
+    alice = api_for(nurse_a)
+    alice.post(f"/api/fhir/Procedure?ward={ward_a.pk}", booking(), format="json")
+    renamed = booking()
+    renamed["contained"][0]["name"][0]["family"] = "Durand-Martin"
+
+    assert alice.post(f"/api/fhir/Procedure?ward={ward_a.pk}", renamed, format="json").status_code == 200
+    rows = Patient.history.order_by("history_id")
+    assert [(row.history_type, row.family_name, row.history_user) for row in rows] == [
+        ("+", rows[0].family_name, nurse_a),
+        ("~", "Durand-Martin", nurse_a),
+    ]

@@ -8,7 +8,7 @@ from urllib.parse import urlsplit
 
 from rest_framework.test import APIClient
 
-from procedures.observations import record_observations, report_complication
+from procedures.recording import record_observations, report_complication
 from procedures.timeline import record_event
 from tests.interop.conftest import NOW
 from tests.interop.test_fhir import api_for, find_references, resources

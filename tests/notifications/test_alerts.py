@@ -137,7 +137,7 @@ def test_acknowledging_stops_the_escalation_and_nothing_escalates_twice(alice, r
 
 
 def test_recording_the_same_observation_check_twice_is_one_alert(recovering, nurse_a):
-    from procedures.observations import record_observations
+    from procedures.recording import record_observations
 
     values = {k: v for k, v in NORMAL.items() if k != "recorded_at"} | {"spo2": 85, "temperature": Decimal("36.8")}
     check = record_observations(procedure=recovering, values=values, recorded_at=NOW - MIN, by=nurse_a)

@@ -13,7 +13,7 @@ from notifications.dispatch import claim_due
 from notifications.models import InboundMessage, PatientLink, Reminder
 from notifications.patient_links import issue_link
 from procedures.models import PainScore, Patient
-from procedures.observations import record_pain_score
+from procedures.recording import record_pain_score
 from procedures.timeline import record_event
 
 TOKEN = "test-auth-token"  # the twilio_api fixture's

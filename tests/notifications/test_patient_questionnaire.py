@@ -15,7 +15,7 @@ from notifications.escalation import escalate_due
 from notifications.models import Reminder
 from notifications.patient_links import issue_link, revoke_links
 from procedures.models import Milestone, Patient, Protocol, QuestionnaireResponse, ResponseDraft, Staff
-from procedures.observations import record_pain_score
+from procedures.recording import record_pain_score
 from procedures.timeline import record_event
 from tests.conftest import reload_default_protocol
 

@@ -12,7 +12,7 @@ from notifications.dispatch import claim_due
 from notifications.escalation import escalate_due
 from notifications.models import OnCall, Reminder
 from procedures.models import ApiToken, Milestone, Staff
-from procedures.observations import record_observations
+from procedures.recording import record_observations
 from procedures.timeline import record_event
 from procedures.transfers import transfer_patient
 

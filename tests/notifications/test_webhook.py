@@ -12,7 +12,7 @@ from rest_framework.test import APIClient
 from notifications.delivery import deliver
 from notifications.dispatch import claim_due
 from notifications.models import Reminder
-from procedures.observations import report_complication
+from procedures.recording import report_complication
 from procedures.timeline import record_event
 from tests.notifications.http_peers import WebhookReceiver
 

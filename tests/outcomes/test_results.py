@@ -9,8 +9,8 @@ from rest_framework.test import APIClient
 from notifications.models import Reminder
 from outcomes.statistics import quantile, wilson_interval
 from procedures.models import PainScore, Patient, Protocol, ProtocolStep, Questionnaire
-from procedures.observations import record_observations, report_complication
 from procedures.questionnaires import record_response
+from procedures.recording import record_observations, report_complication
 from procedures.timeline import record_event
 
 NOW = dt.datetime(2026, 6, 15, 12, 0, tzinfo=dt.UTC)

@@ -16,8 +16,8 @@ from procedures.models import (
     QuestionnaireItem,
     Staff,
 )
-from procedures.observations import record_pain_score
 from procedures.questionnaires import baseline_pain, read_answers, record_response
+from procedures.recording import record_pain_score
 from procedures.signals import red_flag_raised
 from procedures.timeline import complete_milestone, record_event
 

@@ -8,7 +8,7 @@ from django.test import Client
 from rest_framework.test import APIClient
 
 from procedures.models import AccessLog, ApiToken, Milestone, Staff
-from procedures.observations import report_complication
+from procedures.recording import report_complication
 from procedures.timeline import record_event
 
 NOW = dt.datetime(2026, 2, 10, 12, 0, tzinfo=dt.UTC)

@@ -10,7 +10,7 @@ from notifications.dispatch import claim_due
 from notifications.models import Reminder
 from procedures.management.commands.seed_demo import NORMAL_OBSERVATIONS
 from procedures.models import EventKind, Procedure
-from procedures.observations import record_observations
+from procedures.recording import record_observations
 from procedures.timeline import SEQUENCE, complete_milestone, record_event
 from tests.ward.conftest import MIN, NOW
 from ward.board import Urgency, board_rows, next_event_kind, recent_actions

@@ -12,7 +12,7 @@ from notifications.dispatch import claim_due
 from notifications.escalation import escalate_due
 from notifications.models import Reminder
 from procedures.management.commands.seed_demo import NORMAL_OBSERVATIONS
-from procedures.observations import record_observations
+from procedures.recording import record_observations
 from procedures.timeline import complete_milestone, record_event
 from tests.ward.conftest import MIN, NOW
 from ward.board import Show, Sort, board_rows, board_view

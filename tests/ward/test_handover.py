@@ -9,7 +9,7 @@ from django.urls import reverse
 
 from notifications.escalation import acknowledge
 from notifications.models import Reminder
-from procedures.observations import record_observations, record_pain_score
+from procedures.recording import record_observations, record_pain_score
 from procedures.timeline import record_event
 from tests.ward.conftest import MIN, NOW
 from ward.models import HandoverNote

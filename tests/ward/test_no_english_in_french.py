@@ -11,7 +11,7 @@ from django.urls import reverse
 
 from notifications.models import Reminder
 from procedures.models import Patient
-from procedures.observations import record_observations
+from procedures.recording import record_observations
 from procedures.timeline import record_event, schedule_procedure
 from tests.ward.conftest import MIN, NOW
 from tests.ward.test_french import choose_french

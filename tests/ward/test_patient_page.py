@@ -9,7 +9,7 @@ import time_machine
 from django.urls import reverse
 from django.utils import timezone
 
-from procedures.observations import record_pain_score
+from procedures.recording import record_pain_score
 from procedures.timeline import complete_milestone, record_event, undo_completion
 from tests.ward.conftest import MIN, NOW
 from ward.drawing import HOUR, LINE, TOP, WRAP_AT, timeline_drawing

@@ -15,7 +15,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from procedures.models import EventKind, Patient, Procedure, ProtocolStep, Staff, Ward
-from procedures.observations import record_observations
+from procedures.recording import record_observations
 from procedures.timeline import complete_milestone, record_event, schedule_procedure
 
 DEMO_WARD = "Demo ward (spine unit)"

@@ -15,7 +15,7 @@ from notifications.escalation import acknowledge
 from notifications.models import Reminder
 from notifications.tasks import hand_out
 from procedures.models import Staff
-from procedures.observations import report_complication
+from procedures.recording import report_complication
 from procedures.timeline import record_event
 from tests.notifications.integration.conftest import arrived_keys, broker, make_reminders, wait_for
 from tests.notifications.recording import arrivals

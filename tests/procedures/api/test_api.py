@@ -10,7 +10,7 @@ from rest_framework.test import APIClient
 from notifications.dispatch import claim_due
 from notifications.models import Reminder
 from procedures.models import AccessLog, ApiToken, Event, Patient, Procedure, Staff
-from procedures.observations import report_complication
+from procedures.recording import report_complication
 from procedures.timeline import record_event
 
 NOW = dt.datetime(2026, 2, 10, 12, 0, tzinfo=dt.UTC)
@@ -267,8 +267,8 @@ def test_a_retried_post_with_the_same_idempotency_key_records_once(alice, proced
 
 
 def test_replies_kept_for_retries_are_purged_after_a_day_and_the_key_is_free_again(alice, nurse_a, procedure, clock):
-    from procedures.models import IdempotencyKey
     from procedures.tasks import purge_idempotency_keys
+    from tracker.api.models import IdempotencyKey
 
     body = {"kind": "started", "at": "2026-02-10T12:50:00+01:00"}
     alice.post(f"/api/procedures/{procedure.pk}/events/", body, format="json", HTTP_IDEMPOTENCY_KEY="k-2")
@@ -361,6 +361,29 @@ def test_a_null_character_in_a_query_is_a_400_not_a_500(alice, query):
 def test_a_ward_that_is_not_a_plain_number_is_a_400_naming_it(alice, ward):
     response = alice.get("/api/patients/", {"ward": ward})
     assert (response.status_code, list(response.json())) == (400, ["ward"])
+
+
+@pytest.mark.parametrize(
+    "path, query",
+    [
+        ("/api/procedures/", {"status": "done"}),
+        ("/api/notifications/", {"procedure": "x"}),
+        ("/api/alerts/", {"status": "closed"}),
+        ("/api/patients/", {"ward": "1.5"}),
+        ("/api/notifications/", {"ward": "²"}),
+    ],
+)
+def test_a_bad_filter_is_a_400_naming_it_on_every_list(alice, path, query):
+    response = alice.get(path, query)
+
+    assert response.status_code == 400
+    assert list(response.json()) == list(query) and all(isinstance(m, str) for m in response.json()[next(iter(query))])
+
+
+def test_the_filters_narrow_the_list_and_one_procedure_is_found_by_its_id_alone(alice, procedure):
+    assert alice.get("/api/procedures/", {"status": "cancelled"}).json()["results"] == []
+    assert alice.get("/api/procedures/", {"status": "scheduled"}).json()["results"][0]["id"] == procedure.pk
+    assert alice.get(f"/api/procedures/{procedure.pk}/", {"status": "cancelled"}).status_code == 200
 
 
 def test_a_step_that_records_observations_is_not_completed_without_them(alice, procedure, nurse_a):

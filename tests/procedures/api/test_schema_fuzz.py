@@ -22,7 +22,7 @@ from schemathesis import GenerationMode, checks
 
 from notifications.dispatch import claim_due
 from procedures.models import ApiToken, Staff
-from procedures.observations import record_pain_score, report_complication
+from procedures.recording import record_pain_score, report_complication
 from procedures.timeline import record_event
 
 pytestmark = pytest.mark.django_db

@@ -8,7 +8,7 @@ import time_machine
 from django.core.exceptions import ValidationError
 
 from procedures.models import ObservationCheck, PainScore
-from procedures.observations import record_observations, record_pain_score, report_complication
+from procedures.recording import record_observations, record_pain_score, report_complication
 from procedures.signals import red_flag_raised
 from procedures.timeline import record_event
 
