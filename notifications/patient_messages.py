@@ -28,6 +28,7 @@ MESSAGES = {
     "xray_followup": ("appointment", _("Your follow-up X-ray")),
     "review": ("appointment", _("Your follow-up review")),
     "questionnaire": ("questionnaire", _("A few questions on your recovery")),
+    "questionnaire_reminder": ("questionnaire_reminder", _("Reminder: a few questions on your recovery")),
     "stop_confirmation": ("stop_confirmation", _("No more messages")),
     "reply_received": ("reply_received", _("Your answer was received")),
     "reply_alert": ("reply_received", _("Your answer was received")),

@@ -2,9 +2,11 @@
 windows that close, `missed`, and a scheduled time that moves."""
 
 import datetime as dt
+import importlib
 
 import pytest
 import time_machine
+from django.apps import apps
 from django.core.exceptions import ValidationError
 
 from procedures.models import Milestone, Protocol, Questionnaire
@@ -29,12 +31,12 @@ def version_2(db) -> Protocol:
     return protocol
 
 
-def test_version_2_ships_as_a_draft_with_the_recovery_checks_of_studies(db):
+def test_version_2_ships_published_with_the_recovery_checks_of_studies(db):
     protocol = Protocol.objects.get(code="vertebral-augmentation", version=2)
     checks = protocol.steps.filter(records="questionnaire").order_by("order")
 
-    assert not protocol.is_published
-    assert Protocol.objects.current("vertebral-augmentation").version == 1  # nothing changes until it is published
+    assert protocol.is_published  # by migration 0017
+    assert Protocol.objects.current("vertebral-augmentation") == protocol
     assert list(checks.values_list("code", "anchor", "audience")) == [
         ("prom_baseline", "scheduled", "staff"), ("prom_1w", "cement_injected", "patient"),
         ("prom_1m", "cement_injected", "patient"), ("prom_3m", "cement_injected", "patient"),
@@ -100,3 +102,33 @@ def test_a_missed_check_can_no_longer_be_answered_for_its_step(make_procedure, n
             authored_at=one_week.closes_at + dt.timedelta(minutes=30), milestone=one_week,
         )  # fmt: skip
     assert procedure.responses.count() == 0
+
+
+def publish_migration():
+    return importlib.import_module("procedures.migrations.0017_publish_default_protocol_v2")
+
+
+def test_publishing_keeps_the_version_of_procedures_already_scheduled(make_procedure, nurse_a):
+    """As on a hospital's database: procedures scheduled on version 1 before the migration ran keep it."""
+    Protocol.objects.filter(code="vertebral-augmentation", version=2).update(published_at=None)
+    before = make_procedure(scheduled_at=SCHEDULED)
+
+    publish_migration().publish(apps, None)
+    after = make_procedure(scheduled_at=SCHEDULED)
+
+    before.refresh_from_db()
+    assert (before.protocol.version, after.protocol.version) == (1, 2)
+    assert not before.milestones.filter(step__code="prom_baseline").exists()
+    assert after.milestones.filter(step__code="prom_baseline").exists()
+
+
+def test_a_site_s_own_version_2_is_not_published_by_the_migration(db):
+    second = Protocol.objects.get(code="vertebral-augmentation", version=2)
+    Protocol.objects.filter(pk=second.pk).update(published_at=None)
+    second.steps.filter(code__startswith="prom_").delete()  # not the shipped checks: the site's own draft
+
+    publish_migration().publish(apps, None)
+
+    second.refresh_from_db()
+    assert not second.is_published
+    assert Protocol.objects.current("vertebral-augmentation").version == 1
