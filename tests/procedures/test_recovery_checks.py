@@ -3,13 +3,16 @@ windows that close, `missed`, and a scheduled time that moves."""
 
 import datetime as dt
 import importlib
+import re
 
 import pytest
 import time_machine
 from django.apps import apps
 from django.core.exceptions import ValidationError
+from django.urls import reverse
+from rest_framework.test import APIClient
 
-from procedures.models import Milestone, Protocol, Questionnaire
+from procedures.models import ApiToken, Milestone, Protocol, Questionnaire
 from procedures.questionnaires import record_response
 from procedures.timeline import record_event, update_scheduled_procedure
 
@@ -132,3 +135,38 @@ def test_a_site_s_own_version_2_is_not_published_by_the_migration(db):
     second.refresh_from_db()
     assert not second.is_published
     assert Protocol.objects.current("vertebral-augmentation").version == 1
+
+
+def test_a_missed_check_shows_as_missed_in_the_api_the_chart_its_timeline_and_fhir(
+    make_procedure, nurse_a, client, clock
+):
+    procedure = make_procedure(scheduled_at=SCHEDULED)
+    record_event(procedure=procedure, kind="started", at=NOW - dt.timedelta(minutes=20), by=nurse_a)
+    record_event(procedure=procedure, kind="cement_injected", at=NOW - dt.timedelta(minutes=10), by=nurse_a)
+    one_week = procedure.milestones.get(step__code="prom_1w")
+    clock.move_to(one_week.closes_at + dt.timedelta(hours=1))
+    api = APIClient()
+    api.credentials(HTTP_AUTHORIZATION=f"Token {ApiToken.objects.issue(user=nurse_a)[1]}")
+    client.force_login(nurse_a)
+
+    timeline = {
+        m["code"]: m["status"] for m in api.get(f"/api/procedures/{procedure.pk}/timeline/").json()["milestones"]
+    }
+    chart = client.get(reverse("ward:patient", args=[procedure.patient.pk])).content.decode()
+    bundle = api.get(f"/api/procedures/{procedure.pk}/fhir/").json()
+
+    assert (timeline["prom_1w"], timeline["prom_1m"], timeline["prom_baseline"]) == ("missed", "pending", "missed")
+    row = re.search(rf'<tr class="is-missed" id="milestone-{one_week.pk}">(.*?)</tr>', chart, re.S)
+    assert row and 'class="badge missed"' in row[1] and "Missed" in row[1]
+    assert re.search(
+        r'<g class="mark milestone is-missed">\s*<title>Recovery check \(1 week\): [^<]*\(missed\s*\)', chart
+    )
+    [plan] = [e["resource"] for e in bundle["entry"] if e["resource"]["resourceType"] == "CarePlan"]
+    activities = {a["detail"]["code"]["coding"][0]["code"]: a["detail"] for a in plan["activity"]}
+    assert (activities["prom_1w"]["status"], activities["prom_1w"]["statusReason"]) == ("stopped", {"text": "missed"})
+    tasks = {
+        e["resource"]["code"]["coding"][0]["code"]: e["resource"]["status"]
+        for e in bundle["entry"]
+        if e["resource"]["resourceType"] == "Task"
+    }
+    assert tasks["prom_baseline"] == "failed"  # the ward's check before the procedure, not answered either
