@@ -12,6 +12,7 @@ from django.core.exceptions import ValidationError
 from django.urls import reverse
 from rest_framework.test import APIClient
 
+from notifications.models import Reminder
 from procedures.models import ApiToken, Milestone, Protocol, Questionnaire
 from procedures.questionnaires import record_response
 from procedures.timeline import record_event, update_scheduled_procedure
@@ -170,3 +171,23 @@ def test_a_missed_check_shows_as_missed_in_the_api_the_chart_its_timeline_and_fh
         if e["resource"]["resourceType"] == "Task"
     }
     assert tasks["prom_baseline"] == "failed"  # the ward's check before the procedure, not answered either
+
+
+def test_the_check_before_the_procedure_closes_when_the_cement_goes_in(make_procedure, nurse_a, clock):
+    """A baseline answered after the cement would not tell the pain before it: the step is missed from then,
+    not overdue on the board for 12 hours, and its staff reminder is not sent."""
+    procedure = make_procedure(scheduled_at=NOW - dt.timedelta(hours=2))  # due 06:00, overdue from 07:00
+    baseline = procedure.milestones.get(step__code="prom_baseline")
+    assert baseline.closes_at == NOW + dt.timedelta(hours=10)
+    cement = NOW - dt.timedelta(minutes=10)
+
+    record_event(procedure=procedure, kind="cement_injected", at=cement, by=nurse_a)
+
+    baseline.refresh_from_db()
+    assert baseline.closes_at == cement
+    assert baseline.status_at(NOW) == Milestone.Status.MISSED
+    assert not Reminder.objects.filter(milestone=baseline, status="scheduled").exists()
+    # The cement time corrected to later: the window follows it (never past its own 12 hours).
+    record_event(procedure=procedure, kind="cement_injected", at=NOW - dt.timedelta(minutes=5), by=nurse_a)
+    baseline.refresh_from_db()
+    assert baseline.closes_at == NOW - dt.timedelta(minutes=5)
