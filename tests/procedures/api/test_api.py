@@ -99,10 +99,11 @@ def test_the_curl_session_of_the_readme(alice, ward_a):
         "completed_at": None, "completed_by": None, "note": "",
     }  # fmt: skip
     assert [m["due_at"] for m in body["milestones"]] == sorted(m["due_at"] for m in body["milestones"])
-    # First the recovery check before the procedure, due at the scheduled time (08:00 in Paris).
+    # First the recovery check before the procedure, due at the scheduled time (08:00 in Paris): not answered
+    # before the cement went in, it is missed.
     assert body["milestones"][0] | {"id": 0} == {
         "id": 0, "code": "prom_baseline", "label": "Recovery check before the procedure", "audience": "staff",
-        "window_opens_at": "2026-02-03T07:00:00Z", "due_at": "2026-02-10T07:00:00Z", "status": "overdue",
+        "window_opens_at": "2026-02-03T07:00:00Z", "due_at": "2026-02-10T07:00:00Z", "status": "missed",
         "completed_at": None, "completed_by": None, "note": "",
     }  # fmt: skip
     assert body["milestones"][1] | {"id": 0} == {
