@@ -241,7 +241,7 @@ def response_resource(response: QuestionnaireResponse) -> dict:
     resource = {
         "resourceType": "QuestionnaireResponse",
         "questionnaire": f"{canonical_url(questionnaire.code)}|{questionnaire.version}",
-        "status": "completed",
+        "status": "completed" if response.is_complete else "in-progress",  # in progress: a texted pain score
         "subject": ref("Patient", response.procedure.patient_id),
         "authored": instant(response.authored_at),
         "author": author,

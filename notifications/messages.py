@@ -52,6 +52,7 @@ PATIENT_MESSAGES: dict[str, PatientWords] = {
         appointment=_("your follow-up review"),
     ),
     "questionnaire": PatientWords("questionnaire", _("A few questions on your recovery")),
+    "questionnaire_reminder": PatientWords("questionnaire_reminder", _("Reminder: a few questions on your recovery")),
     STOP_CONFIRMATION: PatientWords("stop_confirmation", _("No more messages")),
     REPLY_RECEIVED: PatientWords("reply_received", _("Your answer was received")),
     REPLY_ALERT: PatientWords("reply_received", _("Your answer was received")),

@@ -4,6 +4,9 @@ Called (through procedures.signals.timeline_changed) inside the transaction that
 milestones: new milestones get reminders, moved ones move their scheduled reminders, completed or
 cancelled ones cancel what has not been sent yet. Each reminder has a unique key, so running this
 twice, or in two processes at once, never creates one twice.
+
+A step whose window closes (a questionnaire) gets nothing sent from the time it closes: a reminder
+that would go at or after that time is not planned, or is cancelled if the times moved.
 """
 
 import datetime as dt
@@ -15,9 +18,14 @@ from django.db.models import Q
 from notifications.messages import APPOINTMENT_KEYS
 from notifications.models import Reminder
 from notifications.quiet_hours import release_at
-from procedures.models import Milestone, Patient, Procedure, Staff, Ward
+from procedures.models import Milestone, Patient, Procedure, ProtocolStep, Staff, Ward
 
 MORNING = dt.time(8, 0)
+# A questionnaire step: the patient is asked when it is due and, if she has not answered, once more
+# this long after (issue 14). Completing the step cancels the reminder (`close`).
+QUESTIONNAIRE_REMINDER_KEY = "questionnaire_reminder"
+QUESTIONNAIRE_REMINDER_AFTER = dt.timedelta(days=2)
+WINDOW_CLOSED = "The step's window closed before this was sent."
 
 
 @dataclass(frozen=True)
@@ -40,7 +48,10 @@ def sync_reminders(procedure: Procedure, now: dt.datetime) -> None:
         plans = plans_for(milestone, procedure)
         if milestone.is_open:
             for plan in plans:
-                schedule(existing.get(plan.key), plan, procedure, now)
+                if after_window(plan, now):
+                    drop(existing.get(plan.key))
+                else:
+                    schedule(existing.get(plan.key), plan, procedure, now)
         else:
             close(milestone, [existing[p.key] for p in plans if p.key in existing], now)
 
@@ -61,9 +72,9 @@ def plans_for(milestone: Milestone, procedure: Procedure) -> list[Plan]:
         )  # fmt: skip
     channel = patient_channel(patient)
     if step.notifies_patient and channel:
-        for variant, due_at in patient_times(milestone, message_key, ward.zone):
+        for variant, due_at, key in patient_times(milestone, message_key, ward.zone):
             plans.append(
-                Plan(f"m{milestone.pk}:patient:{channel}:{variant}", milestone, channel, message_key,
+                Plan(f"m{milestone.pk}:patient:{channel}:{variant}", milestone, channel, key,
                      release_at(due_at, ward.zone, ward.quiet_hours_start, ward.quiet_hours_end), for_patient=True)
             )  # fmt: skip
     return plans
@@ -77,13 +88,39 @@ def patient_channel(patient) -> str:
     return Reminder.Channel.EMAIL if patient.email else ""
 
 
-def patient_times(milestone: Milestone, message_key: str, zone) -> list[tuple[str, dt.datetime]]:
-    """An appointment is announced the day before and on the morning; anything else when it is due."""
-    if message_key not in APPOINTMENT_KEYS:
-        return [("due", milestone.due_at)]
-    local = milestone.due_at.astimezone(zone)
-    morning = dt.datetime.combine(local.date(), MORNING, tzinfo=zone).astimezone(dt.UTC)
-    return [("day_before", milestone.due_at - dt.timedelta(days=1)), ("morning", min(morning, milestone.due_at))]
+def patient_times(milestone: Milestone, message_key: str, zone) -> list[tuple[str, dt.datetime, str]]:
+    """(variant, when, message key) of each message to the patient for this milestone.
+
+    An appointment is announced the day before and on the morning. A questionnaire is asked for when
+    it is due (the time point of the studies, not the first day it may be answered: the window opens
+    early only so that an answer given a little before counts), and once more QUESTIONNAIRE_REMINDER_AFTER
+    later. Anything else is said when it is due.
+    """
+    due = milestone.due_at
+    if message_key in APPOINTMENT_KEYS:
+        local = due.astimezone(zone)
+        morning = dt.datetime.combine(local.date(), MORNING, tzinfo=zone).astimezone(dt.UTC)
+        return [("day_before", due - dt.timedelta(days=1), message_key), ("morning", min(morning, due), message_key)]
+    if milestone.step.records == ProtocolStep.Records.QUESTIONNAIRE:
+        return [
+            ("due", due, message_key),
+            ("reminder", due + QUESTIONNAIRE_REMINDER_AFTER, QUESTIONNAIRE_REMINDER_KEY),
+        ]
+    return [("due", due, message_key)]
+
+
+def after_window(plan: Plan, now: dt.datetime) -> bool:
+    """Whether the reminder would go (at its time, or now if that is past) once its step can no longer be done."""
+    closes_at = plan.milestone.closes_at
+    return closes_at is not None and max(plan.due_at, now) >= closes_at
+
+
+def drop(reminder: Reminder | None) -> None:
+    """Cancel a reminder not yet sent whose step will have closed by its time (never one already sent)."""
+    if reminder is not None:
+        Reminder.objects.filter(pk=reminder.pk, status=Reminder.Status.SCHEDULED).update(
+            status=Reminder.Status.CANCELLED, last_error=WINDOW_CLOSED
+        )
 
 
 def schedule(reminder: Reminder | None, plan: Plan, procedure: Procedure, now: dt.datetime) -> None:

@@ -188,3 +188,59 @@ def baseline_pain(procedure: Procedure) -> int | None:
         responses = responses.filter(authored_at__lte=cement)
     before = responses.last()
     return before.answers["pain_rest"] if before else None
+
+
+PAIN_AT_REST = "pain_rest"
+
+
+@transaction.atomic
+def fill_pain_rest(*, procedure: Procedure, score: int, at: dt.datetime) -> QuestionnaireResponse | None:
+    """A pain score the patient texted at `at`, while a questionnaire step's window is open, answers its `pain_rest`.
+
+    Called by the SMS reply path after it recorded the score as a pain score (which raised the red
+    flags a score carries: they are not raised a second time here). The step stays open for its other
+    questions, which she answers from her link, unless pain at rest is the only one it requires: then
+    the score completes it. What came by text is one response per step, holding `pain_rest` alone; a
+    later text during the window replaces its score and time (its history keeps the earlier one). Of
+    two steps open at once, the one due first is answered. Return the response, or None when no
+    questionnaire step asking for pain at rest is open at `at`.
+    """
+    procedure = lock(procedure)
+    milestone = (
+        procedure.milestones.awaited(at)
+        .filter(
+            window_opens_at__lte=at,
+            step__records=ProtocolStep.Records.QUESTIONNAIRE,
+            step__questionnaire__items__link_id=PAIN_AT_REST,
+        )
+        .select_related("step__questionnaire")
+        .order_by("due_at", "pk")
+        .first()
+    )
+    if milestone is None:
+        return None
+    questionnaire = milestone.step.questionnaire
+    items = list(questionnaire.items.all())
+    try:
+        value = read_answer(next(item for item in items if item.link_id == PAIN_AT_REST), score)
+    except ValidationError:
+        return None  # a site's own pain_rest on another scale: the score does not answer it
+    answers = as_json({PAIN_AT_REST: value})
+    response = next(
+        (
+            r
+            for r in milestone.responses.filter(source=QuestionnaireResponse.Source.PATIENT)
+            if set(r.answers) == {PAIN_AT_REST}
+        ),
+        None,
+    ) or QuestionnaireResponse(
+        procedure=procedure,
+        questionnaire=questionnaire,
+        milestone=milestone,
+        source=QuestionnaireResponse.Source.PATIENT,
+    )
+    response.answers, response.authored_at = answers, at
+    save(response, None)
+    if all(item.link_id == PAIN_AT_REST for item in items if item.required):
+        complete_milestone(milestone=milestone, by=None, now=at, observed=True)
+    return response

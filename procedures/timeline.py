@@ -115,6 +115,8 @@ def record_event(
         cancel_open_milestones(procedure, at=now, by=by)
     else:
         plan_milestones(procedure, anchor=kind, anchor_at=at, by=by)
+    if kind == EventKind.CEMENT_INJECTED:
+        close_checks_before(procedure, cement_at=at, by=by)
     timeline_changed.send(sender=Procedure, procedure=procedure, now=now)
     return event
 
@@ -185,6 +187,22 @@ def plan_milestones(procedure: Procedure, *, anchor: str, anchor_at: dt.datetime
         milestone.save()
         planned += 1
     return planned
+
+
+def close_checks_before(procedure: Procedure, *, cement_at: dt.datetime, by: Staff) -> None:
+    """A questionnaire anchored on the scheduled time is the one before the procedure (the baseline): answers
+    given after the cement no longer tell the pain before it, so its window closes at the cement time if not
+    sooner (then it is missed, off the board and sent to nobody). A corrected cement time moves it again."""
+    checks = procedure.milestones.open().filter(
+        step__anchor=SCHEDULED, step__records=ProtocolStep.Records.QUESTIONNAIRE
+    )
+    for milestone in checks.select_related("step"):
+        usual = milestone.step.closes_at(milestone.due_at)
+        closes_at = cement_at if usual is None else min(usual, cement_at)
+        if milestone.closes_at != closes_at:
+            milestone.closes_at = closes_at
+            milestone._history_user = by
+            milestone.save(update_fields=["closes_at"])
 
 
 def cancel_open_milestones(procedure: Procedure, *, at: dt.datetime, by: Staff) -> None:

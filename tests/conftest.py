@@ -18,6 +18,7 @@ SHIPPED_DATA = [
     ("0009_translated_labels_and_ward_language", "add_french"),
     ("0011_recovery_check_questionnaire", "ship"),
     ("0013_default_protocol_v2_recovery_checks", "add_version_2"),
+    ("0019_publish_default_protocol_v2", "publish"),
 ]
 
 

@@ -218,9 +218,9 @@ def ward_day_start(ward: Ward, now: dt.datetime) -> dt.datetime:
 def on_the_board(ward: Ward, now: dt.datetime) -> Q:
     """Active procedures, and the discharged ones the ward still has work for: discharged today (the
     ward's day), or later while a staff step of theirs is due or overdue (a control X-ray missed at
-    discharge must not vanish with the patient)."""
+    discharge must not vanish with the patient); not for a step whose window has closed (missed)."""
     discharged_today = Event.objects.filter(kind=EventKind.DISCHARGED, at__gte=ward_day_start(ward, now))
-    staff_step_open = Milestone.objects.open().filter(
+    staff_step_open = Milestone.objects.awaited(now).filter(
         procedure=OuterRef("pk"),
         step__audience__in=[ProtocolStep.Audience.STAFF, ProtocolStep.Audience.STAFF_AND_PATIENT],
         window_opens_at__lte=now,

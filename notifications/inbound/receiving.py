@@ -1,6 +1,7 @@
 """What happens when a patient texts back: STOP ends every message (to everyone with that number), a
-number from 0 to 10 alone is a pain score, red-flag words alert the ward, anything else goes to the
-ward inbox for a nurse to read. The text is kept, and read once even if the provider retries.
+number from 0 to 10 alone is a pain score (during a questionnaire's window, also its pain at rest),
+red-flag words alert the ward, anything else goes to the ward inbox for a nurse to read. The text is
+kept, and read once even if the provider retries.
 """
 
 import datetime as dt
@@ -20,6 +21,7 @@ from notifications.patient_links import revoke_links
 from procedures.languages import ENGLISH, in_every_language
 from procedures.models import PainScore, Patient, Procedure, Staff
 from procedures.phones import to_e164
+from procedures.questionnaires import fill_pain_rest
 from procedures.recording import pain_flags_for, record_pain_score
 from procedures.red_flags import RedFlag, RedFlagKind
 
@@ -115,6 +117,7 @@ def act_on(reply: Reply, message: InboundMessage, procedure: Procedure, now: dt.
             )
         else:
             alarming |= bool(pain_flags_for(procedure, pain))
+            fill_pain_rest(procedure=procedure, score=reply.score, at=now)
     if reply.red_flags:
         flag = RedFlag.written(
             RedFlagKind.PATIENT_REPORTED,

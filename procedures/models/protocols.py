@@ -199,8 +199,11 @@ class ProtocolStep(models.Model):
 
     @property
     def message(self) -> str:
-        """The key of the message it sends (notifications.messages): its message_key, or else its code."""
-        return self.message_key or self.code
+        """The key of the message it sends (notifications.messages): its message_key, else `questionnaire`
+        for a step that asks one, else its code."""
+        if self.message_key:
+            return self.message_key
+        return "questionnaire" if self.records == self.Records.QUESTIONNAIRE else self.code
 
     def due_at(self, anchor_at: dt.datetime, zone: zoneinfo.ZoneInfo) -> dt.datetime:
         """Return when this step is due (UTC) for an anchor event at `anchor_at`.

@@ -184,6 +184,12 @@ class QuestionnaireResponse(models.Model):
     def __str__(self) -> str:
         return f"{self.questionnaire.code} for procedure {self.procedure_id} at {self.authored_at:%Y-%m-%d %H:%M}"
 
+    @property
+    def is_complete(self) -> bool:
+        """Whether every required question is answered: not so for a pain score texted during the window
+        (procedures.questionnaires.fill_pain_rest), which answers pain at rest alone."""
+        return all(item.link_id in self.answers for item in self.questionnaire.items.all() if item.required)
+
 
 class ResponseDraft(models.Model):
     """The answers a patient has given so far, from her link, to a questionnaire step she has not sent yet.

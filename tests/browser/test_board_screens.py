@@ -9,8 +9,9 @@ import datetime as dt
 import pytest
 from django.utils import timezone
 
-from procedures.management.commands.seed_demo import NORMAL_OBSERVATIONS
+from procedures.management.commands.seed_demo import BEFORE_ANSWERS, NORMAL_OBSERVATIONS
 from procedures.models import Patient
+from procedures.questionnaires import record_response
 from procedures.recording import record_observations
 from procedures.timeline import record_event, schedule_procedure
 from tests.browser.conftest import log_in, screenshot
@@ -39,6 +40,12 @@ def busy_ward(ward, nurse, count: int = 7) -> list[Patient]:
         if n < count - 1:
             injected = now - dt.timedelta(minutes=20 + 25 * n)
             record_event(procedure=procedure, kind="cement_injected", at=injected, by=nurse)
+        else:  # not yet operated on: her check before the procedure entered, so nothing is due for her
+            check = procedure.milestones.get(step__code="prom_baseline")
+            record_response(
+                procedure=procedure, questionnaire=check.step.questionnaire, answers=BEFORE_ANSWERS,
+                authored_at=now, source="staff", by=nurse, milestone=check, now=now,
+            )  # fmt: skip
         if n == 1:
             values = NORMAL_OBSERVATIONS | {"spo2": 89, "leg_strength": "changed"}
             record_observations(procedure=procedure, values=values, recorded_at=now, by=nurse)

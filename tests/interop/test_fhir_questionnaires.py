@@ -8,7 +8,7 @@ from fhir.resources.R4B.bundle import Bundle
 from fhir.resources.R4B.questionnaire import Questionnaire as FhirQuestionnaire
 from rest_framework.test import APIClient
 
-from procedures.models import Questionnaire
+from procedures.models import Questionnaire, QuestionnaireResponse
 from procedures.questionnaires import record_response
 from tests.interop.conftest import NOW
 
@@ -161,3 +161,19 @@ def test_the_procedures_bundle_carries_each_response(recovering, nurse_a):
     assert {item["linkId"]: item["answer"][0] for item in response["item"]}["falls"] == {"valueBoolean": False}
     practitioners = {e["fullUrl"] for e in bundle["entry"] if e["resource"]["resourceType"] == "Practitioner"}
     assert response["author"]["reference"] in practitioners
+
+
+def test_a_pain_score_texted_during_a_check_is_a_response_in_progress(recovering, nurse_a):
+    """What procedures.questionnaires.fill_pain_rest saves: pain at rest alone, the other questions still to come."""
+    QuestionnaireResponse.objects.create(
+        procedure=recovering, questionnaire=Questionnaire.objects.current("recovery-check"), source="patient",
+        authored_at=NOW - dt.timedelta(minutes=5), answers={"pain_rest": 4},
+    )  # fmt: skip
+
+    bundle = client_for(nurse_a).get(f"/api/procedures/{recovering.pk}/fhir/").json()
+
+    Bundle.model_validate(bundle)
+    [response] = [e["resource"] for e in bundle["entry"] if e["resource"]["resourceType"] == "QuestionnaireResponse"]
+    assert response["status"] == "in-progress"
+    assert [(item["linkId"], item["answer"]) for item in response["item"]] == [("pain_rest", [{"valueInteger": 4}])]
+    assert response["source"]["reference"] == response["subject"]["reference"]

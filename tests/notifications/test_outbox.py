@@ -17,6 +17,10 @@ from procedures.timeline import complete_milestone, record_event
 INJECTED = dt.datetime(2026, 2, 10, 8, 0, tzinfo=dt.UTC)
 MIN = dt.timedelta(minutes=1)
 SEC = dt.timedelta(seconds=1)
+# What the patient is sent once the cement is injected, with the default protocol (version 2): "may stand",
+# the follow-up X-ray and three reviews twice each (the day before, the morning), and each of the five
+# recovery checks twice (when due, and a reminder 2 days later).
+PATIENT_MESSAGES = 1 + 2 * 4 + 2 * 5
 
 
 @pytest.fixture(autouse=True)
@@ -49,8 +53,12 @@ def test_each_milestone_gets_its_reminders_when_its_anchor_is_recorded(injected,
     # Follow-up X-ray on 10 March at 10:00 CET: the day before, and on the morning at 08:00.
     assert planned[("xray_followup_1m", "sms", "day_before")] == dt.datetime(2026, 3, 9, 9, 0, tzinfo=dt.UTC)
     assert planned[("xray_followup_1m", "sms", "morning")] == dt.datetime(2026, 3, 10, 7, 0, tzinfo=dt.UTC)
-    assert len(planned) == 3 + 1 + 2 * 4  # staff: 3; patient: may stand, X-ray and three reviews twice each
-    assert Reminder.objects.filter(recipient_patient=patient).count() == 9
+    # The 1-week recovery check on 17 February at 10:00 CET, and its reminder 2 days later.
+    assert planned[("prom_1w", "sms", "due")] == dt.datetime(2026, 2, 17, 9, 0, tzinfo=dt.UTC)
+    assert planned[("prom_1w", "sms", "reminder")] == dt.datetime(2026, 2, 19, 9, 0, tzinfo=dt.UTC)
+    # Staff: 3 (the check before the procedure closed on 1 January, long before: nothing for it).
+    assert len(planned) == 3 + PATIENT_MESSAGES
+    assert Reminder.objects.filter(recipient_patient=patient).count() == PATIENT_MESSAGES
 
 
 def test_without_consent_the_patient_gets_no_message(make_procedure, patient, nurse_a):
@@ -280,7 +288,7 @@ def test_withdrawn_consent_cancels_every_unsent_patient_message(injected, patien
 
     cancelled = cancel_patient_reminders(patient)
 
-    assert cancelled == 9
+    assert cancelled == PATIENT_MESSAGES
     assert set(Reminder.objects.filter(recipient_patient=patient).values_list("status", flat=True)) == {"cancelled"}
     assert Reminder.objects.filter(recipient_role="nurse", status="scheduled").count() == 3
 
@@ -326,7 +334,7 @@ def test_a_new_phone_number_moves_messages_from_email_to_sms(injected, patient):
     patient.save()
 
     scheduled = Reminder.objects.filter(recipient_patient=patient, status="scheduled")
-    assert set(scheduled.values_list("channel", flat=True)) == {"sms"} and scheduled.count() == 9
+    assert set(scheduled.values_list("channel", flat=True)) == {"sms"} and scheduled.count() == PATIENT_MESSAGES
 
 
 def test_a_ward_that_changes_its_quiet_hours_moves_the_messages_not_yet_sent(injected, patient, ward_a):

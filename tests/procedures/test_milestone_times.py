@@ -1,4 +1,5 @@
-"""Every milestone of the default protocol, to the second, in UTC and in the ward's zone (Europe/Paris).
+"""Every milestone of the default protocol (version 2: version 1's steps and the recovery checks), to the
+second, in UTC and in the ward's zone (Europe/Paris).
 
 The expected values are worked out by hand from shared/clinical/PROTOCOL.md, not computed by the
 code under test.
@@ -38,6 +39,12 @@ def record(procedure, nurse, events: dict[str, str]) -> None:
             record_event(procedure=procedure, kind=kind, at=utc(at), by=nurse)
 
 
+# The recovery check before the procedure (version 2), due at the time it is scheduled for (the procedure
+# fixture's: 1 January 2026 at 08:00 UTC), its window open the week before.
+BASELINE_CHECK = {
+    "prom_baseline": ("2025-12-25T08:00:00+00:00", "2026-01-01T08:00:00+00:00", "2026-01-01T09:00:00+01:00"),
+}
+
 # A winter stay: injection at 09:20:37 CET, end at 09:40:00, discharge two days later at 10:00.
 WINTER_EVENTS = {
     "started": "2026-01-15T08:00:00",
@@ -69,6 +76,14 @@ WINTER_EXPECTED = {
     "review_3m": ("2026-04-15T08:00:00+00:00", "2026-04-15T08:00:00+00:00", "2026-04-15T10:00:00+02:00"),
     "review_6m": ("2026-07-15T08:00:00+00:00", "2026-07-15T08:00:00+00:00", "2026-07-15T10:00:00+02:00"),
     "review_12m": ("2027-01-15T09:00:00+00:00", "2027-01-15T09:00:00+00:00", "2027-01-15T10:00:00+01:00"),
+    # The recovery checks: a week after the injection and 1, 3, 6, 12 calendar months after its day, at
+    # 10:00 local; each window opens 3 real days before.
+    **BASELINE_CHECK,
+    "prom_1w": ("2026-01-19T09:00:00+00:00", "2026-01-22T09:00:00+00:00", "2026-01-22T10:00:00+01:00"),
+    "prom_1m": ("2026-02-12T09:00:00+00:00", "2026-02-15T09:00:00+00:00", "2026-02-15T10:00:00+01:00"),
+    "prom_3m": ("2026-04-12T08:00:00+00:00", "2026-04-15T08:00:00+00:00", "2026-04-15T10:00:00+02:00"),
+    "prom_6m": ("2026-07-12T08:00:00+00:00", "2026-07-15T08:00:00+00:00", "2026-07-15T10:00:00+02:00"),
+    "prom_12m": ("2027-01-12T09:00:00+00:00", "2027-01-15T09:00:00+00:00", "2027-01-15T10:00:00+01:00"),
 }
 
 
@@ -88,6 +103,13 @@ OCTOBER_EXPECTED = {
     "review_3m": ("2027-01-24T09:00:00+00:00", "2027-01-24T09:00:00+00:00", "2027-01-24T10:00:00+01:00"),
     "review_6m": ("2027-04-24T08:00:00+00:00", "2027-04-24T08:00:00+00:00", "2027-04-24T10:00:00+02:00"),
     "review_12m": ("2027-10-24T08:00:00+00:00", "2027-10-24T08:00:00+00:00", "2027-10-24T10:00:00+02:00"),
+    **BASELINE_CHECK,
+    # A week after 22:00 CEST is 21:00 CET on the 31st: the check is at 10:00 CET that day.
+    "prom_1w": ("2026-10-28T09:00:00+00:00", "2026-10-31T09:00:00+00:00", "2026-10-31T10:00:00+01:00"),
+    "prom_1m": ("2026-11-21T09:00:00+00:00", "2026-11-24T09:00:00+00:00", "2026-11-24T10:00:00+01:00"),
+    "prom_3m": ("2027-01-21T09:00:00+00:00", "2027-01-24T09:00:00+00:00", "2027-01-24T10:00:00+01:00"),
+    "prom_6m": ("2027-04-21T08:00:00+00:00", "2027-04-24T08:00:00+00:00", "2027-04-24T10:00:00+02:00"),
+    "prom_12m": ("2027-10-21T08:00:00+00:00", "2027-10-24T08:00:00+00:00", "2027-10-24T10:00:00+02:00"),
 }
 
 # The night the clocks go forward (29 March 2026, 02:00 CET -> 03:00 CEST): injection at 21:00 CET.
@@ -101,6 +123,13 @@ MARCH_EXPECTED = {
     "review_6m": ("2026-09-28T08:00:00+00:00", "2026-09-28T08:00:00+00:00", "2026-09-28T10:00:00+02:00"),
     # 28 March 2027 is itself a clock-change day; by 10:00 summer time has begun.
     "review_12m": ("2027-03-28T08:00:00+00:00", "2027-03-28T08:00:00+00:00", "2027-03-28T10:00:00+02:00"),
+    **BASELINE_CHECK,
+    "prom_1w": ("2026-04-01T08:00:00+00:00", "2026-04-04T08:00:00+00:00", "2026-04-04T10:00:00+02:00"),
+    "prom_1m": ("2026-04-25T08:00:00+00:00", "2026-04-28T08:00:00+00:00", "2026-04-28T10:00:00+02:00"),
+    "prom_3m": ("2026-06-25T08:00:00+00:00", "2026-06-28T08:00:00+00:00", "2026-06-28T10:00:00+02:00"),
+    "prom_6m": ("2026-09-25T08:00:00+00:00", "2026-09-28T08:00:00+00:00", "2026-09-28T10:00:00+02:00"),
+    # The window opens 3 real days before 10:00 CEST on the clock-change day: 09:00 CET on the 25th.
+    "prom_12m": ("2027-03-25T08:00:00+00:00", "2027-03-28T08:00:00+00:00", "2027-03-28T10:00:00+02:00"),
 }
 
 

@@ -13,26 +13,31 @@ def refused_fields(error: pytest.ExceptionInfo) -> dict[str, list[str]]:
 
 
 def test_the_default_protocol_ships_as_published_data(db):
+    first = Protocol.objects.get(code="vertebral-augmentation", version=1)
     protocol = Protocol.objects.current("vertebral-augmentation")
 
-    assert protocol.version == 1 and protocol.is_published
-    assert list(protocol.steps.values_list("code", flat=True)) == [
+    assert first.is_published and protocol.version == 2 and protocol.is_published
+    assert list(first.steps.values_list("code", flat=True)) == [
         "cement_hardened", "obs_1", "obs_2", "obs_3", "obs_4", "obs_5", "obs_6", "may_stand", "xray_control",
         "discharge_check", "discharge_advice", "pain_checkin_day1", "pain_checkin_day2", "pain_checkin_day3",
         "pain_checkin_day5", "pain_checkin_day7", "review_2w", "xray_followup_1m", "review_3m", "review_6m",
         "review_12m",
     ]  # fmt: skip
+    # Version 2: the same steps, then the recovery checks (tests/procedures/test_recovery_checks.py).
+    assert list(protocol.steps.values_list("code", flat=True)) == [
+        *first.steps.values_list("code", flat=True),
+        "prom_baseline", "prom_1w", "prom_1m", "prom_3m", "prom_6m", "prom_12m",
+    ]  # fmt: skip
 
 
 def test_a_procedure_keeps_its_protocol_version_when_a_new_one_is_published(procedure):
+    assert procedure.protocol.version == 2  # the current version when it was scheduled
     draft = procedure.protocol.new_draft()
     draft.publish()
 
     procedure.refresh_from_db()
-    assert (Protocol.objects.current("vertebral-augmentation").version, procedure.protocol.version) == (
-        draft.version,
-        1,
-    )
+    assert (Protocol.objects.current("vertebral-augmentation").version, procedure.protocol.version) == (3, 2)
+    assert draft.version == 3
     assert draft.steps.count() == procedure.protocol.steps.count()
 
 

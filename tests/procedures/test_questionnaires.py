@@ -168,8 +168,9 @@ def test_a_response_from_the_future_is_refused(procedure, recovery_check):
 
 @pytest.fixture
 def asking_protocol(nurse_a, recovery_check) -> Protocol:
-    """The default protocol, with a step one week after the cement that asks for the recovery check."""
-    protocol = Protocol.objects.current("vertebral-augmentation").new_draft()
+    """Version 1 of the default protocol (without the shipped checks), with a step one week after the cement
+    that asks for the recovery check."""
+    protocol = Protocol.objects.get(code="vertebral-augmentation", version=1).new_draft()
     ProtocolStep.objects.create(
         protocol=protocol, code="prom_1w", label="Recovery check (1 week)", anchor="cement_injected",
         offset=dt.timedelta(days=7), window_opens_before=dt.timedelta(days=3), audience="patient",

@@ -4,7 +4,7 @@ from django.core.management import call_command
 from django.utils import timezone
 
 from notifications.models import Reminder
-from procedures.models import Milestone, Patient, Procedure, Staff
+from procedures.models import Milestone, Patient, Procedure, QuestionnaireResponse, Staff
 
 
 def seed(*args) -> None:
@@ -22,6 +22,13 @@ def test_the_demo_ward_has_patients_at_every_stage(db):
     assert {m.current_status for m in stand} >= {"pending", "due", "completed"}
     assert milestones.filter(step__code="xray_control", current_status="due").exists()
     assert milestones.filter(step__code__startswith="pain_checkin", current_status="completed").exists()
+    # The recovery checks of version 2: answered on admission by those operated on, still to come for the first.
+    baseline = milestones.filter(step__code="prom_baseline")
+    assert baseline.filter(current_status="completed").count() == 6
+    assert baseline.get(procedure__patient__mrn="DEMO-001").current_status == "due"
+    assert QuestionnaireResponse.objects.filter(milestone__in=baseline, source="staff").count() == 6
+    assert milestones.filter(step__code="prom_1w", current_status="pending").exists()
+    assert not milestones.filter(current_status="missed").exists()
     assert Staff.objects.filter(username="nurse", wards__name__startswith="Demo").exists()
 
 

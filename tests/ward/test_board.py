@@ -8,8 +8,9 @@ from django.urls import reverse
 from notifications.delivery import deliver
 from notifications.dispatch import claim_due
 from notifications.models import Reminder
-from procedures.management.commands.seed_demo import NORMAL_OBSERVATIONS
+from procedures.management.commands.seed_demo import BEFORE_ANSWERS, NORMAL_OBSERVATIONS
 from procedures.models import EventKind, Procedure
+from procedures.questionnaires import record_response
 from procedures.recording import record_observations
 from procedures.timeline import SEQUENCE, complete_milestone, record_event
 from tests.ward.conftest import MIN, NOW
@@ -109,8 +110,20 @@ def test_another_ward_s_live_rows_answer_404(logged_in, ward_b):
     assert logged_in.get(reverse("ward:live", args=[ward_b.pk])).status_code == 404
 
 
+def answer_check_before(patient, nurse) -> None:
+    """The nurse enters the recovery check before the procedure (default protocol version 2), due at the
+    time the procedure is scheduled for (fill_ward: 2 hours ago)."""
+    procedure = patient.procedures.get()
+    check = procedure.milestones.get(step__code="prom_baseline")
+    record_response(
+        procedure=procedure, questionnaire=check.step.questionnaire, answers=BEFORE_ANSWERS, authored_at=NOW,
+        source="staff", by=nurse, milestone=check, now=NOW,
+    )  # fmt: skip
+
+
 def test_rows_come_overdue_first_then_due_then_upcoming_then_not_started(ward_a, nurse_a, fill_ward):
     [not_started] = fill_ward(ward_a, 1, minutes_ago=None)
+    answer_check_before(not_started, nurse_a)  # else that check, due at the scheduled time, is overdue
     [upcoming] = fill_ward(ward_a, 1, minutes_ago=1)
     [due] = fill_ward(ward_a, 1, minutes_ago=9)
     [overdue] = fill_ward(ward_a, 1, minutes_ago=30)

@@ -15,6 +15,7 @@ from procedures.management.commands.seed_demo import NORMAL_OBSERVATIONS
 from procedures.recording import record_observations
 from procedures.timeline import complete_milestone, record_event
 from tests.ward.conftest import MIN, NOW
+from tests.ward.test_board import answer_check_before
 from ward.board import Show, Sort, board_rows, board_view
 
 FLAGGED = NORMAL_OBSERVATIONS | {"spo2": 89, "leg_strength": "changed"}
@@ -138,7 +139,7 @@ def discharge(procedure, nurse, at, *, ended_before=20 * MIN):
 
 def finish_staff_steps_except(procedure, nurse, keep: str, at):
     """Complete the staff steps open by `at` (the ones that keep a discharged patient on the board)."""
-    open_by_then = procedure.milestones.open().filter(window_opens_at__lte=at)
+    open_by_then = procedure.milestones.awaited(at).filter(window_opens_at__lte=at)
     for milestone in open_by_then.filter(step__audience__in=["staff", "staff_and_patient"]):
         if milestone.step.code != keep:
             if milestone.step.records == "observations":
@@ -180,6 +181,8 @@ def test_after_her_day_she_comes_back_while_a_staff_step_of_hers_is_due(ward_a, 
     complete_milestone(milestone=xray, by=nurse_a, now=when_due)
 
     assert row.discharged and row.overdue + row.due >= 1
+    # Nothing keeps her: not the check before the procedure either, missed since the cement (version 2).
+    assert procedure.milestones.get(step__code="prom_baseline").status_at(when_due) == "missed"
     assert board_rows(ward=ward_a, user=nurse_a, now=when_due) == []
 
 
@@ -225,7 +228,8 @@ def beds(rows):
 
 
 def test_needs_me_now_keeps_red_flags_overdue_and_due(mixed_ward, ward_a, nurse_a, fill_ward):
-    [later] = fill_ward(ward_a, 1, minutes_ago=None)  # nothing due yet
+    [later] = fill_ward(ward_a, 1, minutes_ago=None)
+    answer_check_before(later, nurse_a)  # nothing due yet
     rows = board_rows(ward=ward_a, user=nurse_a, now=NOW)
 
     everything = board_view(rows)

@@ -87,7 +87,7 @@ def test_the_curl_session_of_the_readme(alice, ward_a):
     assert procedure.json() | {"id": 0, "patient": 0} == {
         "id": 0, "patient": 0, "kind": "vertebroplasty", "indication": "osteoporotic_fracture", "levels": ["L1"],
         "anaesthesia": "local", "scheduled_at": "2026-02-10T07:00:00Z", "operator": None,
-        "protocol": {"code": "vertebral-augmentation", "version": 1}, "cement_volume_ml": {}, "status": "scheduled",
+        "protocol": {"code": "vertebral-augmentation", "version": 2}, "cement_volume_ml": {}, "status": "scheduled",
     }  # fmt: skip
     assert event.json() == {"kind": "cement_injected", "at": "2026-02-10T11:50:00Z", "recorded_by": "alice"}
     body = timeline.json()
@@ -99,7 +99,14 @@ def test_the_curl_session_of_the_readme(alice, ward_a):
         "completed_at": None, "completed_by": None, "note": "",
     }  # fmt: skip
     assert [m["due_at"] for m in body["milestones"]] == sorted(m["due_at"] for m in body["milestones"])
+    # First the recovery check before the procedure, due at the scheduled time (08:00 in Paris): not answered
+    # before the cement went in, it is missed.
     assert body["milestones"][0] | {"id": 0} == {
+        "id": 0, "code": "prom_baseline", "label": "Recovery check before the procedure", "audience": "staff",
+        "window_opens_at": "2026-02-03T07:00:00Z", "due_at": "2026-02-10T07:00:00Z", "status": "missed",
+        "completed_at": None, "completed_by": None, "note": "",
+    }  # fmt: skip
+    assert body["milestones"][1] | {"id": 0} == {
         "id": 0, "code": "cement_hardened", "label": "Cement hardened", "audience": "staff",
         "window_opens_at": "2026-02-10T11:58:00Z", "due_at": "2026-02-10T12:00:00Z", "status": "due",
         "completed_at": None, "completed_by": None, "note": "",
@@ -133,11 +140,15 @@ def test_completing_a_milestone(alice, procedure, nurse_a):
     ],
 )
 def test_refused_events_answer_400_naming_the_field_and_save_nothing(alice, procedure, body, field, words):
+    planned = list(procedure.milestones.values_list("pk", "step__anchor", "due_at"))  # the check before it
+
     response = alice.post(f"/api/procedures/{procedure.pk}/events/", body, format="json")
 
     assert response.status_code == 400
     assert words in " ".join(response.json()[field])
-    assert not Event.objects.exists() and not procedure.milestones.exists()
+    assert not Event.objects.exists()
+    assert list(procedure.milestones.values_list("pk", "step__anchor", "due_at")) == planned
+    assert {anchor for _, anchor, _ in planned} == {"scheduled"}
 
 
 def test_an_event_before_another_names_the_time_field(alice, procedure, nurse_a):
@@ -433,17 +444,19 @@ def test_a_ward_s_language_is_an_added_field_and_labels_follow_the_request_s_lan
     listed = admin.get(f"/api/wards/{ward_a.pk}/").json()
     refused = admin.patch(f"/api/wards/{ward_a.pk}/", {"language": "xx"}, format="json")
     changed = admin.patch(f"/api/wards/{ward_a.pk}/", {"language": "fr"}, format="json")
-    english = alice.get(f"/api/procedures/{procedure.pk}/timeline/").json()["milestones"][0]
-    french = alice.get(f"/api/procedures/{procedure.pk}/timeline/", HTTP_ACCEPT_LANGUAGE="fr").json()["milestones"][0]
+    english = hardened(alice.get(f"/api/procedures/{procedure.pk}/timeline/").json()["milestones"])
+    french = hardened(
+        alice.get(f"/api/procedures/{procedure.pk}/timeline/", HTTP_ACCEPT_LANGUAGE="fr").json()["milestones"]
+    )
 
     assert listed["language"] == "en" and {"timezone", "quiet_hours_start", "quiet_hours_end"} <= set(listed)
     assert (refused.status_code, list(refused.json())) == (400, ["language"])
     assert changed.json()["language"] == "fr"
-    assert (english["code"], english["label"], french["label"]) == (
-        "cement_hardened",
-        "Cement hardened",
-        "Ciment durci",
-    )
+    assert (english["label"], french["label"]) == ("Cement hardened", "Ciment durci")
+
+
+def hardened(milestones: list[dict]) -> dict:
+    return next(milestone for milestone in milestones if milestone["code"] == "cement_hardened")
 
 
 def test_the_docs_offer_a_way_to_log_in_to_someone_without_a_session(client, nurse_a):
