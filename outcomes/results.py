@@ -70,13 +70,11 @@ def pain_rows(period: Period) -> QuerySet:
     window functions find the last of each without a query per procedure.
     """
     answer, score = F("responses__authored_at").desc(), F("score__recorded_at").desc()
-    # The answer's own fields first, then the score's: the first row of a procedure in this order has
-    # its last baseline answer and, beside it, its last baseline score.
+    # The answer's own fields first, then the score's: the first row of a procedure in the order of
+    # by_procedure has its last baseline answer ("baseline" sorts before "prom_…") and, beside it, its
+    # last baseline score. Both windows sort the rows the same way: the database sorts them once.
     newest = [answer, F("responses__id").desc(), score, F("score__id").desc()]
-    by_procedure = {
-        "partition_by": [F("pk")],
-        "order_by": [Case(When(group=Value(BASELINE), then=Value(0)), default=Value(1)), *newest],
-    }
+    by_procedure = {"partition_by": [F("pk")], "order_by": [F("group").asc(nulls_last=True), *newest]}
     return (
         counted(period)
         .annotate(score=FilteredRelation("pain_scores", condition=Q(pain_scores__source="baseline")))
