@@ -32,8 +32,10 @@ class Percentile(Aggregate):
         return super().as_sql(compiler, connection, fraction=self.fraction, **extra_context)
 
     def as_sqlite(self, compiler, connection, **extra_context):
-        template = f"{SQLITE_PERCENTILE}(%(expressions)s, %(fraction)r)"
-        return self.as_sql(compiler, connection, template=template, **extra_context)
+        # The template as an attribute, not an argument: Aggregate.as_sql adds FILTER to it.
+        clone = self.copy()
+        clone.template = f"{SQLITE_PERCENTILE}(%(expressions)s, %(fraction)r)"
+        return clone.as_sql(compiler, connection, **extra_context)
 
 
 class Seconds(Func):

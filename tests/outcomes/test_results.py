@@ -4,6 +4,7 @@ import csv
 import datetime as dt
 import io
 import re
+import sqlite3
 
 import pytest
 import time_machine
@@ -12,6 +13,7 @@ from rest_framework.test import APIClient
 from notifications.models import Reminder
 from outcomes import charts
 from outcomes.results import TIMEPOINTS
+from outcomes.sql import SQLITE_PERCENTILE, PythonPercentile
 from outcomes.statistics import quantile, wilson_interval
 from procedures.models import (
     Complication,
@@ -140,6 +142,18 @@ def test_the_statistics_by_hand():
     assert (round(low, 3), round(high, 3)) == (0.004, 0.126)
     assert wilson_interval(0, 0) is None
     assert wilson_interval(0, 4)[0] == 0.0
+
+
+def test_on_sqlite_the_percentile_is_the_same_quantile_computed_in_python():
+    # `make run` uses SQLite, which has no percentile_cont: outcomes.sql registers this one per connection.
+    db = sqlite3.connect(":memory:")
+    db.create_aggregate(SQLITE_PERCENTILE, 2, PythonPercentile)
+    db.execute("CREATE TABLE pain (score REAL)")
+    db.executemany("INSERT INTO pain VALUES (?)", [(2,), (4,), (8,), (1,), (None,), (9,)])
+    quartiles = ", ".join(f"{SQLITE_PERCENTILE}(score, {f}) FILTER (WHERE score < 9)" for f in (0.25, 0.5, 0.75))
+
+    assert db.execute(f"SELECT {quartiles} FROM pain").fetchone() == (1.75, 3.0, 5.0)
+    assert db.execute(f"SELECT {SQLITE_PERCENTILE}(score, 0.5) FROM pain WHERE score > 10").fetchone() == (None,)
 
 
 def test_pain_and_relief_at_one_month(ward_data, nurse_a, ward_a):
