@@ -33,7 +33,7 @@ class RateChart:
 
 
 def x_of_rate(value: float) -> float:
-    return LABEL_WIDTH + value * (WIDTH - LABEL_WIDTH - 20)
+    return LABEL_WIDTH + value * (WIDTH - LABEL_WIDTH - 30)  # room for "100%" on the right
 
 
 def rate_chart(rows: list[tuple[str, float | None, list | None]], reference: tuple[float, float] | None = None):
@@ -84,7 +84,7 @@ def y_of_pain(score: float) -> float:
 
 def pain_chart(columns: list[tuple[str, float | None, float | None, float | None]], baseline: float | None):
     """Median pain (0–10) at each time point with its quartiles, and the median baseline as a line."""
-    step = (WIDTH - 2 * PAIN_MARGIN - 40) / max(len(columns) - 1, 1)
+    step = (WIDTH - 2 * PAIN_MARGIN - 80) / max(len(columns) - 1, 1)  # room for "12 months" on the right
     drawn = [
         PainColumn(
             label=label,
