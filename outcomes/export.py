@@ -39,7 +39,7 @@ def age_band(birth_date: dt.date, on: dt.date) -> str:
 
 
 def export_rows(period: Period) -> Iterator[dict]:
-    """The rows, one per procedure by id, read in three queries whatever the number of procedures."""
+    """The rows, one per procedure by id, read in four queries whatever the number of procedures."""
     scope = counted(period).values("pk")
     stood = dict(
         milestones_of(scope)
@@ -51,17 +51,22 @@ def export_rows(period: Period) -> Iterator[dict]:
         Complication.objects.filter(procedure__in=scope).order_by("noted_at", "id").values_list("procedure_id", "kind")
     ):
         complications.setdefault(procedure, []).append(kind)
-    # The last answer of each group (each time point, the baseline) of each procedure: a few rows each.
+    # The last answer of each group (each time point, the baseline) of each procedure: a few rows each,
+    # in the same order as the procedures.
     answers = (
-        pain_rows(period)
-        .filter(latest=1)
-        .values_list("pk", "kind", "levels", "patient__birth_date", "cement__at", "baseline", "group", "pain")
-        .order_by("pk")
+        pain_rows(period).filter(latest=1).values_list("pk", "baseline", "group", "pain").order_by("pk").iterator(2000)
     )
-    for pk, rows in groupby(answers.iterator(chunk_size=2000), key=itemgetter(0)):
+    procedures = (
+        counted(period)
+        .values_list("pk", "kind", "levels", "patient__birth_date", "cement__at")
+        .order_by("pk")
+        .iterator(2000)
+    )
+    for (pk, kind, levels, birth_date, cement_at), (_, rows) in zip(
+        procedures, groupby(answers, key=itemgetter(0)), strict=True
+    ):
         rows = list(rows)
-        _, kind, levels, birth_date, cement_at, baseline, _, _ = rows[0]
-        pains = {group: pain for *_, group, pain in rows}
+        baseline, pains = rows[0][1], {group: pain for *_, group, pain in rows}
         yield {
             "pseudonym": pseudonym(pk),
             "age_band": age_band(birth_date, cement_at.astimezone(dt.UTC).date()),
