@@ -1,6 +1,12 @@
 from django.apps import AppConfig
+from django.db.backends.signals import connection_created
 
 
 class OutcomesConfig(AppConfig):
     name = "outcomes"
     verbose_name = "Outcomes"
+
+    def ready(self) -> None:
+        from outcomes.sql import register_sqlite_functions
+
+        connection_created.connect(register_sqlite_functions, dispatch_uid="outcomes-sqlite-functions")

@@ -7,8 +7,10 @@ numbers in a table below it for screen readers.
 from dataclasses import dataclass
 
 WIDTH = 600
-LABEL_WIDTH = 190  # room for "New neurological deficit" on the left of a rate chart
-ROW_HEIGHT = 30
+# A rate chart writes each row's label above its line, so that the labels (long ones such as "New fracture
+# (treated or neighbouring level)") never crowd the dots, on a phone as on a desk.
+LABEL_WIDTH = 20  # the left margin
+ROW_HEIGHT = 46
 PAIN_HEIGHT, PAIN_MARGIN = 220, 30
 
 
@@ -26,12 +28,12 @@ class RateRow:
 class RateChart:
     rows: list[RateRow]
     height: int
-    reference: tuple[float, float] | None  # x from, x to: the literature's range
+    reference: tuple[float, float] | None  # x and width: the literature's range
     ticks: list[tuple[float, str]]
 
 
 def x_of_rate(value: float) -> float:
-    return LABEL_WIDTH + value * (WIDTH - LABEL_WIDTH - 20)
+    return LABEL_WIDTH + value * (WIDTH - LABEL_WIDTH - 30)  # room for "100%" on the right
 
 
 def rate_chart(rows: list[tuple[str, float | None, list | None]], reference: tuple[float, float] | None = None):
@@ -42,16 +44,17 @@ def rate_chart(rows: list[tuple[str, float | None, list | None]], reference: tup
         drawn.append(
             RateRow(
                 label=label,
-                y=20 + index * ROW_HEIGHT,
+                y=36 + index * ROW_HEIGHT,
                 x=None if value is None else x_of_rate(value),
                 low=None if low is None else x_of_rate(low),
                 high=None if high is None else x_of_rate(high),
                 text="–" if value is None else f"{value:.0%}",
             )
         )
-    band = reference and (x_of_rate(reference[0]), max(x_of_rate(reference[1]), x_of_rate(reference[0]) + 2))
+    # From the lowest published figure to the highest; 2 units wide at least, so that a single figure shows.
+    band = reference and (x_of_rate(reference[0]), max(x_of_rate(reference[1]) - x_of_rate(reference[0]), 2))
     ticks = [(x_of_rate(t / 4), f"{t * 25}%") for t in range(5)]
-    return RateChart(rows=drawn, height=30 + len(rows) * ROW_HEIGHT, reference=band, ticks=ticks)
+    return RateChart(rows=drawn, height=46 + len(rows) * ROW_HEIGHT, reference=band, ticks=ticks)
 
 
 @dataclass(frozen=True)
@@ -81,7 +84,7 @@ def y_of_pain(score: float) -> float:
 
 def pain_chart(columns: list[tuple[str, float | None, float | None, float | None]], baseline: float | None):
     """Median pain (0–10) at each time point with its quartiles, and the median baseline as a line."""
-    step = (WIDTH - 2 * PAIN_MARGIN - 40) / max(len(columns) - 1, 1)
+    step = (WIDTH - 2 * PAIN_MARGIN - 80) / max(len(columns) - 1, 1)  # room for "12 months" on the right
     drawn = [
         PainColumn(
             label=label,

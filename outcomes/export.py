@@ -10,11 +10,14 @@ import datetime as dt
 import hashlib
 import hmac
 import io
+from collections.abc import Iterable, Iterator
+from itertools import chain, groupby
+from operator import itemgetter
 
 from django.conf import settings
 
-from outcomes.results import TIMEPOINTS, Period, baseline_pains, cement_events, stand_minutes, timepoint_pains
-from procedures.models import Complication, Procedure
+from outcomes.results import TIMEPOINTS, Period, counted, milestones_of, minutes_to_stand, pain_rows
+from procedures.models import Complication
 
 COLUMNS = [
     "pseudonym", "age_band", "kind", "levels", "cement_injected_at", "time_to_stand_minutes", "pain_baseline",
@@ -35,38 +38,60 @@ def age_band(birth_date: dt.date, on: dt.date) -> str:
     return f"{low}-{low + 9}"
 
 
-def export_rows(period: Period) -> list[dict]:
-    events = cement_events(period)
-    scope = events.values("procedure_id")
-    cement = dict(events.values_list("procedure_id", "at"))
-    baselines, pains, stood = baseline_pains(scope, cement), timepoint_pains(scope), stand_minutes(scope, cement)
-    complications = {}
+def export_rows(period: Period) -> Iterator[dict]:
+    """The rows, one per procedure by id, read in four queries whatever the number of procedures."""
+    scope = counted(period).values("pk")
+    stood = dict(
+        milestones_of(scope)
+        .filter(step__code="may_stand", completed_at__isnull=False)
+        .values_list("procedure_id", minutes_to_stand())
+    )
+    complications: dict[int, list[str]] = {}
     for procedure, kind in (
-        Complication.objects.filter(procedure_id__in=scope)
-        .order_by("noted_at", "id")
-        .values_list("procedure_id", "kind")
+        Complication.objects.filter(procedure__in=scope).order_by("noted_at", "id").values_list("procedure_id", "kind")
     ):
         complications.setdefault(procedure, []).append(kind)
-    procedures = Procedure.objects.filter(pk__in=scope).order_by("pk")
-    return [
-        {
+    # The last answer of each group (each time point, the baseline) of each procedure: a few rows each,
+    # in the same order as the procedures.
+    answers = (
+        pain_rows(period).filter(latest=1).values_list("pk", "baseline", "group", "pain").order_by("pk").iterator(2000)
+    )
+    procedures = (
+        counted(period)
+        .values_list("pk", "kind", "levels", "patient__birth_date", "cement__at")
+        .order_by("pk")
+        .iterator(2000)
+    )
+    for (pk, kind, levels, birth_date, cement_at), (_, rows) in zip(
+        procedures, groupby(answers, key=itemgetter(0)), strict=True
+    ):
+        rows = list(rows)
+        baseline, pains = rows[0][1], {group: pain for *_, group, pain in rows}
+        yield {
             "pseudonym": pseudonym(pk),
-            "age_band": age_band(birth_date, cement[pk].date()),
+            "age_band": age_band(birth_date, cement_at.astimezone(dt.UTC).date()),
             "kind": kind,
             "levels": " ".join(levels),
-            "cement_injected_at": cement[pk].astimezone(dt.UTC).isoformat(),
+            "cement_injected_at": cement_at.astimezone(dt.UTC).isoformat(),
             "time_to_stand_minutes": round(stood[pk]) if pk in stood else "",
-            "pain_baseline": baselines.get(pk, ""),
-            **{f"pain_{t.removeprefix('prom_')}": pains.get((pk, t), "") for t in TIMEPOINTS},
+            "pain_baseline": "" if baseline is None else baseline,
+            **{f"pain_{t.removeprefix('prom_')}": pains.get(t, "") for t in TIMEPOINTS},
             "complications": " ".join(complications.get(pk, [])),
         }
-        for pk, kind, levels, birth_date in procedures.values_list("pk", "kind", "levels", "patient__birth_date")
-    ]
 
 
-def as_csv(rows: list[dict]) -> str:
-    out = io.StringIO()
-    writer = csv.DictWriter(out, fieldnames=COLUMNS, lineterminator="\n")
+def csv_lines(rows: Iterable[dict]) -> Iterator[str]:
+    """The CSV text, a header then a line per row, produced as the rows come (for a streamed download)."""
+    line = io.StringIO()
+    writer = csv.DictWriter(line, fieldnames=COLUMNS, lineterminator="\n")
     writer.writeheader()
-    writer.writerows(rows)
-    return out.getvalue()
+    for row in chain([None], rows):
+        if row is not None:
+            writer.writerow(row)
+        yield line.getvalue()
+        line.seek(0)
+        line.truncate()
+
+
+def as_csv(rows: Iterable[dict]) -> str:
+    return "".join(csv_lines(rows))

@@ -1,7 +1,7 @@
 """/wards/{id}/outcomes/: the ward's results for its doctors, as charts with their numbers, and a CSV export."""
 
 from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, JsonResponse, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -9,7 +9,7 @@ from django.views.decorators.cache import never_cache
 from rest_framework.exceptions import ValidationError
 
 from outcomes import charts
-from outcomes.export import as_csv, export_rows
+from outcomes.export import csv_lines, export_rows
 from outcomes.filters import period_for
 from outcomes.references import reference
 from outcomes.results import ward_results
@@ -77,10 +77,14 @@ def chart_context(results: dict) -> dict:
 
 @never_cache
 @login_required
-def ward_outcomes_csv(request: HttpRequest, ward_id: int) -> HttpResponse:
+def ward_outcomes_csv(request: HttpRequest, ward_id: int) -> HttpResponse | StreamingHttpResponse:
+    """The rows are written as they are read, so a large ward's file starts at once and is never held whole."""
     ward = get_object_or_404(Ward.objects.visible_to(request.user), pk=ward_id)
-    period = period_for(request.user, request.GET, now=timezone.now(), ward=ward)
-    response = HttpResponse(as_csv(export_rows(period)), content_type="text/csv; charset=utf-8")
+    try:
+        period = period_for(request.user, request.GET, now=timezone.now(), ward=ward)
+    except ValidationError as error:
+        return JsonResponse(error.detail, status=400)
+    response = StreamingHttpResponse(csv_lines(export_rows(period)), content_type="text/csv; charset=utf-8")
     name = f"outcomes-ward{ward.pk}-{period.start:%Y%m%d}-{(period.end - timezone.timedelta(days=1)):%Y%m%d}.csv"
     response["Content-Disposition"] = f'attachment; filename="{name}"'
     return response

@@ -5,7 +5,7 @@ import datetime as dt
 import pytest
 import time_machine
 
-from notifications.inbound import receive_reply
+from notifications.inbound.receiving import receive_reply
 from notifications.models import Reminder
 from procedures.models import PainScore, Protocol, ProtocolStep, Questionnaire, QuestionnaireItem
 from procedures.questionnaires import record_response
