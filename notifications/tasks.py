@@ -8,20 +8,21 @@ from celery import shared_task
 from django.conf import settings
 from django.db import transaction
 
-from notifications.channels import transport_for
 from notifications.delivery import deliver, deliver_batch
 from notifications.dispatch import claim_due, record_claims, release_claims, surviving_blips
 from notifications.dispatch_lock import dispatch_lock
 from notifications.escalation import escalate_due
 from notifications.models import Heartbeat, Reminder
 
-# A claim on channels that stay in the database (the ward inbox: a millisecond a message) is handed
-# to one task per this many reminders.
+# Reminders per task: a claim is handed to one task per this many (one Celery message, a few
+# queries for all of them), when its reminders go to channels that answer in a millisecond or two.
 CHUNK = 50
-# A claim that goes to SMS, e-mail or webhooks (a provider taking 0.1-1 s a message) is handed to
-# this many tasks at least, more than the free processes of a host: each takes the next reminders
-# none of the others has taken, so every free process takes its share of a burst.
+# A claim with reminders for SMS, e-mail or webhooks (a provider taking ~0.1-1 s a message) goes to
+# this many tasks at least, more than the free processes of a host: each takes the next reminder
+# none of the others has taken, so that every free process takes its share of a burst (50 due at
+# once on a 0.3 s provider: 8 or 9 sends on each of six processes, not 50 in a row on one).
 HELPERS = 8
+PROVIDERS = (Reminder.Channel.SMS, Reminder.Channel.EMAIL, Reminder.Channel.WEBHOOK)
 # Claims within one beat interval: a reminder waits at most this long for its claim.
 PASS_EVERY = 0.1  # seconds
 
@@ -59,8 +60,8 @@ def hand_out(claimed: list[tuple[int, str]]) -> None:
 
     Every task gets the whole claim and takes the next reminders no other task has taken, until
     none is left: a task whose process is free starts at once, one that starts late finds little or
-    nothing left. How many: one per CHUNK; for SMS, e-mail and webhooks at least HELPERS (as many
-    as reminders, if fewer), so that a burst on a slow provider goes out on every free process.
+    nothing left. How many: one per CHUNK; with reminders for SMS, e-mail or webhooks, at least HELPERS
+    (as many as reminders, if fewer), so that a burst on a slow provider goes out on every free process.
 
     If the broker is away (publishing retries for about two seconds), the claim goes back to
     `scheduled` at once, to be claimed again as soon as Redis answers rather than when its lease runs
@@ -70,18 +71,18 @@ def hand_out(claimed: list[tuple[int, str]]) -> None:
         return
     ids, token = [pk for pk, _ in claimed], claimed[0][1]  # one claim: one token for all
     try:
-        channels = set(Reminder.objects.filter(pk__in=ids).values_list("channel", flat=True).distinct())
-        for _ in range(tasks_for(len(ids), external=any(transport_for(c).external for c in channels))):
+        providers = Reminder.objects.filter(pk__in=ids, channel__in=PROVIDERS).exists()
+        for _ in range(tasks_for(len(ids), providers=providers)):
             deliver_reminders.delay(ids, token, str(uuid.uuid4()))
     except Exception:
         release_claims(claimed)
         raise
 
 
-def tasks_for(claimed: int, *, external: bool) -> int:
-    """How many tasks share a claim of this many reminders out."""
+def tasks_for(claimed: int, *, providers: bool) -> int:
+    """How many tasks share a claim of this many reminders out (`providers`: some go to SMS, e-mail or webhooks)."""
     by_size = math.ceil(claimed / CHUNK)
-    return min(claimed, max(HELPERS, by_size)) if external else by_size
+    return min(claimed, max(HELPERS, by_size)) if providers else by_size
 
 
 @shared_task(name="notifications.deliver_batch", ignore_result=True)

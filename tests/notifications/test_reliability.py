@@ -208,8 +208,8 @@ def test_a_host_whose_clock_is_off_sends_nothing_early_and_takes_no_reminder_hel
 
 
 def test_a_claim_for_providers_goes_to_at_least_eight_tasks_and_one_for_the_ward_inbox_to_one_per_fifty():
-    assert [tasks_for(n, external=True) for n in (1, 6, 50, 51, 300, 1000)] == [1, 6, 8, 8, 8, 20]
-    assert [tasks_for(n, external=False) for n in (1, 6, 50, 51, 300, 1000)] == [1, 1, 1, 2, 6, 20]
+    assert [tasks_for(n, providers=True) for n in (1, 6, 50, 51, 300, 1000)] == [1, 6, 8, 8, 8, 20]
+    assert [tasks_for(n, providers=False) for n in (1, 6, 50, 51, 300, 1000)] == [1, 1, 1, 2, 6, 20]
 
 
 def test_the_tasks_of_one_claim_share_it_out_each_reminder_sent_by_one_of_them(procedure, settings):
