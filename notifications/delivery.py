@@ -15,6 +15,7 @@ import datetime as dt
 import logging
 import time
 import uuid
+from collections.abc import Callable
 
 from django.conf import settings
 
@@ -46,6 +47,8 @@ logger = logging.getLogger(__name__)
 GROUP_WINDOW = 0.05  # seconds
 GROUP_MAX = 50
 LAST_PACE = 0.0  # seconds per send of this process's last task: 0 until it has sent one
+# A task whose remaining sends would take longer than this at the pace so far has others help it.
+SHARE_AFTER = 1.0  # seconds
 # A success on a channel brings its waiting retries forward at most this often per process: one
 # UPDATE a second, not one per send.
 BRING_FORWARD_EVERY = 1.0  # seconds
@@ -60,7 +63,11 @@ def deliver(reminder_id: int, token: str, now: dt.datetime | None = None) -> str
 
 
 def deliver_batch(
-    reminder_ids: list[int], token: str, now: dt.datetime | None = None, sender: str | None = None
+    reminder_ids: list[int],
+    token: str,
+    now: dt.datetime | None = None,
+    sender: str | None = None,
+    share: Callable[[], None] | None = None,
 ) -> dict[int, str]:
     """Send the reminders of one claim that no other task takes first; return what happened to each.
 
@@ -69,12 +76,20 @@ def deliver_batch(
     in flight when its worker died: if one of them is what kills the worker, the others go before it
     has used up its attempts. Reminders missing from the result were not this task's to send: taken
     by another, already settled, or claimed again after the lease ran out. `now`: tests only.
+
+    When the channel turns out slow (what is left would take longer than SHARE_AFTER at its pace),
+    `share()` is called once: it starts more tasks taking from the same claim.
     """
     # Without a name from the dispatcher, one derived from the task's arguments: the same on a redelivery.
     batch = Batch(reminder_ids, token, sender or str(uuid.uuid5(uuid.UUID(token), repr(reminder_ids))), now)
     interrupted = surviving_blips(batch.interrupted)
     batch.done.update(reminder.pk for reminder in interrupted)
-    while group := surviving_blips(batch.take):
+    while True:
+        if share and batch.pace() * (len(reminder_ids) - len(batch.done)) > SHARE_AFTER:
+            share()
+            share = None
+        if not (group := surviving_blips(batch.take)):
+            break
         batch.send_group(group)
     for reminder in interrupted:
         if surviving_blips(lambda r=reminder: batch.take_again(r)):

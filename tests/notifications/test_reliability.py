@@ -279,6 +279,21 @@ def test_a_task_takes_one_send_at_a_time_from_a_slow_provider_so_that_the_others
     assert Interrupted.printed == [row.key for row in rows]
 
 
+def test_a_task_whose_channel_turns_out_slow_has_others_help_it_once(procedure, settings, monkeypatch):
+    settings.NOTIFICATION_TRANSPORTS = settings.NOTIFICATION_TRANSPORTS | {
+        "webhook": "tests.notifications.test_reliability.Deadly"
+    }
+    monkeypatch.setattr("notifications.delivery.SHARE_AFTER", 0.0)  # any pace is slow
+    rows = [make(procedure, f"slow:{i}", channel="webhook", due_at=database_now()) for i in range(4)]
+    claimed = claim_due()
+    helped = []
+
+    outcomes = deliver_batch([pk for pk, _ in claimed], claimed[0][1], share=lambda: helped.append(1))
+
+    assert helped == [1]  # after the first send, once
+    assert outcomes == {row.pk: "sent" for row in rows}  # and it goes on taking what nobody else took
+
+
 # 5. Recovery is quick once a channel answers again.
 
 
