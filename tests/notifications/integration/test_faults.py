@@ -204,7 +204,7 @@ def test_fifty_reminders_due_at_once_on_a_slow_channel_are_all_out_within_three_
         assert len(shares) == 6 and max(shares.values()) <= 10  # every process took its share (50 / 6: 8 or 9)
 
     print(f"\nlast of 50 out after {', '.join(f'{s:.2f}' for s in lateness)} s")
-    # 9 sends of 0.3 s on the busiest process: 2.7 s, plus ~10 ms of database work per send on a quiet
-    # machine; on a shared CI machine under load each send's two UPDATEs can take 0.1 s. (One task of
-    # 50 in a row took 17 s.)
+    # 9 sends of 0.3 s on the busiest process: 2.7 s, plus a few ms of database work per send on a quiet
+    # machine (take, load, settle); on a shared machine under load each send's queries can take 0.1 s and
+    # more. (One task of 50 in a row took 17 s.)
     assert max(lateness) < 6
