@@ -199,7 +199,8 @@ def make_procedure():
     )  # fmt: skip
 
 
-def insert_reminders(*, prefix: str, dues: list[float], status: str) -> list[int]:
+def insert_reminders(*, prefix: str, dues: list[float], status: str, channel: str = "inapp") -> list[int]:
+    """`channel`: the recorder stands in for each; "webhook" makes them a provider's (shared out from the start)."""
     from notifications.models import Reminder
 
     procedure = make_procedure()
@@ -210,7 +211,7 @@ def insert_reminders(*, prefix: str, dues: list[float], status: str) -> list[int
                 ward_id=procedure.patient.ward_id,
                 procedure=procedure,
                 recipient_role="nurse",
-                channel="inapp",
+                channel=channel,
                 message_key="bench",
                 due_at=dt.datetime.fromtimestamp(due, dt.UTC),
                 status=status,

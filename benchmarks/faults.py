@@ -46,6 +46,7 @@ class Drill:
     worker_env: dict[str, str] = field(default_factory=dict)
     last_worker_env: dict[str, str] = field(default_factory=dict)  # added to the last worker's only
     beats: int = 1
+    channel: str = "inapp"  # "webhook": the recorder stands in for a provider (notifications.tasks.hand_out)
     skip: str = ""  # why this drill cannot run here
 
 
@@ -146,7 +147,7 @@ def drills(short: bool) -> list[Drill]:
               skip=no_faketime),
         Drill("50 due at one instant x3, channel 0.3 s, 6 processes",
               lambda start: [start + 10 * burst for burst in range(3) for _ in range(50)],
-              concurrency=3, worker_env={"RECORDING_DELAY_SECONDS": "0.3"}),
+              concurrency=3, worker_env={"RECORDING_DELAY_SECONDS": "0.3"}, channel="webhook"),
         Drill(f"channel answering 503 for {failing} s", spread(300, failing + 20), fail_channel(3, failing)),
         Drill("two beats (and two dispatch workers)", spread(400, 20), beats=2),
     ]  # fmt: skip
@@ -174,7 +175,7 @@ def run_drill(drill: Drill) -> dict:
         start = time.time() + 3
         dues = drill.dues(start)
         prefix = f"fault-{uuid.uuid4().hex[:6]}"
-        ids = insert_reminders(prefix=prefix, dues=dues, status="scheduled")
+        ids = insert_reminders(prefix=prefix, dues=dues, status="scheduled", channel=drill.channel)
         poison = None
         if "RECORDING_POISON_KEY" in drill.worker_env:
             poison = ids[len(ids) // 2]

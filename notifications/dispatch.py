@@ -18,7 +18,8 @@ import uuid
 
 from django.conf import settings
 from django.db import InterfaceError, OperationalError, connection, transaction
-from django.db.models import Case, DateTimeField, DurationField, ExpressionWrapper, F, Q, Value, When
+from django.db.models import BooleanField, Case, DateTimeField, DurationField, ExpressionWrapper, F, Q, Value, When
+from django.db.models.expressions import RawSQL
 from django.db.models.functions import Coalesce, Now
 
 from notifications.models import Reminder
@@ -26,9 +27,9 @@ from procedures.models import Staff
 
 logger = logging.getLogger(__name__)
 
-# A pass claims at most this many reminders: at a pass every 0.2 s (notifications.tasks) that is
-# 5,000 a second, more than the workers of one host deliver (~1,400/s on the 2-core development
-# machine), and the claim stays one short transaction. A backlog does not pile up claims whose
+# A pass claims at most this many reminders: at a pass every 0.1 s (notifications.tasks) that is
+# 10,000 a second, more than the workers of one host deliver, and the claim stays one short
+# transaction. A backlog does not pile up claims whose
 # leases run out in the queue: the next dispatch task waits behind the deliveries already queued.
 BATCH_SIZE = 1000
 LEASE = settings.REMINDER_LEASE
@@ -99,13 +100,60 @@ def fail_spent(ids: list[int], now: dt.datetime | None) -> None:
         report_failure(reminder, now)
 
 
-def begin_send(*reminder_ids: int, token: str, sender: str, now: dt.datetime | None = None) -> int:
-    """Take the reminders for this task's sends, count the attempts and give the sends a whole lease.
+def take_next(
+    reminder_ids: list[int], *, token: str, sender: str, counts: dict[bool, int], local: set[str], now=None
+) -> int:
+    """Take the next reminders of a claim that no task (`sender`) has taken yet, for this task's sends.
 
-    Counted before the channel is called, not after: a send that kills its worker still counts, so
-    a reminder that does so every time reaches MAX_ATTEMPTS. The tasks of one claim share its
-    reminders out: each takes the next one no other task (`sender`) has taken; a task redelivered
-    after its worker died takes its own again. Return how many it took: not those taken by another,
+    `counts[True]` of those on a channel that stays in the database (`local`), `counts[False]` of the
+    others, the earliest due first. One UPDATE: each row goes to one task, whichever asks first
+    (SKIP LOCKED: tasks never wait for each other). The attempt is counted as it is taken, before
+    the channel is called: a send that kills its worker still counts, so a reminder that does so
+    every time reaches MAX_ATTEMPTS. Return how many it took.
+    """
+    free = held(token, *reminder_ids).filter(
+        sender__isnull=True, lease_until__gte=moment(now), attempts__lt=MAX_ATTEMPTS
+    )
+    wanted = Q()
+    for is_local, count in counts.items():
+        if count > 0:
+            on = free.filter(channel__in=local) if is_local else free.exclude(channel__in=local)
+            wanted |= Q(first_unlocked(on, count))
+    if not wanted:
+        return 0
+    return free.filter(wanted).update(
+        sender=sender, attempts=F("attempts") + 1, lease_until=after(now, LEASE), send_started_at=moment(now)
+    )
+
+
+def first_unlocked(reminders, count: int) -> RawSQL:
+    """A condition: a reminder is among the first `count` of these (by due time) that no other transaction
+    is writing, locked until the end of the statement that uses them.
+
+    On PostgreSQL they are read once, into an array, before the UPDATE that takes them: an `IN
+    (subquery)` may run its subquery again for each row, each time locking one more (SQLite, which has
+    neither row locks nor arrays, runs it once and serialises writers anyway).
+    """
+    sql, params = reminders.order_by("due_at", "pk").values_list("pk")[:count].query.sql_with_params()
+    column = f'"{Reminder._meta.db_table}"."{Reminder._meta.pk.column}"'
+    if connection.vendor == "postgresql":
+        return RawSQL(f"{column} = ANY(ARRAY({sql} FOR UPDATE SKIP LOCKED))", params, output_field=BooleanField())
+    return RawSQL(f"{column} IN ({sql})", params, output_field=BooleanField())
+
+
+def in_flight(reminder_ids: list[int], *, token: str, sender: str):
+    """The reminders this task (`sender`) has taken and not settled yet."""
+    return held(token, *reminder_ids).filter(sender=sender, send_started_at__isnull=False)
+
+
+def renew_untaken(reminder_ids: list[int], *, token: str, now=None) -> int:
+    """Give the claim's reminders that no task has taken yet a whole lease again: tasks are still taking them."""
+    return held(token, *reminder_ids).filter(sender__isnull=True).update(lease_until=after(now, LEASE))
+
+
+def begin_send(*reminder_ids: int, token: str, sender: str, now: dt.datetime | None = None) -> int:
+    """Take these reminders for this task's sends again (its redelivery after its worker died), count the
+    attempts and give the sends a whole lease. Return how many it took: not those taken by another task,
     no longer held, or spent.
     """
     return (

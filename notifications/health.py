@@ -4,7 +4,8 @@
 - `database`: it does not answer;
 - `broker`: Redis does not answer (workers and beat reconnect by themselves once it does);
 - `dispatch`: the dispatch loop has not claimed for HEALTH_DISPATCH_STALE_SECONDS (it claims every
-  0.2 s: a few seconds means beat or the dispatch worker is down, whatever the reason);
+  0.1 s: a few seconds means beat or the dispatch worker is down, whatever the reason). The loop's
+  heartbeat is written on the database's clock, the one read here: a host whose clock is off changes nothing;
 - `channel`: reminders that were tried and failed have waited past their first due time for
   longer than HEALTH_LATE_SECONDS (a provider refusing or timing out); `failing_channels` says which;
 - `delivery`: a reminder has waited that long without a failing channel to blame (no delivery

@@ -7,7 +7,6 @@ import uuid
 from celery import shared_task
 from django.conf import settings
 from django.db import transaction
-from django.utils import timezone
 
 from notifications.delivery import deliver, deliver_batch
 from notifications.dispatch import claim_due, record_claims, release_claims, surviving_blips
@@ -15,17 +14,17 @@ from notifications.dispatch_lock import dispatch_lock
 from notifications.escalation import escalate_due
 from notifications.models import Heartbeat, Reminder
 
-# Reminders per delivery task, at most: one Celery message, one load and one lease renewal for this
-# many, instead of one each, when a claim is large (a burst of thousands).
+# Reminders per task: a claim is handed to one task per this many (one Celery message, a few
+# queries for all of them), when its reminders go to channels that answer in a millisecond or two.
 CHUNK = 50
-# A large claim is spread over up to this many tasks: 1,000 due at once are 50 tasks of 20.
-SPREAD = 50
-# A small claim is shared out by this many tasks, more than the free processes of a host: 50 due at
-# one instant on a 0.3 s channel take 2.7 s on six processes, not 17 s on one while the others wait.
+# A claim with reminders for SMS, e-mail or webhooks (a provider taking ~0.1-1 s a message) goes to
+# this many tasks at least, more than the free processes of a host: each takes the next reminder
+# none of the others has taken, so that every free process takes its share of a burst (50 due at
+# once on a 0.3 s provider: 8 or 9 sends on each of six processes, not 50 in a row on one).
 HELPERS = 8
-REMOTE = (Reminder.Channel.SMS, Reminder.Channel.EMAIL, Reminder.Channel.WEBHOOK)
+PROVIDERS = (Reminder.Channel.SMS, Reminder.Channel.EMAIL, Reminder.Channel.WEBHOOK)
 # Claims within one beat interval: a reminder waits at most this long for its claim.
-PASS_EVERY = 0.2  # seconds
+PASS_EVERY = 0.1  # seconds
 
 
 @shared_task(name="notifications.dispatch", ignore_result=True)
@@ -50,19 +49,19 @@ def dispatch() -> int:
 
 def dispatch_pass() -> int:
     claimed = surviving_blips(claim_due)  # on the database's clock; again on a new connection after a blip
-    Heartbeat.beat("dispatch", timezone.now())
+    Heartbeat.beat("dispatch")  # on the database's clock too: /healthz compares it with that clock
     hand_out(claimed)
     record_claims(claimed)  # after: workers need not wait for a report
     return len(claimed)
 
 
 def hand_out(claimed: list[tuple[int, str]]) -> None:
-    """Enqueue one claim's reminders for workers, in SPREAD tasks at most.
+    """Enqueue tasks that share one claim out (notifications.delivery.deliver_batch).
 
-    A small claim (CHUNK at most) that goes to SMS, e-mail or webhooks (a provider taking ~0.1-1 s
-    a message) goes to HELPERS tasks that share it out: each sends the next reminder none of the
-    others has taken, so every free process takes its share. Any task whose sends turn out slow
-    shares out its rest the same way (notifications.delivery.deliver_batch).
+    Every task gets the whole claim and takes the next reminders no other task has taken, until
+    none is left: a task whose process is free starts at once, one that starts late finds little or
+    nothing left. How many: one per CHUNK; with reminders for SMS, e-mail or webhooks, at least HELPERS
+    (as many as reminders, if fewer), so that a burst on a slow provider goes out on every free process.
 
     If the broker is away (publishing retries for about two seconds), the claim goes back to
     `scheduled` at once, to be claimed again as soon as Redis answers rather than when its lease runs
@@ -72,31 +71,36 @@ def hand_out(claimed: list[tuple[int, str]]) -> None:
         return
     ids, token = [pk for pk, _ in claimed], claimed[0][1]  # one claim: one token for all
     try:
-        if len(ids) <= CHUNK and Reminder.objects.filter(pk__in=ids, channel__in=REMOTE).exists():
-            share_out(ids, token, helpers=HELPERS)
-            return
-        size = chunk_size(len(ids))
-        for start in range(0, len(ids), size):
-            deliver_reminders.delay(ids[start : start + size], token)
+        providers = Reminder.objects.filter(pk__in=ids, channel__in=PROVIDERS).exists()
+        tasks = tasks_for(len(ids), providers=providers)
+        for _ in range(tasks):
+            deliver_reminders.delay(ids, token, str(uuid.uuid4()), helped=tasks >= HELPERS)
     except Exception:
         release_claims(claimed)
         raise
 
 
-def share_out(ids: list[int], token: str, *, helpers: int) -> None:
-    for _ in range(min(len(ids), helpers)):
-        deliver_reminders.delay(ids, token, str(uuid.uuid4()))
-
-
-def chunk_size(claimed: int) -> int:
-    return min(CHUNK, max(1, math.ceil(claimed / SPREAD)))
+def tasks_for(claimed: int, *, providers: bool) -> int:
+    """How many tasks share a claim of this many reminders out (`providers`: some go to SMS, e-mail or webhooks)."""
+    by_size = math.ceil(claimed / CHUNK)
+    return min(claimed, max(HELPERS, by_size)) if providers else by_size
 
 
 @shared_task(name="notifications.deliver_batch", ignore_result=True)
-def deliver_reminders(reminder_ids: list[int], token: str, sender: str | None = None) -> dict[int, str]:
-    """`sender`: this task is one of several sharing the reminders (and shares them no further)."""
-    share = None if sender else (lambda rest: share_out(rest, token, helpers=HELPERS - 1))
-    return deliver_batch(reminder_ids, token, sender=sender, share=share)
+def deliver_reminders(
+    reminder_ids: list[int], token: str, sender: str | None = None, helped: bool = False
+) -> dict[int, str]:
+    """`sender`: this task's name among those sharing the claim (a dispatcher before them gave none).
+
+    `helped`: HELPERS tasks share the claim already; otherwise, if its sends turn out slow (the ward
+    inbox stands in for a slow provider in a drill, or a channel misbehaves), HELPERS - 1 more join in.
+    """
+
+    def share() -> None:
+        for _ in range(HELPERS - 1):
+            deliver_reminders.delay(reminder_ids, token, str(uuid.uuid4()), helped=True)
+
+    return deliver_batch(reminder_ids, token, sender=sender, share=None if helped else share)
 
 
 @shared_task(name="notifications.deliver", ignore_result=True)

@@ -283,8 +283,8 @@ CELERY_WORKER_CANCEL_LONG_RUNNING_TASKS_ON_CONNECTION_LOSS = False
 # dispatch interval.
 REMINDER_LEASE = dt.timedelta(seconds=env_int("REMINDER_LEASE_SECONDS", 30))
 
-# How often beat starts a dispatch task; each claims due reminders every 0.2 s for this long
-# (notifications.tasks.dispatch), so that a reminder waits at most ~0.2 s for its claim.
+# How often beat starts a dispatch task; each claims due reminders every 0.1 s for this long
+# (notifications.tasks.dispatch), so that a reminder waits at most ~0.1 s for its claim.
 DISPATCH_INTERVAL_SECONDS = env_int("DISPATCH_INTERVAL_SECONDS", 1)
 CELERY_BEAT_SCHEDULE = {
     "dispatch-due-reminders": {

@@ -2,6 +2,7 @@ import datetime as dt
 import uuid
 
 import pytest
+import time_machine
 from django.utils import timezone
 
 from notifications.dispatch import begin_send, claim_due, record_claims, settle_retry
@@ -110,3 +111,16 @@ def test_late_reminders_with_dispatch_running_and_no_failing_channel_blame_the_d
     body = client.get("/healthz").json()
 
     assert (body["status"], body["failing"], body["oldest_waiting_seconds"] >= 90) == ("unhealthy", ["delivery"], True)
+
+
+@pytest.mark.parametrize("skew", [-20 * SEC, 20 * SEC], ids=["behind", "ahead"])
+def test_the_dispatch_heartbeat_is_on_the_database_clock_that_healthz_reads_whatever_the_hosts_clock(client, db, skew):
+    from notifications.tasks import dispatch_pass
+
+    with time_machine.travel(timezone.now() + skew, tick=False):  # the dispatch worker's host clock is off
+        dispatch_pass()
+
+    body = client.get("/healthz").json()
+
+    assert (body["beat"], body["failing"]) == (True, [])
+    assert 0 <= body["dispatch_age_seconds"] < 5

@@ -20,7 +20,7 @@ from notifications.channels.email import message_id
 from notifications.delivery import deliver, deliver_batch
 from notifications.dispatch import LEASE, MAX_ATTEMPTS, claim_due
 from notifications.models import Reminder
-from notifications.tasks import chunk_size
+from notifications.tasks import tasks_for
 from tests.conftest import reload_default_protocol
 from tests.notifications.http_peers import WebhookReceiver
 from tests.notifications.slow_peers import DribblingHTTPServer, HangingSMTPServer
@@ -207,8 +207,9 @@ def test_a_host_whose_clock_is_off_sends_nothing_early_and_takes_no_reminder_hel
 # 4. A burst is spread over every free process.
 
 
-def test_a_claim_is_spread_over_up_to_fifty_tasks_of_at_most_fifty():
-    assert [chunk_size(n) for n in (1, 6, 50, 51, 300, 1000, 5000)] == [1, 1, 1, 2, 6, 20, 50]
+def test_a_claim_for_providers_goes_to_at_least_eight_tasks_and_one_for_the_ward_inbox_to_one_per_fifty():
+    assert [tasks_for(n, providers=True) for n in (1, 6, 50, 51, 300, 1000)] == [1, 6, 8, 8, 8, 20]
+    assert [tasks_for(n, providers=False) for n in (1, 6, 50, 51, 300, 1000)] == [1, 1, 1, 2, 6, 20]
 
 
 def test_the_tasks_of_one_claim_share_it_out_each_reminder_sent_by_one_of_them(procedure, settings):
@@ -260,19 +261,37 @@ def test_tasks_sharing_a_claim_print_each_console_message_once(procedure, settin
     assert set(Reminder.objects.filter(pk__in=ids).values_list("status", flat=True)) == {"sent"}
 
 
-def test_a_task_whose_channel_turns_out_slow_shares_out_the_rest_once(procedure, settings, monkeypatch):
+def test_a_task_takes_one_send_at_a_time_from_a_slow_provider_so_that_the_others_take_their_share(
+    procedure, settings, monkeypatch
+):
+    settings.NOTIFICATION_TRANSPORTS = settings.NOTIFICATION_TRANSPORTS | {
+        "webhook": "tests.notifications.test_reliability.Interrupted"
+    }
+    monkeypatch.setattr("notifications.delivery.LAST_PACE", 1.0)  # this process's last sends were slow
+    rows = [make(procedure, f"slow:{i}", channel="webhook", due_at=database_now()) for i in range(3)]
+    claimed = claim_due()
+    ids, token = [pk for pk, _ in claimed], claimed[0][1]
+    Interrupted.claim, Interrupted.printed = (ids, token), []  # another task starts during the first send
+
+    outcomes = deliver_batch(ids, token, sender=str(uuid.uuid4()))
+
+    assert outcomes == {rows[0].pk: "sent"}  # it had taken only the first: the other task took the rest
+    assert Interrupted.printed == [row.key for row in rows]
+
+
+def test_a_task_whose_channel_turns_out_slow_has_others_help_it_once(procedure, settings, monkeypatch):
     settings.NOTIFICATION_TRANSPORTS = settings.NOTIFICATION_TRANSPORTS | {
         "webhook": "tests.notifications.test_reliability.Deadly"
     }
     monkeypatch.setattr("notifications.delivery.SHARE_AFTER", 0.0)  # any pace is slow
     rows = [make(procedure, f"slow:{i}", channel="webhook", due_at=database_now()) for i in range(4)]
     claimed = claim_due()
-    shared = []
+    helped = []
 
-    outcomes = deliver_batch([pk for pk, _ in claimed], claimed[0][1], share=shared.append)
+    outcomes = deliver_batch([pk for pk, _ in claimed], claimed[0][1], share=lambda: helped.append(1))
 
-    assert shared == [[row.pk for row in rows[1:]]]  # after the first send, the rest, once
-    assert outcomes == {row.pk: "sent" for row in rows}  # and it goes on sending what nobody took
+    assert helped == [1]  # after the first send, once
+    assert outcomes == {row.pk: "sent" for row in rows}  # and it goes on taking what nobody else took
 
 
 # 5. Recovery is quick once a channel answers again.
