@@ -75,6 +75,8 @@ def patient(ward_a) -> Patient:
 
 @pytest.fixture
 def make_procedure(patient, nurse_a):
+    reload_default_protocol()  # a transactional test before this one may have emptied the database
+
     def make(**overrides) -> Procedure:
         fields = {
             "patient": patient,
