@@ -4,7 +4,6 @@ import datetime as dt
 from decimal import Decimal
 
 import pytest
-import time_machine
 from rest_framework.test import APIClient
 
 from notifications.content import content_for
@@ -12,10 +11,12 @@ from notifications.delivery import deliver
 from notifications.dispatch import claim_due
 from notifications.escalation import escalate_due
 from notifications.models import OnCall, Reminder
-from procedures.models import ApiToken, Staff
+from procedures.models import Staff
 from procedures.timeline import record_event
+from tests.conftest import NOW, api_client
 
-NOW = dt.datetime(2026, 2, 10, 12, 0, tzinfo=dt.UTC)
+pytestmark = pytest.mark.usefixtures("clock")
+
 MIN = dt.timedelta(minutes=1)
 NORMAL = {
     "recorded_at": "2026-02-10T12:59:00+01:00", "systolic_bp": 130, "diastolic_bp": 80, "pulse": 72, "spo2": 97,
@@ -23,17 +24,9 @@ NORMAL = {
 }  # fmt: skip
 
 
-@pytest.fixture(autouse=True)
-def clock():
-    with time_machine.travel(NOW, tick=False) as traveller:
-        yield traveller
-
-
 @pytest.fixture
 def alice(nurse_a) -> APIClient:
-    client = APIClient()
-    client.credentials(HTTP_AUTHORIZATION=f"Token {ApiToken.objects.issue(user=nurse_a)[1]}")
-    return client
+    return api_client(nurse_a)
 
 
 @pytest.fixture

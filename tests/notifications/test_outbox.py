@@ -4,7 +4,6 @@ import datetime as dt
 import uuid
 
 import pytest
-import time_machine
 
 from notifications.channels import Transport
 from notifications.delivery import deliver, deliver_batch
@@ -14,15 +13,12 @@ from notifications.models import OnCall, Reminder
 from procedures.models import Staff
 from procedures.timeline import complete_milestone, record_event
 
+pytestmark = pytest.mark.usefixtures("clock")
+
 INJECTED = dt.datetime(2026, 2, 10, 8, 0, tzinfo=dt.UTC)
+NOW = INJECTED  # where the clock stops (tests/conftest.py)
 MIN = dt.timedelta(minutes=1)
 SEC = dt.timedelta(seconds=1)
-
-
-@pytest.fixture(autouse=True)
-def clock():
-    with time_machine.travel(INJECTED, tick=False) as traveller:
-        yield traveller
 
 
 @pytest.fixture
@@ -198,13 +194,6 @@ def sent_hardened(injected, clock):
     ((pk, token),) = claim_due(now)
     deliver(pk, token, now=now)
     return Reminder.objects.get(pk=pk)
-
-
-@pytest.fixture
-def charge_nurse(ward_a) -> Staff:
-    nurse = Staff.objects.create_user("carol", email="carol@example.org", role=Staff.Role.CHARGE_NURSE)
-    nurse.wards.add(ward_a)
-    return nurse
 
 
 @pytest.fixture

@@ -4,22 +4,17 @@ windows that close, `missed`, and a scheduled time that moves."""
 import datetime as dt
 
 import pytest
-import time_machine
 from django.core.exceptions import ValidationError
 
 from procedures.models import Milestone, Protocol, Questionnaire
 from procedures.questionnaires import record_response
 from procedures.timeline import record_event, update_scheduled_procedure
 
+pytestmark = pytest.mark.usefixtures("clock")
+
 NOW = dt.datetime(2026, 3, 2, 8, 0, tzinfo=dt.UTC)
 SCHEDULED = dt.datetime(2026, 3, 2, 9, 0, tzinfo=dt.UTC)
 GOOD = {"pain_rest": 7, "pain_activity": 8, "analgesics": "every_day", "mobility": "indoors", "falls": False}
-
-
-@pytest.fixture(autouse=True)
-def clock():
-    with time_machine.travel(NOW, tick=False) as traveller:
-        yield traveller
 
 
 @pytest.fixture

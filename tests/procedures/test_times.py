@@ -3,15 +3,16 @@
 import datetime as dt
 
 import pytest
-import time_machine
 from django.core.exceptions import ValidationError
 from rest_framework.test import APIClient
 
-from procedures.models import ApiToken, Complication, Event, ObservationCheck, PainScore, Procedure
+from procedures.models import Complication, Event, ObservationCheck, PainScore, Procedure
 from procedures.timeline import record_event
+from tests.conftest import NOW, api_client
 from tests.interop.test_fhir import booking
 
-NOW = dt.datetime(2026, 2, 10, 12, 0, tzinfo=dt.UTC)
+pytestmark = pytest.mark.usefixtures("clock")
+
 
 IMPOSSIBLE = [
     "2026-13-45T00:00:00Z",  # no 13th month
@@ -31,17 +32,9 @@ OBSERVATION = {
 }  # fmt: skip
 
 
-@pytest.fixture(autouse=True)
-def clock():
-    with time_machine.travel(NOW, tick=False):
-        yield
-
-
 @pytest.fixture
 def alice(nurse_a) -> APIClient:
-    client = APIClient()
-    client.credentials(HTTP_AUTHORIZATION=f"Token {ApiToken.objects.issue(user=nurse_a)[1]}")
-    return client
+    return api_client(nurse_a)
 
 
 @pytest.fixture
