@@ -27,8 +27,8 @@ from procedures.models import Staff
 logger = logging.getLogger(__name__)
 
 # A pass claims at most this many reminders: at a pass every 0.2 s (notifications.tasks) that is
-# 5,000 a second, more than the workers of one host deliver (~1,400/s on the 2-core development
-# machine), and the claim stays one short transaction. A backlog does not pile up claims whose
+# 5,000 a second, more than the workers of one host deliver (benchmarks/README.md), and the claim
+# stays one short transaction. A backlog does not pile up claims whose
 # leases run out in the queue: the next dispatch task waits behind the deliveries already queued.
 BATCH_SIZE = 1000
 LEASE = settings.REMINDER_LEASE
