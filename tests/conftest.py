@@ -85,6 +85,12 @@ def nurse_b(ward_b) -> Staff:
 
 
 @pytest.fixture
+def alice(nurse_a) -> APIClient:
+    """The API as nurse_a (alice) calls it, with her token."""
+    return api_client(nurse_a)
+
+
+@pytest.fixture
 def charge_nurse(ward_a) -> Staff:
     nurse = Staff.objects.create_user("carol", email="carol@example.org", role=Staff.Role.CHARGE_NURSE)
     nurse.wards.add(ward_a)

@@ -4,7 +4,6 @@ import datetime as dt
 from decimal import Decimal
 
 import pytest
-from rest_framework.test import APIClient
 
 from notifications.content import content_for
 from notifications.delivery import deliver
@@ -13,7 +12,7 @@ from notifications.escalation import escalate_due
 from notifications.models import OnCall, Reminder
 from procedures.models import Staff
 from procedures.timeline import record_event
-from tests.conftest import NOW, api_client
+from tests.conftest import NOW
 
 pytestmark = pytest.mark.usefixtures("clock")
 
@@ -22,11 +21,6 @@ NORMAL = {
     "recorded_at": "2026-02-10T12:59:00+01:00", "systolic_bp": 130, "diastolic_bp": 80, "pulse": 72, "spo2": 97,
     "temperature": "36.8", "leg_strength": "normal", "leg_sensation": "normal", "puncture_site": "clean",
 }  # fmt: skip
-
-
-@pytest.fixture
-def alice(nurse_a) -> APIClient:
-    return api_client(nurse_a)
 
 
 @pytest.fixture

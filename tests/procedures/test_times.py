@@ -4,11 +4,10 @@ import datetime as dt
 
 import pytest
 from django.core.exceptions import ValidationError
-from rest_framework.test import APIClient
 
 from procedures.models import Complication, Event, ObservationCheck, PainScore, Procedure
 from procedures.timeline import record_event
-from tests.conftest import NOW, api_client
+from tests.conftest import NOW
 from tests.interop.test_fhir import booking
 
 pytestmark = pytest.mark.usefixtures("clock")
@@ -30,11 +29,6 @@ OBSERVATION = {
     "systolic_bp": 130, "diastolic_bp": 80, "pulse": 72, "spo2": 97, "temperature": "36.8",
     "leg_strength": "normal", "leg_sensation": "normal", "puncture_site": "clean",
 }  # fmt: skip
-
-
-@pytest.fixture
-def alice(nurse_a) -> APIClient:
-    return api_client(nurse_a)
 
 
 @pytest.fixture

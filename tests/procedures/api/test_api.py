@@ -18,11 +18,6 @@ pytestmark = pytest.mark.usefixtures("clock")
 
 
 @pytest.fixture
-def alice(nurse_a):
-    return api_client(nurse_a)
-
-
-@pytest.fixture
 def bob(nurse_b):
     return api_client(nurse_b)
 
