@@ -87,9 +87,17 @@ class Processes:
         process.wait(timeout=30)
 
     def stop_all(self) -> None:
-        for process in self.running:
-            if process.poll() is None:
-                self.kill(process, signal.SIGTERM)
+        """SIGTERM to every process at once, then wait (generously: a busy machine); SIGKILL what is left."""
+        alive = [process for process in self.running if process.poll() is None]
+        for process in alive:
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(process.pid, signal.SIGTERM)
+        deadline = time.monotonic() + 60
+        for process in alive:
+            try:
+                process.wait(timeout=max(deadline - time.monotonic(), 0.1))
+            except subprocess.TimeoutExpired:
+                self.kill(process)
 
 
 def wait_for(condition, *, timeout: float, what: str, every: float = 0.1):
