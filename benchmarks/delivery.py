@@ -248,7 +248,7 @@ def run_outbox(*, count: int, burst: int, window: float, faults: bool = False, l
         workers.worker()
         workers.worker()
         workers.beat()
-        # Every row must be in the table before the first is due: inserting takes ~1 s per 5,000.
+        # Every row must be in the table before the first is due: a second is allowed per 5,000 inserted.
         start = time.time() + lead + (count + burst) / 5000
         dues = due_times(start=start, count=count, burst=burst, window=window)
         prefix = f"bench-outbox-{uuid.uuid4().hex[:6]}"

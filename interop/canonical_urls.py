@@ -19,9 +19,14 @@ def base_path() -> str:
 
 
 urlpatterns = [
-    path(f"{base_path()}StructureDefinition/<str:name>", api.StructureDefinitionView.as_view(),
-         name="fhir-structure-definition"),
+    path(
+        f"{base_path()}StructureDefinition/<str:name>",
+        api.StructureDefinitionView.as_view(),
+        name="fhir-structure-definition",
+    ),
     # One path per code system, not a pattern: at the site's root a pattern would shadow other pages.
-    *[path(f"{base_path()}{name}", api.CodeSystemView.as_view(), {"name": name}, name=f"fhir-code-system-{name}")
-      for name in NAMES],
-]  # fmt: skip
+    *[
+        path(f"{base_path()}{name}", api.CodeSystemView.as_view(), {"name": name}, name=f"fhir-code-system-{name}")
+        for name in NAMES
+    ],
+]

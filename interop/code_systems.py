@@ -14,15 +14,24 @@ FIXED = {
     "procedure": ("Procedure kind", "The kind of vertebral augmentation.", Procedure.Kind.choices),
     "indication": ("Indication", "Why the procedure is done.", Procedure.Indication.choices),
     "complication": ("Complication", "A complication after the procedure.", Complication.Kind.choices),
-    "event": ("Procedure event", "An event staff record; protocol steps are timed from some of them.",
-              EventKind.choices),
-    "observation": ("Examination", "What the nurse examines at an observation check.",
-                    [(field, label) for field, (label, _) in EXAMS.items()]),
-    "neuro-status": ("Legs compared with before", "Leg strength or sensation compared with before the procedure.",
-                     ObservationCheck.Neuro.choices),
+    "event": (
+        "Procedure event",
+        "An event staff record; protocol steps are timed from some of them.",
+        EventKind.choices,
+    ),
+    "observation": (
+        "Examination",
+        "What the nurse examines at an observation check.",
+        [(field, label) for field, (label, _) in EXAMS.items()],
+    ),
+    "neuro-status": (
+        "Legs compared with before",
+        "Leg strength or sensation compared with before the procedure.",
+        ObservationCheck.Neuro.choices,
+    ),
     "puncture-site": ("Puncture site", "How the puncture site looks.", ObservationCheck.PunctureSite.choices),
     "bladder": ("Bladder", "Bladder function.", ObservationCheck.Bladder.choices),
-}  # fmt: skip
+}
 NAMES = (*FIXED, "protocol-step")
 
 

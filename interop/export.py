@@ -64,16 +64,25 @@ def bundle_for(procedure: Procedure, *, now: dt.datetime, kind: str = "collectio
         *[("Condition", c.pk, condition(procedure, c, discharged_at=discharged_at)) for c in complications],
         *[("AdverseEvent", c.pk, adverse_event(procedure, c)) for c in complications],
         *[("Task", m.pk, task(procedure, m, now)) for m in procedure.milestones.all() if m.step.notifies_staff],
-        *[("ServiceRequest", m.pk, xray_request(procedure, m)) for m in procedure.milestones.all()
-          if m.step.code in XRAY_STEPS],
+        *[
+            ("ServiceRequest", m.pk, xray_request(procedure, m))
+            for m in procedure.milestones.all()
+            if m.step.code in XRAY_STEPS
+        ],
         *[("CommunicationRequest", r.pk, communication_request(procedure, r)) for r in procedure.reminders.all()],
-        *[("Communication", r.pk, communication(procedure, r)) for r in procedure.reminders.all()
-          if r.status in (Reminder.Status.SENT, Reminder.Status.FAILED)],
+        *[
+            ("Communication", r.pk, communication(procedure, r))
+            for r in procedure.reminders.all()
+            if r.status in (Reminder.Status.SENT, Reminder.Status.FAILED)
+        ],
         *[("Observation", f"pain/{p.pk}", pain_observation(procedure, p)) for p in procedure.pain_scores.all()],
-        *[("Observation", key, observation) for c in procedure.observations.all()
-          for key, observation in check_observations(procedure, c)],
+        *[
+            ("Observation", key, observation)
+            for c in procedure.observations.all()
+            for key, observation in check_observations(procedure, c)
+        ],
         *[("QuestionnaireResponse", r.pk, response_resource(r)) for r in procedure.responses.all()],
-    ]  # fmt: skip
+    ]
     bundle = {
         "resourceType": "Bundle",
         "id": str(uuid.uuid5(NAMESPACE, f"bundle/{procedure.pk}")),
@@ -114,8 +123,11 @@ def as_transaction(bundle: dict) -> dict:
         if identifier and resource["resourceType"] in ("Patient", "Practitioner", "Procedure"):
             request["ifNoneExist"] = identifier_search(identifier)
         entries.append(entry | {"request": request})
-    return bundle | {"id": str(uuid.uuid5(NAMESPACE, f"transaction/{bundle['id']}")), "type": "transaction",
-                     "entry": entries}  # fmt: skip
+    return bundle | {
+        "id": str(uuid.uuid5(NAMESPACE, f"transaction/{bundle['id']}")),
+        "type": "transaction",
+        "entry": entries,
+    }
 
 
 def identifier_search(identifier: dict) -> str:
@@ -152,14 +164,18 @@ def patient_resource(patient) -> dict:
         "name": [{"family": patient.family_name, "given": [patient.given_name]}],
         "birthDate": patient.birth_date.isoformat(),
         "telecom": telecom or None,
-        "communication": [{"language": {"coding": [{"system": "urn:ietf:bcp:47", "code": patient.language}]},
-                           "preferred": True}],
-    }  # fmt: skip
+        "communication": [
+            {"language": {"coding": [{"system": "urn:ietf:bcp:47", "code": patient.language}]}, "preferred": True}
+        ],
+    }
 
 
 PROCEDURE_STATUS = {
-    "scheduled": "preparation", "in_progress": "in-progress", "recovering": "completed", "discharged": "completed",
-}  # fmt: skip
+    "scheduled": "preparation",
+    "in_progress": "in-progress",
+    "recovering": "completed",
+    "discharged": "completed",
+}
 
 
 def procedure_resource(procedure: Procedure) -> dict:
@@ -184,12 +200,21 @@ def procedure_resource(procedure: Procedure) -> dict:
             {"coding": [{"system": SNOMED, "code": SNOMED_CODES[level], "display": f"{level} vertebra"}], "text": level}
             for level in procedure.levels
         ],
-        "reasonCode": [{"coding": [{"system": local_system("indication"), "code": procedure.indication,
-                                    "display": procedure.get_indication_display()}]}],
+        "reasonCode": [
+            {
+                "coding": [
+                    {
+                        "system": local_system("indication"),
+                        "code": procedure.indication,
+                        "display": procedure.get_indication_display(),
+                    }
+                ]
+            }
+        ],
         "complication": [complication_code(c) for c in procedure.complications.all()] or None,
         "complicationDetail": [ref("Condition", c.pk) for c in procedure.complications.all()] or None,
         "extension": [ANAESTHESIA(procedure.anaesthesia)],
-    }  # fmt: skip
+    }
 
 
 def external_identifiers(procedure: Procedure) -> list[dict] | None:
@@ -212,16 +237,30 @@ def procedure_code(procedure: Procedure) -> dict:
 
 
 ACTIVITY_STATUS = {
-    "pending": "scheduled", "due": "not-started", "overdue": "not-started", "completed": "completed",
-    "cancelled": "cancelled", "missed": "stopped",
-}  # fmt: skip
-TASK_STATUS = {"pending": "requested", "due": "ready", "overdue": "ready", "completed": "completed",
-               "cancelled": "cancelled", "missed": "failed"}  # fmt: skip
+    "pending": "scheduled",
+    "due": "not-started",
+    "overdue": "not-started",
+    "completed": "completed",
+    "cancelled": "cancelled",
+    "missed": "stopped",
+}
+TASK_STATUS = {
+    "pending": "requested",
+    "due": "ready",
+    "overdue": "ready",
+    "completed": "completed",
+    "cancelled": "cancelled",
+    "missed": "failed",
+}
 
 
 def step_code(milestone: Milestone) -> dict:
-    return {"coding": [{"system": local_system("protocol-step"), "code": milestone.step.code,
-                        "display": milestone.step.label}], "text": milestone.step.label}  # fmt: skip
+    return {
+        "coding": [
+            {"system": local_system("protocol-step"), "code": milestone.step.code, "display": milestone.step.label}
+        ],
+        "text": milestone.step.label,
+    }
 
 
 def care_plan(procedure: Procedure, now: dt.datetime) -> dict:
@@ -283,13 +322,19 @@ def xray_request(procedure: Procedure, milestone: Milestone) -> dict:
         "subject": ref("Patient", procedure.patient_id),
         "basedOn": [ref("CarePlan", procedure.pk)],
         "occurrenceDateTime": instant(milestone.due_at),
-        "bodySite": [{"coding": [{"system": SNOMED, "code": SNOMED_CODES[level]}], "text": level}
-                     for level in procedure.levels],
-    }  # fmt: skip
+        "bodySite": [
+            {"coding": [{"system": SNOMED, "code": SNOMED_CODES[level]}], "text": level} for level in procedure.levels
+        ],
+    }
 
 
-REQUEST_STATUS = {"scheduled": "active", "sending": "active", "sent": "completed", "failed": "completed",
-                  "cancelled": "revoked"}  # fmt: skip
+REQUEST_STATUS = {
+    "scheduled": "active",
+    "sending": "active",
+    "sent": "completed",
+    "failed": "completed",
+    "cancelled": "revoked",
+}
 
 
 def communication_request(procedure: Procedure, reminder: Reminder) -> dict:

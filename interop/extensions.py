@@ -89,12 +89,18 @@ def structure_definition(extension: Extension) -> dict:
         "derivation": "constraint",
         "differential": {
             "element": [
-                {"id": "Extension", "path": "Extension", "short": extension.title,
-                 "definition": extension.description, "min": 0, "max": "1"},
+                {
+                    "id": "Extension",
+                    "path": "Extension",
+                    "short": extension.title,
+                    "definition": extension.description,
+                    "min": 0,
+                    "max": "1",
+                },
                 {"id": "Extension.extension", "path": "Extension.extension", "max": "0"},
                 {"id": "Extension.url", "path": "Extension.url", "fixedUri": extension.url},
                 {"id": value, "path": value, "min": 1, "type": [{"code": extension.value_type}]},
             ]
         },
-    }  # fmt: skip
+    }
     return StructureDefinition.model_validate(resource).model_dump(mode="json", exclude_none=True)

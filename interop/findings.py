@@ -38,8 +38,10 @@ def category(code: str) -> list[dict]:
 
 
 def loinc(*codes: tuple[str, str]) -> dict:
-    return {"coding": [{"system": LOINC, "code": code, "display": display} for code, display in codes],
-            "text": codes[0][1]}  # fmt: skip
+    return {
+        "coding": [{"system": LOINC, "code": code, "display": display} for code, display in codes],
+        "text": codes[0][1],
+    }
 
 
 def quantity(value, unit: str) -> dict:

@@ -46,13 +46,16 @@ def plan_definition(protocol: Protocol) -> dict:
         "version": str(protocol.version),
         "name": computable_name(protocol.code),
         "title": protocol.name,
-        "type": {"coding": [{"system": "http://terminology.hl7.org/CodeSystem/plan-definition-type",
-                             "code": "clinical-protocol"}]},
+        "type": {
+            "coding": [
+                {"system": "http://terminology.hl7.org/CodeSystem/plan-definition-type", "code": "clinical-protocol"}
+            ]
+        },
         "status": "active" if protocol.is_published else "draft",
         "date": instant(protocol.published_at),
         "description": protocol.description or protocol.name,
         "action": [anchor_action(kind) for kind in anchors] + [step_action(step) for step in steps],
-    }  # fmt: skip
+    }
     return PlanDefinition.model_validate(resource).model_dump(mode="json", exclude_none=True)
 
 
@@ -89,8 +92,12 @@ def related_action(step: ProtocolStep) -> dict:
         offset = elapsed(step.offset)
     if step.at_local_time:
         extensions.append(LOCAL_TIME(step.at_local_time.isoformat()))
-    return {"actionId": anchor_id(step.anchor), "relationship": "after", "offsetDuration": offset,
-            "extension": extensions or None}  # fmt: skip
+    return {
+        "actionId": anchor_id(step.anchor),
+        "relationship": "after",
+        "offsetDuration": offset,
+        "extension": extensions or None,
+    }
 
 
 def elapsed(offset: dt.timedelta) -> dict:

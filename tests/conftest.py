@@ -1,15 +1,20 @@
-"""Shared personas: two wards, a nurse on each, an administrator, and a patient on ward A."""
+"""What the tests share: personas (two wards, a nurse on each, a charge nurse and an administrator, a
+patient on ward A and her procedure), a frozen clock, and an API client that sends a user's token."""
 
 import datetime as dt
 import importlib
 
 import pytest
+import time_machine
 from django.apps import apps
+from rest_framework.test import APIClient
 
-from procedures.models import Patient, Procedure, Protocol, Staff, Ward
+from procedures.models import ApiToken, Patient, Procedure, Protocol, Staff, Ward
 from procedures.timeline import schedule_procedure
 
 PARIS = "Europe/Paris"
+# Where `clock` stops time unless the test module says otherwise (its own NOW): 13:00 in Paris, in winter.
+NOW = dt.datetime(2026, 2, 10, 12, 0, tzinfo=dt.UTC)
 # The data migrations that ship the default protocol and the recovery-check questionnaire, replayed
 # after a transactional test emptied the database (pytest-django flushes it; migrations do not run again).
 SHIPPED_DATA = [
@@ -27,6 +32,33 @@ def reload_default_protocol() -> None:
         return
     for module, function in SHIPPED_DATA:
         getattr(importlib.import_module(f"procedures.migrations.{module}"), function)(apps, None)
+
+
+def pytest_collection_modifyitems(items) -> None:
+    """Under pytest-xdist (`make test` runs two workers, `--dist loadgroup`), the tests that start real
+    processes (Celery workers, a web server) or drive Chromium run one after another on one worker,
+    while the other worker takes the rest: two of them at once would each starve the other's processes."""
+    for item in items:
+        marked = item.get_closest_marker("integration") or item.get_closest_marker("browser")
+        if marked or {"browser", "integration"} & set(item.path.parts):
+            item.add_marker(pytest.mark.xdist_group("real_processes"))
+
+
+@pytest.fixture
+def clock(request):
+    """Time frozen at the test module's NOW (else this module's); the fixture's value moves it (`.shift()`).
+
+    A module whose tests all need it says `pytestmark = pytest.mark.usefixtures("clock")`."""
+    with time_machine.travel(getattr(request.module, "NOW", NOW), tick=False) as traveller:
+        yield traveller
+
+
+def api_client(user: Staff | None) -> APIClient:
+    """An API client that sends a new token of `user` (no credentials for None)."""
+    client = APIClient()
+    if user is not None:
+        client.credentials(HTTP_AUTHORIZATION=f"Token {ApiToken.objects.issue(user=user)[1]}")
+    return client
 
 
 @pytest.fixture
@@ -50,6 +82,19 @@ def nurse_a(ward_a) -> Staff:
 def nurse_b(ward_b) -> Staff:
     nurse = Staff.objects.create_user("bob", password="bob-password", role=Staff.Role.NURSE)
     nurse.wards.add(ward_b)
+    return nurse
+
+
+@pytest.fixture
+def alice(nurse_a) -> APIClient:
+    """The API as nurse_a (alice) calls it, with her token."""
+    return api_client(nurse_a)
+
+
+@pytest.fixture
+def charge_nurse(ward_a) -> Staff:
+    nurse = Staff.objects.create_user("carol", email="carol@example.org", role=Staff.Role.CHARGE_NURSE)
+    nurse.wards.add(ward_a)
     return nurse
 
 

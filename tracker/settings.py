@@ -358,7 +358,7 @@ TWILIO_STATUS_CALLBACK_URL = env_str("TWILIO_STATUS_CALLBACK_URL")
 SMS_TIMEOUT_SECONDS = env_int("SMS_TIMEOUT_SECONDS", 10)
 
 # Webhook channel: with a URL, every staff reminder and alert is also POSTed there as JSON,
-# signed with WEBHOOK_SECRET (README, "Webhooks").
+# signed with WEBHOOK_SECRET (docs/api.md, "Webhooks").
 WEBHOOK_URL = env_str("WEBHOOK_URL")
 WEBHOOK_SECRET = env_str("WEBHOOK_SECRET")
 WEBHOOK_TIMEOUT_SECONDS = env_int("WEBHOOK_TIMEOUT_SECONDS", 10)

@@ -2,7 +2,7 @@
 
 The receiver checks `X-Tracker-Signature` (HMAC-SHA256, keyed with WEBHOOK_SECRET, over the
 `X-Tracker-Timestamp` value, a dot and the raw body) and drops a `key` it has seen before: a
-delivery whose answer was lost is sent again with the same key. See the README, "Webhooks".
+delivery whose answer was lost is sent again with the same key. See docs/api.md, "Webhooks".
 """
 
 import functools

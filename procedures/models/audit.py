@@ -22,9 +22,13 @@ class AccessLog(models.Model):
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     patient = models.ForeignKey(Patient, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
     ward = models.ForeignKey(
-        Ward, on_delete=models.SET_NULL, null=True, blank=True, related_name="+",
+        Ward,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
         help_text="For a view of a whole ward (the board), which names no single patient.",
-    )  # fmt: skip
+    )
     action = models.CharField(max_length=10, choices=Action.choices)
     what = models.CharField(max_length=60, help_text="The kind of record, e.g. procedure or timeline.")
     object_id = models.CharField(max_length=40, blank=True)

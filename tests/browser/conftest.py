@@ -8,7 +8,7 @@ import time
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import Browser, Page, sync_playwright
+from playwright.sync_api import Browser, Page, expect, sync_playwright
 
 from tests.conftest import reload_default_protocol
 
@@ -22,6 +22,10 @@ CHROMIUM_ARGS = [
     "--disable-sync",
     "--no-first-run",
 ]
+# How long a page action or an `expect` may wait for its condition: a deadline, never a pause, so generous
+# that a machine whose cores are all busy still passes.
+DEADLINE_MS = 20_000
+expect.set_options(timeout=DEADLINE_MS)
 # Tablet landscape, the ward's main screen.
 VIEWPORT = {"width": 1280, "height": 800}
 
@@ -58,7 +62,7 @@ def open_tab(browser, live_server):
         context = browser.new_context(base_url=live_server.url, viewport=VIEWPORT, locale="en-GB")
         contexts.append(context)
         page = context.new_page()
-        page.set_default_timeout(5_000)
+        page.set_default_timeout(DEADLINE_MS)
         return page
 
     yield open_tab
@@ -87,7 +91,7 @@ def axe():
     return assert_no_axe_violations
 
 
-def wait_until_true(page: Page, expression: str, timeout: float = 10.0) -> None:
+def wait_until_true(page: Page, expression: str, timeout: float = 20.0) -> None:
     """Wait until a JavaScript expression is true on the page, polled from here.
 
     Not page.wait_for_function: Playwright compiles its predicate in the page, which the pages'

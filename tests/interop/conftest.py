@@ -3,20 +3,18 @@
 import datetime as dt
 
 import pytest
-import time_machine
 
 from notifications.delivery import deliver
 from notifications.dispatch import claim_due
 from procedures.recording import record_observations, record_pain_score
 from procedures.timeline import record_event
-
-NOW = dt.datetime(2026, 2, 10, 12, 0, tzinfo=dt.UTC)
+from tests.conftest import NOW
 
 
 @pytest.fixture(autouse=True)
-def clock():
-    with time_machine.travel(NOW, tick=False):
-        yield
+def clock(clock):
+    """Every FHIR test runs on the frozen clock (tests/conftest.py)."""
+    return clock
 
 
 @pytest.fixture

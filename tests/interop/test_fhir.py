@@ -12,16 +12,10 @@ from rest_framework.test import APIClient
 from interop.models import ExternalProcedure
 from procedures.models import ApiToken, Patient, Procedure
 from procedures.timeline import record_event
-from tests.conftest import reload_default_protocol
+from tests.conftest import api_client, reload_default_protocol
 from tests.interop.conftest import NOW
 
 FHIR = "application/fhir+json"
-
-
-def api_for(user) -> APIClient:
-    client = APIClient()
-    client.credentials(HTTP_AUTHORIZATION=f"Token {ApiToken.objects.issue(user=user)[1]}")
-    return client
 
 
 def resources(bundle: dict, kind: str) -> list[dict]:
@@ -29,7 +23,7 @@ def resources(bundle: dict, kind: str) -> list[dict]:
 
 
 def test_the_bundle_holds_every_part_of_the_plan_and_validates(nurse_a, recovering):
-    response = api_for(nurse_a).get(f"/api/procedures/{recovering.pk}/fhir/")
+    response = api_client(nurse_a).get(f"/api/procedures/{recovering.pk}/fhir/")
     bundle = response.json()
 
     assert response.status_code == 200 and response["Content-Type"] == FHIR
@@ -51,7 +45,7 @@ def test_the_bundle_holds_every_part_of_the_plan_and_validates(nurse_a, recoveri
 
 
 def test_every_reference_in_the_bundle_resolves_to_an_entry(nurse_a, recovering):
-    bundle = api_for(nurse_a).get(f"/api/procedures/{recovering.pk}/fhir/").json()
+    bundle = api_client(nurse_a).get(f"/api/procedures/{recovering.pk}/fhir/").json()
     urls = {entry["fullUrl"] for entry in bundle["entry"]}
 
     references = list(find_references(bundle["entry"]))
@@ -73,7 +67,7 @@ def find_references(node):
 
 
 def test_codes_are_the_reference_ones(nurse_a, recovering):
-    bundle = api_for(nurse_a).get(f"/api/procedures/{recovering.pk}/fhir/").json()
+    bundle = api_client(nurse_a).get(f"/api/procedures/{recovering.pk}/fhir/").json()
     (procedure,) = resources(bundle, "Procedure")
     pain = [o for o in resources(bundle, "Observation") if "valueInteger" in o]
 
@@ -86,11 +80,11 @@ def test_codes_are_the_reference_ones(nurse_a, recovering):
 
 
 def test_another_wards_procedure_is_not_exported(nurse_b, recovering):
-    assert api_for(nurse_b).get(f"/api/procedures/{recovering.pk}/fhir/").status_code == 404
+    assert api_client(nurse_b).get(f"/api/procedures/{recovering.pk}/fhir/").status_code == 404
 
 
 def test_the_default_protocol_as_a_plan_definition(nurse_a):
-    response = api_for(nurse_a).get("/api/protocols/vertebral-augmentation/1/fhir/")
+    response = api_client(nurse_a).get("/api/protocols/vertebral-augmentation/1/fhir/")
 
     plan = response.json()
     assert response.status_code == 200 and plan["resourceType"] == "PlanDefinition"
@@ -119,7 +113,7 @@ def booking(mrn="MRN-77", external="RX-1", levels=("23215003",), cpt="22510", st
 
 
 def test_a_procedure_posted_in_fhir_comes_back_out_equal_in_its_clinical_content(nurse_a, ward_a):
-    alice = api_for(nurse_a)
+    alice = api_client(nurse_a)
     posted = booking()
 
     response = alice.post(f"/api/fhir/Procedure?ward={ward_a.pk}", posted, format="json")
@@ -139,7 +133,7 @@ def test_a_procedure_posted_in_fhir_comes_back_out_equal_in_its_clinical_content
 
 
 def test_a_repeated_post_changes_nothing(nurse_a, ward_a):
-    alice = api_for(nurse_a)
+    alice = api_client(nurse_a)
     alice.post(f"/api/fhir/Procedure?ward={ward_a.pk}", booking(), format="json")
     history = (Patient.history.count(), Procedure.history.count())
 
@@ -163,7 +157,7 @@ def test_a_bundle_of_patient_and_procedure_books_too(nurse_a, ward_a):
         ],
     }
 
-    response = api_for(nurse_a).post(f"/api/fhir/Bundle?ward={ward_a.pk}", bundle, format="json")
+    response = api_client(nurse_a).post(f"/api/fhir/Bundle?ward={ward_a.pk}", bundle, format="json")
 
     assert response.status_code == 201 and Procedure.objects.get().patient.mrn == "MRN-77"
 
@@ -182,7 +176,7 @@ def test_a_bundle_of_patient_and_procedure_books_too(nurse_a, ward_a):
     ],
 )  # fmt: skip
 def test_an_invalid_payload_gets_an_operation_outcome_naming_what_is_wrong(nurse_a, ward_a, payload, expression, words):
-    response = api_for(nurse_a).post(f"/api/fhir/Procedure?ward={ward_a.pk}", payload, format="json")
+    response = api_client(nurse_a).post(f"/api/fhir/Procedure?ward={ward_a.pk}", payload, format="json")
 
     outcome = response.json()
     assert response.status_code == 400 and outcome["resourceType"] == "OperationOutcome"
@@ -191,7 +185,7 @@ def test_an_invalid_payload_gets_an_operation_outcome_naming_what_is_wrong(nurse
 
 
 def test_a_nurse_cannot_book_onto_another_ward(nurse_b, ward_a):
-    response = api_for(nurse_b).post(f"/api/fhir/Procedure?ward={ward_a.pk}", booking(), format="json")
+    response = api_client(nurse_b).post(f"/api/fhir/Procedure?ward={ward_a.pk}", booking(), format="json")
 
     assert response.status_code == 400 and issue(response, "ward")["diagnostics"] == "No such ward among yours."
     assert not Patient.objects.exists()
@@ -201,7 +195,7 @@ def test_the_export_runs_the_same_queries_however_many_milestones(nurse_a, make_
                                                                   django_assert_max_num_queries):  # fmt: skip
     procedure = make_procedure()
     record_event(procedure=procedure, kind="cement_injected", at=NOW - dt.timedelta(hours=3), by=nurse_a)
-    alice = api_for(nurse_a)
+    alice = api_client(nurse_a)
     with django_assert_max_num_queries(30) as few:
         alice.get(f"/api/procedures/{procedure.pk}/fhir/")
     record_event(procedure=procedure, kind="ended", at=NOW - dt.timedelta(hours=2), by=nurse_a)
@@ -223,7 +217,7 @@ def history() -> tuple[int, int]:
 
 
 def test_a_known_procedure_identifier_with_another_patients_mrn_is_refused_and_changes_nothing(nurse_a, ward_a):
-    alice = api_for(nurse_a)
+    alice = api_client(nurse_a)
     alice.post(f"/api/fhir/Procedure?ward={ward_a.pk}", booking(mrn="MRN-77"), format="json")
     before = history()
 
@@ -237,9 +231,9 @@ def test_a_known_procedure_identifier_with_another_patients_mrn_is_refused_and_c
 
 
 def test_a_known_procedure_on_another_ward_is_refused_without_naming_its_patient(nurse_a, nurse_b, ward_a, ward_b):
-    api_for(nurse_a).post(f"/api/fhir/Procedure?ward={ward_a.pk}", booking(mrn="MRN-77"), format="json")
+    api_client(nurse_a).post(f"/api/fhir/Procedure?ward={ward_a.pk}", booking(mrn="MRN-77"), format="json")
 
-    response = api_for(nurse_b).post(f"/api/fhir/Procedure?ward={ward_b.pk}", booking(mrn="MRN-99"), format="json")
+    response = api_client(nurse_b).post(f"/api/fhir/Procedure?ward={ward_b.pk}", booking(mrn="MRN-99"), format="json")
 
     assert response.status_code == 400
     assert "MRN-77" not in response.content.decode() and "Roux" not in response.content.decode()
@@ -308,7 +302,7 @@ def in_bundle(*extra: dict) -> dict:
     ],
 )  # fmt: skip
 def test_a_hostile_payload_gets_an_operation_outcome_and_saves_nothing(nurse_a, ward_a, payload, expression):
-    response = api_for(nurse_a).post(f"/api/fhir/Procedure?ward={ward_a.pk}", payload, format="json")
+    response = api_client(nurse_a).post(f"/api/fhir/Procedure?ward={ward_a.pk}", payload, format="json")
 
     assert response.status_code == 400, response.content
     assert issue(response, expression)["severity"] == "error"
@@ -319,7 +313,7 @@ def test_a_datetime_without_an_offset_is_refused(nurse_a, ward_a):
     # fhir.resources refuses it too; the message must still say what is wanted.
     posted = booking() | {"performedDateTime": "2026-12-01T09:00:00"}
 
-    response = api_for(nurse_a).post(f"/api/fhir/Procedure?ward={ward_a.pk}", posted, format="json")
+    response = api_client(nurse_a).post(f"/api/fhir/Procedure?ward={ward_a.pk}", posted, format="json")
 
     assert response.status_code == 400 and issue(response, "Procedure.performedDateTime")
     assert not Procedure.objects.exists()
@@ -335,7 +329,7 @@ def test_a_datetime_without_an_offset_is_refused(nurse_a, ward_a):
     ],
 )
 def test_a_body_that_is_not_json_gets_an_operation_outcome(nurse_a, ward_a, body, content_type, status):
-    response = api_for(nurse_a).post(f"/api/fhir/Procedure?ward={ward_a.pk}", body, content_type=content_type)
+    response = api_client(nurse_a).post(f"/api/fhir/Procedure?ward={ward_a.pk}", body, content_type=content_type)
 
     assert response.status_code == status
     assert response.json()["resourceType"] == "OperationOutcome" and response.json()["issue"][0]["diagnostics"]
@@ -343,14 +337,14 @@ def test_a_body_that_is_not_json_gets_an_operation_outcome(nurse_a, ward_a, body
 
 @pytest.mark.parametrize("ward", ["²", "x", "١", "99999999999999999999999"])
 def test_a_ward_that_is_not_a_number_of_yours_gets_an_operation_outcome(nurse_a, ward, ward_a):
-    response = api_for(nurse_a).post(f"/api/fhir/Procedure?ward={ward}", booking(), format="json")
+    response = api_client(nurse_a).post(f"/api/fhir/Procedure?ward={ward}", booking(), format="json")
 
     assert response.status_code == 400 and issue(response, "ward")
     assert not Patient.objects.exists()
 
 
 def test_drf_errors_on_the_fhir_endpoints_are_operation_outcomes(nurse_a, procedure):
-    alice, stranger = api_for(nurse_a), APIClient()
+    alice, stranger = api_client(nurse_a), APIClient()
 
     answers = [
         (401, stranger.post("/api/fhir/Procedure", booking(), format="json")),
@@ -369,7 +363,7 @@ def test_drf_errors_on_the_fhir_endpoints_are_operation_outcomes(nurse_a, proced
 
 @pytest.mark.parametrize("accept", ["application/json", FHIR, "application/fhir+json; fhirVersion=4.3"])
 def test_a_client_asking_for_json_or_fhir_json_gets_it(nurse_a, ward_a, procedure, accept):
-    alice = api_for(nurse_a)
+    alice = api_client(nurse_a)
 
     got = alice.get(f"/api/procedures/{procedure.pk}/fhir/", HTTP_ACCEPT=accept)
     plan = alice.get("/api/protocols/vertebral-augmentation/1/fhir/", HTTP_ACCEPT=accept)
@@ -380,7 +374,7 @@ def test_a_client_asking_for_json_or_fhir_json_gets_it(nurse_a, ward_a, procedur
 
 
 def test_a_repeated_post_in_another_written_form_writes_no_history(nurse_a, ward_a):
-    alice = api_for(nurse_a)
+    alice = api_client(nurse_a)
     alice.post(f"/api/fhir/Procedure?ward={ward_a.pk}", booking(levels=("23215003", "66794005")), format="json")
     before = history()
     again = booking(levels=("66794005", "23215003"))  # L1 then T12: stored in spine order
@@ -432,7 +426,7 @@ def test_two_identical_posts_at_once_book_one_procedure(nurse_a, ward_a):
 
 
 def test_a_booking_registers_and_updates_the_patient_with_the_booker_as_author(nurse_a, ward_a):
-    alice = api_for(nurse_a)
+    alice = api_client(nurse_a)
     alice.post(f"/api/fhir/Procedure?ward={ward_a.pk}", booking(), format="json")
     renamed = booking()
     renamed["contained"][0]["name"][0]["family"] = "Durand-Martin"

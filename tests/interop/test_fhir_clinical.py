@@ -10,8 +10,9 @@ from rest_framework.test import APIClient
 
 from procedures.recording import record_observations, report_complication
 from procedures.timeline import record_event
+from tests.conftest import api_client
 from tests.interop.conftest import NOW
-from tests.interop.test_fhir import api_for, find_references, resources
+from tests.interop.test_fhir import find_references, resources
 
 LOINC, SNOMED, UCUM = "http://loinc.org", "http://snomed.info/sct", "http://unitsofmeasure.org"
 LOCAL = "http://127.0.0.1:8000/fhir"
@@ -38,7 +39,7 @@ def test_complications_are_conditions_and_adverse_events_the_procedure_and_plan_
     report_complication(procedure=recovering, kind="infection", severity="mild", by=nurse_a,
                         noted_at=NOW - dt.timedelta(minutes=10))  # fmt: skip
 
-    bundle = api_for(nurse_a).get(f"/api/procedures/{recovering.pk}/fhir/").json()
+    bundle = api_client(nurse_a).get(f"/api/procedures/{recovering.pk}/fhir/").json()
 
     validate_each(bundle)
     during, after = resources(bundle, "Condition")
@@ -67,7 +68,7 @@ def test_complications_are_conditions_and_adverse_events_the_procedure_and_plan_
 
 
 def test_vital_signs_are_one_observation_each_after_the_vital_signs_profiles(nurse_a, recovering):
-    bundle = api_for(nurse_a).get(f"/api/procedures/{recovering.pk}/fhir/").json()
+    bundle = api_client(nurse_a).get(f"/api/procedures/{recovering.pk}/fhir/").json()
     vitals = [o for o in resources(bundle, "Observation") if o["category"][0]["coding"][0]["code"] == "vital-signs"]
     by_code = {o["code"]["coding"][0]["code"]: o for o in vitals}
     (nurse,) = resources(bundle, "Practitioner")
@@ -93,7 +94,7 @@ def test_vital_signs_are_one_observation_each_after_the_vital_signs_profiles(nur
 
 
 def test_legs_puncture_site_and_bladder_are_exam_observations_with_coded_values(nurse_a, recovering):
-    bundle = api_for(nurse_a).get(f"/api/procedures/{recovering.pk}/fhir/").json()
+    bundle = api_client(nurse_a).get(f"/api/procedures/{recovering.pk}/fhir/").json()
     exams = [o for o in resources(bundle, "Observation") if o["category"][0]["coding"][0]["code"] == "exam"]
 
     found = {o["code"]["coding"][0]["code"]: codings(o["valueCodeableConcept"]) for o in exams}
@@ -107,7 +108,7 @@ def test_legs_puncture_site_and_bladder_are_exam_observations_with_coded_values(
 
 
 def test_the_plan_definition_is_machine_readable(nurse_a):
-    plan = api_for(nurse_a).get("/api/protocols/vertebral-augmentation/1/fhir/").json()
+    plan = api_client(nurse_a).get("/api/protocols/vertebral-augmentation/1/fhir/").json()
     actions = {a["title"]: a for a in plan["action"]}
 
     assert plan["name"] == "VertebralAugmentation" and re.fullmatch(r"[A-Z][A-Za-z0-9_]*", plan["name"])
@@ -142,7 +143,7 @@ def extension_urls(node):
 
 
 def test_every_extension_used_is_defined_at_its_canonical_url_for_anyone(nurse_a, recovering):
-    alice, anyone = api_for(nurse_a), APIClient()
+    alice, anyone = api_client(nurse_a), APIClient()
     used = set(extension_urls(alice.get(f"/api/procedures/{recovering.pk}/fhir/").json()))
     used |= set(extension_urls(alice.get("/api/protocols/vertebral-augmentation/1/fhir/").json()))
 
@@ -167,7 +168,7 @@ def test_an_unknown_extension_is_not_found():
 def test_the_export_runs_the_same_queries_however_many_checks_and_complications(
     nurse_a, nurse_b, recovering, django_assert_num_queries, django_assert_max_num_queries
 ):
-    alice = api_for(nurse_a)
+    alice = api_client(nurse_a)
     with django_assert_max_num_queries(30) as few:
         alice.get(f"/api/procedures/{recovering.pk}/fhir/")
     nurse_b.wards.add(recovering.patient.ward)  # a second nurse: a second Practitioner
@@ -199,7 +200,7 @@ def local_codings(node):
 
 def test_every_local_code_is_in_the_code_system_served_at_its_url(nurse_a, recovering):
     report_complication(procedure=recovering, kind="haematoma", severity="mild", by=nurse_a, noted_at=NOW)
-    alice, anyone = api_for(nurse_a), APIClient()
+    alice, anyone = api_client(nurse_a), APIClient()
     used = set(local_codings(alice.get(f"/api/procedures/{recovering.pk}/fhir/").json()))
     used |= set(local_codings(alice.get("/api/protocols/vertebral-augmentation/1/fhir/").json()))
 

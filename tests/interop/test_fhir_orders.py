@@ -10,7 +10,8 @@ from fhir.resources.R4B.procedure import Procedure as FhirProcedure
 
 from interop.export import identifier_search
 from procedures.models import Patient, Procedure
-from tests.interop.test_fhir import api_for, booking, history, issue, resources
+from tests.conftest import api_client
+from tests.interop.test_fhir import booking, history, issue, resources
 
 PATIENT_URL = "urn:uuid:11111111-1111-1111-1111-111111111111"
 
@@ -42,7 +43,7 @@ def bundled(request: dict, *, bundle_type="collection") -> dict:
 
 
 def test_an_order_books_a_procedure(nurse_a, ward_a):
-    response = api_for(nurse_a).post(f"/api/fhir/ServiceRequest?ward={ward_a.pk}", order(), format="json")
+    response = api_client(nurse_a).post(f"/api/fhir/ServiceRequest?ward={ward_a.pk}", order(), format="json")
 
     assert response.status_code == 201, response.json()
     procedure = Procedure.objects.get()
@@ -56,14 +57,14 @@ def test_an_order_books_a_procedure(nurse_a, ward_a):
 def test_an_order_in_a_bundle_books_a_procedure(nurse_a, ward_a, bundle_type):
     posted = bundled(order(), bundle_type=bundle_type)
 
-    response = api_for(nurse_a).post(f"/api/fhir/Bundle?ward={ward_a.pk}", posted, format="json")
+    response = api_client(nurse_a).post(f"/api/fhir/Bundle?ward={ward_a.pk}", posted, format="json")
 
     assert response.status_code == 201, response.json()
     assert Procedure.objects.get().patient.mrn == "MRN-77"
 
 
 def test_an_order_repeated_or_sent_after_its_procedure_changes_nothing(nurse_a, ward_a):
-    alice = api_for(nurse_a)
+    alice = api_client(nurse_a)
     alice.post(f"/api/fhir/Procedure?ward={ward_a.pk}", booking(), format="json")
     before = history()
 
@@ -74,7 +75,7 @@ def test_an_order_repeated_or_sent_after_its_procedure_changes_nothing(nurse_a, 
 
 
 def test_an_order_with_another_patients_mrn_is_a_conflict_like_a_procedure(nurse_a, ward_a):
-    alice = api_for(nurse_a)
+    alice = api_client(nurse_a)
     alice.post(f"/api/fhir/ServiceRequest?ward={ward_a.pk}", order(mrn="MRN-77"), format="json")
 
     response = alice.post(f"/api/fhir/ServiceRequest?ward={ward_a.pk}", order(mrn="MRN-88"), format="json")
@@ -84,7 +85,7 @@ def test_an_order_with_another_patients_mrn_is_a_conflict_like_a_procedure(nurse
 
 
 def test_an_order_onto_another_ward_is_refused(nurse_b, ward_a):
-    response = api_for(nurse_b).post(f"/api/fhir/ServiceRequest?ward={ward_a.pk}", order(), format="json")
+    response = api_client(nurse_b).post(f"/api/fhir/ServiceRequest?ward={ward_a.pk}", order(), format="json")
 
     assert response.status_code == 400 and issue(response, "ward")
     assert not Patient.objects.exists()
@@ -93,7 +94,7 @@ def test_an_order_onto_another_ward_is_refused(nurse_b, ward_a):
 @override_settings(FHIR_SNOMED_PROCEDURE_CODES={"vertebroplasty": ["1234567"], "kyphoplasty": []})
 def test_an_order_coded_in_snomed_ct_books_by_the_hospitals_codes(nurse_a, ward_a):
     # 1234567 stands for the code a hospital lists in FHIR_SNOMED_VERTEBROPLASTY_CODES.
-    alice = api_for(nurse_a)
+    alice = api_client(nurse_a)
 
     known = alice.post(f"/api/fhir/ServiceRequest?ward={ward_a.pk}",
                        order(code=("http://snomed.info/sct", "1234567")), format="json")  # fmt: skip
@@ -118,7 +119,7 @@ def test_an_order_coded_in_snomed_ct_books_by_the_hospitals_codes(nurse_a, ward_
     ],
 )
 def test_an_invalid_order_names_what_is_wrong_and_saves_nothing(nurse_a, ward_a, payload, expression):
-    response = api_for(nurse_a).post(f"/api/fhir/ServiceRequest?ward={ward_a.pk}", payload, format="json")
+    response = api_client(nurse_a).post(f"/api/fhir/ServiceRequest?ward={ward_a.pk}", payload, format="json")
 
     assert response.status_code == 400, response.json()
     assert issue(response, expression)["severity"] == "error"
@@ -143,7 +144,7 @@ def in_bundle_with_subject(reference: str) -> dict:
 def test_a_procedure_whose_subject_is_not_the_patient_sent_is_refused(nurse_a, ward_a, payload):
     path = "Bundle" if payload["resourceType"] == "Bundle" else "Procedure"
 
-    response = api_for(nurse_a).post(f"/api/fhir/{path}?ward={ward_a.pk}", payload, format="json")
+    response = api_client(nurse_a).post(f"/api/fhir/{path}?ward={ward_a.pk}", payload, format="json")
 
     assert response.status_code == 400 and "Patient" in issue(response, "Procedure.subject")["diagnostics"]
     assert not Patient.objects.exists()
@@ -152,7 +153,7 @@ def test_a_procedure_whose_subject_is_not_the_patient_sent_is_refused(nurse_a, w
 def test_a_bundled_patient_may_be_referenced_by_its_id(nurse_a, ward_a):
     bundle = in_bundle_with_subject("Patient/p")  # the Patient's id is "p"
 
-    response = api_for(nurse_a).post(f"/api/fhir/Bundle?ward={ward_a.pk}", bundle, format="json")
+    response = api_client(nurse_a).post(f"/api/fhir/Bundle?ward={ward_a.pk}", bundle, format="json")
 
     assert response.status_code == 201, response.json()
 
@@ -167,7 +168,7 @@ def test_a_code_outside_a_required_value_set_is_refused_by_name(nurse_a, ward_a,
     posted = booking()
     posted["contained"][0] |= changes
 
-    response = api_for(nurse_a).post(f"/api/fhir/Procedure?ward={ward_a.pk}", posted, format="json")
+    response = api_client(nurse_a).post(f"/api/fhir/Procedure?ward={ward_a.pk}", posted, format="json")
 
     assert response.status_code == 400
     assert issue(response, expression)["expression"] == [expression]
@@ -185,7 +186,7 @@ def test_a_bundle_code_outside_a_required_value_set_is_refused_by_name(nurse_a, 
     for key, value in changes.items():
         posted[key] = value if key != "entry" else [posted["entry"][0] | value[0], *posted["entry"][1:]]
 
-    response = api_for(nurse_a).post(f"/api/fhir/Bundle?ward={ward_a.pk}", posted, format="json")
+    response = api_client(nurse_a).post(f"/api/fhir/Bundle?ward={ward_a.pk}", posted, format="json")
 
     assert response.status_code == 400 and issue(response, expression)["code"] == "code-invalid"
     assert not Patient.objects.exists()
@@ -195,11 +196,11 @@ def test_a_valid_gender_is_accepted(nurse_a, ward_a):
     posted = booking()
     posted["contained"][0]["gender"] = "female"
 
-    assert api_for(nurse_a).post(f"/api/fhir/Procedure?ward={ward_a.pk}", posted, format="json").status_code == 201
+    assert api_client(nurse_a).post(f"/api/fhir/Procedure?ward={ward_a.pk}", posted, format="json").status_code == 201
 
 
 def test_the_booking_reply_contains_the_patient_its_subject_names(nurse_a, ward_a):
-    reply = api_for(nurse_a).post(f"/api/fhir/Procedure?ward={ward_a.pk}", booking(), format="json").json()
+    reply = api_client(nurse_a).post(f"/api/fhir/Procedure?ward={ward_a.pk}", booking(), format="json").json()
 
     FhirProcedure.model_validate(reply)
     (patient,) = reply["contained"]
@@ -208,7 +209,7 @@ def test_the_booking_reply_contains_the_patient_its_subject_names(nurse_a, ward_
 
 
 def test_the_transaction_export_holds_the_same_resources_each_with_its_request(nurse_a, recovering):
-    alice = api_for(nurse_a)
+    alice = api_client(nurse_a)
     collection = alice.get(f"/api/procedures/{recovering.pk}/fhir/").json()
 
     response = alice.get(f"/api/procedures/{recovering.pk}/fhir/?type=transaction")
@@ -229,7 +230,7 @@ def test_the_transaction_export_holds_the_same_resources_each_with_its_request(n
 
 
 def test_an_unknown_bundle_type_is_refused(nurse_a, recovering):
-    response = api_for(nurse_a).get(f"/api/procedures/{recovering.pk}/fhir/?type=batch")
+    response = api_client(nurse_a).get(f"/api/procedures/{recovering.pk}/fhir/?type=batch")
 
     assert response.status_code == 400 and issue(response, "type")
 
@@ -247,7 +248,7 @@ def test_local_codes_are_read_under_their_url_and_the_urn_they_had_at_first(nurs
         "reasonCode": [{"coding": [{"system": f"{base}/indication", "code": "tumour"}]}],
     }
 
-    response = api_for(nurse_a).post(f"/api/fhir/Procedure?ward={ward_a.pk}", posted, format="json")
+    response = api_client(nurse_a).post(f"/api/fhir/Procedure?ward={ward_a.pk}", posted, format="json")
 
     assert response.status_code == 201, response.json()
     assert (Procedure.objects.get().anaesthesia, Procedure.objects.get().indication) == ("general", "tumour")

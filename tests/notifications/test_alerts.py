@@ -4,36 +4,23 @@ import datetime as dt
 from decimal import Decimal
 
 import pytest
-import time_machine
-from rest_framework.test import APIClient
 
 from notifications.content import content_for
 from notifications.delivery import deliver
 from notifications.dispatch import claim_due
 from notifications.escalation import escalate_due
 from notifications.models import OnCall, Reminder
-from procedures.models import ApiToken, Staff
+from procedures.models import Staff
 from procedures.timeline import record_event
+from tests.conftest import NOW
 
-NOW = dt.datetime(2026, 2, 10, 12, 0, tzinfo=dt.UTC)
+pytestmark = pytest.mark.usefixtures("clock")
+
 MIN = dt.timedelta(minutes=1)
 NORMAL = {
     "recorded_at": "2026-02-10T12:59:00+01:00", "systolic_bp": 130, "diastolic_bp": 80, "pulse": 72, "spo2": 97,
     "temperature": "36.8", "leg_strength": "normal", "leg_sensation": "normal", "puncture_site": "clean",
 }  # fmt: skip
-
-
-@pytest.fixture(autouse=True)
-def clock():
-    with time_machine.travel(NOW, tick=False) as traveller:
-        yield traveller
-
-
-@pytest.fixture
-def alice(nurse_a) -> APIClient:
-    client = APIClient()
-    client.credentials(HTTP_AUTHORIZATION=f"Token {ApiToken.objects.issue(user=nurse_a)[1]}")
-    return client
 
 
 @pytest.fixture

@@ -10,13 +10,13 @@ from notifications.dispatch import claim_due, release_claims
 from notifications.dispatch_lock import DISPATCH_LOCK_KEY
 from notifications.models import Heartbeat, Reminder
 from notifications.tasks import dispatch
-from tests.notifications.test_health import make_reminder
+from tests.factories import make_reminder
 
 SEC = dt.timedelta(seconds=1)
 
 
 def test_only_one_dispatch_loop_runs_at_a_time(db, procedure):
-    make_reminder(procedure, due_at=timezone.now() - SEC)
+    make_reminder(procedure, "health:1", channel="sms", due_at=timezone.now() - SEC)
     other = psycopg.connect(dbname=connection.settings_dict["NAME"], host="127.0.0.1", user="postgres",
                             autocommit=True)  # fmt: skip
     try:
@@ -36,7 +36,7 @@ def test_only_one_dispatch_loop_runs_at_a_time(db, procedure):
 
 def test_claims_never_handed_out_go_back_to_scheduled_at_their_due_time(db, procedure):
     due = timezone.now() - SEC
-    reminder = make_reminder(procedure, due_at=due)
+    reminder = make_reminder(procedure, "health:1", channel="sms", due_at=due)
     claimed = claim_due(timezone.now())
 
     assert release_claims([(reminder.pk, "00000000-0000-0000-0000-000000000000")]) == 0  # not its token

@@ -13,7 +13,6 @@ from aiosmtpd.controller import Controller
 from notifications.delivery import deliver
 from notifications.dispatch import claim_due
 from notifications.models import Reminder
-from procedures.models import Staff
 from procedures.timeline import record_event
 
 INJECTED = dt.datetime(2026, 2, 10, 8, 0, tzinfo=dt.UTC)
@@ -59,13 +58,6 @@ def smtp(settings):
     yield start
     for controller in servers:
         controller.stop()
-
-
-@pytest.fixture
-def charge_nurse(ward_a) -> Staff:
-    nurse = Staff.objects.create_user("carol", email="carol@example.org", role=Staff.Role.CHARGE_NURSE)
-    nurse.wards.add(ward_a)
-    return nurse
 
 
 @pytest.fixture

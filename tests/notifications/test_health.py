@@ -8,6 +8,7 @@ from django.utils import timezone
 from notifications.dispatch import begin_send, claim_due, record_claims, settle_retry
 from notifications.models import Heartbeat, Reminder
 from procedures.timeline import record_event
+from tests.factories import make_reminder
 
 SEC = dt.timedelta(seconds=1)
 
@@ -15,13 +16,6 @@ SEC = dt.timedelta(seconds=1)
 @pytest.fixture
 def fresh_beat(db):
     Heartbeat.beat("dispatch", timezone.now())
-
-
-def make_reminder(procedure, *, due_at: dt.datetime, channel: str = "sms", key: str = "health:1") -> Reminder:
-    return Reminder.objects.create(
-        key=key, ward=procedure.patient.ward, procedure=procedure, recipient_role="nurse", channel=channel,
-        message_key="test", due_at=due_at,
-    )  # fmt: skip
 
 
 def test_healthy_when_beat_runs_and_nothing_is_late(client, fresh_beat, django_assert_max_num_queries):
@@ -69,7 +63,7 @@ def test_a_reminder_retrying_past_its_first_due_time_is_late_though_its_next_try
     client, fresh_beat, procedure
 ):
     first_due = timezone.now() - 70 * SEC
-    reminder = make_reminder(procedure, due_at=first_due)
+    reminder = make_reminder(procedure, "health:1", channel="sms", due_at=first_due)
     ((pk, token),) = claim_due(timezone.now())
     record_claims([(pk, token)])
     begin_send(pk, token=token, sender=str(uuid.uuid4()))  # the send is tried (and counted)...
@@ -90,7 +84,7 @@ def test_a_reminder_retrying_past_its_first_due_time_is_late_though_its_next_try
 
 
 def test_a_reminder_claimed_again_and_again_is_unhealthy_before_it_is_late(client, fresh_beat, procedure, settings):
-    reminder = make_reminder(procedure, due_at=timezone.now() - 2 * SEC)
+    reminder = make_reminder(procedure, "health:1", channel="sms", due_at=timezone.now() - 2 * SEC)
     Reminder.objects.filter(pk=reminder.pk).update(status="sending", claims=settings.HEALTH_MAX_CLAIMS + 1,
                                                    first_due_at=reminder.due_at)  # fmt: skip
 
@@ -106,7 +100,7 @@ def test_a_reminder_claimed_again_and_again_is_unhealthy_before_it_is_late(clien
 def test_late_reminders_with_dispatch_running_and_no_failing_channel_blame_the_delivery_workers(
     client, fresh_beat, procedure
 ):
-    make_reminder(procedure, due_at=timezone.now() - 90 * SEC, channel="inapp")
+    make_reminder(procedure, "health:1", channel="inapp", due_at=timezone.now() - 90 * SEC)
 
     body = client.get("/healthz").json()
 

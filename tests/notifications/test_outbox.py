@@ -4,7 +4,6 @@ import datetime as dt
 import uuid
 
 import pytest
-import time_machine
 
 from notifications.channels import Transport
 from notifications.delivery import deliver, deliver_batch
@@ -14,19 +13,16 @@ from notifications.models import OnCall, Reminder
 from procedures.models import Staff
 from procedures.timeline import complete_milestone, record_event
 
+pytestmark = pytest.mark.usefixtures("clock")
+
 INJECTED = dt.datetime(2026, 2, 10, 8, 0, tzinfo=dt.UTC)
+NOW = INJECTED  # where the clock stops (tests/conftest.py)
 MIN = dt.timedelta(minutes=1)
 SEC = dt.timedelta(seconds=1)
 # What the patient is sent once the cement is injected, with the default protocol (version 2): "may stand",
 # the follow-up X-ray and three reviews twice each (the day before, the morning), and each of the five
 # recovery checks twice (when due, and a reminder 2 days later).
 PATIENT_MESSAGES = 1 + 2 * 4 + 2 * 5
-
-
-@pytest.fixture(autouse=True)
-def clock():
-    with time_machine.travel(INJECTED, tick=False) as traveller:
-        yield traveller
 
 
 @pytest.fixture
@@ -206,13 +202,6 @@ def sent_hardened(injected, clock):
     ((pk, token),) = claim_due(now)
     deliver(pk, token, now=now)
     return Reminder.objects.get(pk=pk)
-
-
-@pytest.fixture
-def charge_nurse(ward_a) -> Staff:
-    nurse = Staff.objects.create_user("carol", email="carol@example.org", role=Staff.Role.CHARGE_NURSE)
-    nurse.wards.add(ward_a)
-    return nurse
 
 
 @pytest.fixture

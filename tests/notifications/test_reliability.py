@@ -22,6 +22,7 @@ from notifications.dispatch import LEASE, MAX_ATTEMPTS, claim_due
 from notifications.models import Reminder
 from notifications.tasks import tasks_for
 from tests.conftest import reload_default_protocol
+from tests.factories import make_reminder
 from tests.notifications.http_peers import WebhookReceiver
 from tests.notifications.slow_peers import DribblingHTTPServer, HangingSMTPServer
 
@@ -33,15 +34,6 @@ def database_now() -> dt.datetime:
     with connection.cursor() as cursor:
         cursor.execute("SELECT statement_timestamp()")
         return cursor.fetchone()[0]
-
-
-def make(procedure, key: str, *, channel: str = "inapp", due_at: dt.datetime, **fields) -> Reminder:
-    role = "interface_engine" if channel == "webhook" else "nurse"
-    fields.setdefault("recipient_role", "" if {"recipient_staff", "recipient_patient"} & set(fields) else role)
-    fields.setdefault("message_key", "test")
-    return Reminder.objects.create(
-        key=key, ward=procedure.patient.ward, procedure=procedure, channel=channel, due_at=due_at, **fields
-    )
 
 
 def webhook_to(settings, url: str, deadline: float) -> None:
@@ -63,7 +55,7 @@ def test_a_webhook_answering_byte_by_byte_is_cut_off_at_its_deadline_and_never_s
     start = database_now()
     with DribblingHTTPServer(every=0.05) as server:  # 10 kB at 20 bytes a second: over eight minutes
         webhook_to(settings, server.url, deadline=0.5)
-        alert = make(procedure, "slow:alert", channel="webhook", due_at=start)
+        alert = make_reminder(procedure, "slow:alert", channel="webhook", due_at=start)
         durations, outcomes = [], []
         for attempt in range(MAX_ATTEMPTS):
             began = time.monotonic()
@@ -86,7 +78,7 @@ def test_an_smtp_server_that_accepts_and_hangs_is_a_retry_within_the_deadline(pr
     with HangingSMTPServer(every=every) as server:
         settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
         settings.EMAIL_HOST, settings.EMAIL_PORT, settings.EMAIL_TIMEOUT = "127.0.0.1", server.port, 0.5
-        mail = make(procedure, "hang:mail", channel="email", due_at=database_now(), recipient_staff=nurse_a)
+        mail = make_reminder(procedure, "hang:mail", channel="email", due_at=database_now(), recipient_staff=nurse_a)
         began = time.monotonic()
         outcome = deliver_due_at(database_now())[mail.pk]
         took = time.monotonic() - began
@@ -131,7 +123,7 @@ def test_a_reminder_whose_send_kills_its_worker_is_cut_off_after_max_attempts_an
     }
     start = database_now()
     keys = ["before", "poison", "after-1", "after-2"]
-    rows = [make(procedure, key, channel="webhook", due_at=start + i * dt.timedelta(microseconds=1))
+    rows = [make_reminder(procedure, key, channel="webhook", due_at=start + i * dt.timedelta(microseconds=1))
             for i, key in enumerate(keys)]  # fmt: skip
     ((_, token), *_) = claimed = claim_due()
     Deadly.sends = []
@@ -159,9 +151,9 @@ def test_a_reminder_whose_send_kills_its_worker_is_cut_off_after_max_attempts_an
 
 def test_a_reminder_that_came_back_from_expired_leases_max_attempts_times_is_failed_by_the_claim(procedure):
     start = database_now()
-    spent = make(procedure, "spent", channel="webhook", due_at=start, status="sending", attempts=MAX_ATTEMPTS,
+    spent = make_reminder(procedure, "spent", channel="webhook", due_at=start, status="sending", attempts=MAX_ATTEMPTS,
                  lease_until=start - dt.timedelta(seconds=1), lease_token=uuid.uuid4())  # fmt: skip
-    fresh = make(procedure, "fresh", due_at=start)
+    fresh = make_reminder(procedure, "fresh", due_at=start)
 
     assert [pk for pk, _ in claim_due()] == [fresh.pk]
 
@@ -172,7 +164,7 @@ def test_a_reminder_that_came_back_from_expired_leases_max_attempts_times_is_fai
 
 def test_a_claim_whose_lease_ran_out_in_the_queue_is_no_attempt_but_a_send_that_began_is(procedure):
     start = database_now()
-    reminder = make(procedure, "queued", channel="webhook", due_at=start)
+    reminder = make_reminder(procedure, "queued", channel="webhook", due_at=start)
     ((pk, first),) = claim_due()
     ((_, second),) = claim_due(start + LEASE + dt.timedelta(seconds=1))  # the first lease ran out queued
 
@@ -189,8 +181,8 @@ def test_a_claim_whose_lease_ran_out_in_the_queue_is_no_attempt_but_a_send_that_
 @pytest.mark.parametrize("skew", [dt.timedelta(seconds=20), dt.timedelta(seconds=-20)], ids=["ahead", "behind"])
 def test_a_host_whose_clock_is_off_sends_nothing_early_and_takes_no_reminder_held_by_another(procedure, skew):
     now = database_now()
-    due = make(procedure, "due", channel="webhook", due_at=now - dt.timedelta(seconds=1))
-    make(procedure, "soon", channel="webhook", due_at=now + dt.timedelta(seconds=10))
+    due = make_reminder(procedure, "due", channel="webhook", due_at=now - dt.timedelta(seconds=1))
+    make_reminder(procedure, "soon", channel="webhook", due_at=now + dt.timedelta(seconds=10))
 
     with time_machine.travel(now + skew, tick=False):
         claimed = dict(claim_due())
@@ -216,7 +208,7 @@ def test_the_tasks_of_one_claim_share_it_out_each_reminder_sent_by_one_of_them(p
     settings.NOTIFICATION_TRANSPORTS = settings.NOTIFICATION_TRANSPORTS | {
         "webhook": "tests.notifications.test_reliability.Deadly"
     }
-    rows = [make(procedure, f"shared:{i}", channel="webhook", due_at=database_now()) for i in range(4)]
+    rows = [make_reminder(procedure, f"shared:{i}", channel="webhook", due_at=database_now()) for i in range(4)]
     claimed = claim_due()
     ids, token = [pk for pk, _ in claimed], claimed[0][1]
     Reminder.objects.filter(pk=rows[0].pk).update(sender=uuid.uuid4())  # taken by another task, still sending
@@ -250,7 +242,7 @@ def test_tasks_sharing_a_claim_print_each_console_message_once(procedure, settin
     settings.NOTIFICATION_TRANSPORTS = settings.NOTIFICATION_TRANSPORTS | {
         "webhook": "tests.notifications.test_reliability.Interrupted"
     }
-    rows = [make(procedure, f"console:{i}", channel="webhook", due_at=database_now()) for i in range(4)]
+    rows = [make_reminder(procedure, f"console:{i}", channel="webhook", due_at=database_now()) for i in range(4)]
     claimed = claim_due()
     ids, token = [pk for pk, _ in claimed], claimed[0][1]
     Interrupted.claim, Interrupted.printed = (ids, token), []
@@ -268,7 +260,7 @@ def test_a_task_takes_one_send_at_a_time_from_a_slow_provider_so_that_the_others
         "webhook": "tests.notifications.test_reliability.Interrupted"
     }
     monkeypatch.setattr("notifications.delivery.LAST_PACE", 1.0)  # this process's last sends were slow
-    rows = [make(procedure, f"slow:{i}", channel="webhook", due_at=database_now()) for i in range(3)]
+    rows = [make_reminder(procedure, f"slow:{i}", channel="webhook", due_at=database_now()) for i in range(3)]
     claimed = claim_due()
     ids, token = [pk for pk, _ in claimed], claimed[0][1]
     Interrupted.claim, Interrupted.printed = (ids, token), []  # another task starts during the first send
@@ -284,7 +276,7 @@ def test_a_task_whose_channel_turns_out_slow_has_others_help_it_once(procedure, 
         "webhook": "tests.notifications.test_reliability.Deadly"
     }
     monkeypatch.setattr("notifications.delivery.SHARE_AFTER", 0.0)  # any pace is slow
-    rows = [make(procedure, f"slow:{i}", channel="webhook", due_at=database_now()) for i in range(4)]
+    rows = [make_reminder(procedure, f"slow:{i}", channel="webhook", due_at=database_now()) for i in range(4)]
     claimed = claim_due()
     helped = []
 
@@ -304,13 +296,13 @@ def test_a_success_on_a_channel_brings_its_waiting_retries_forward_and_keeps_the
     start = database_now()
     with WebhookReceiver() as engine:
         webhook_to(settings, f"{engine.url}/tracker-events", deadline=2)
-        failing = make(procedure, "first", channel="webhook", due_at=start - dt.timedelta(minutes=1))
+        failing = make_reminder(procedure, "first", channel="webhook", due_at=start - dt.timedelta(minutes=1))
         engine.fail_next(503)
         assert deliver_due_at(start) == {failing.pk: "retry"}
         failing.refresh_from_db()
         assert failing.due_at > start
 
-        later = make(procedure, "second", channel="webhook", due_at=start + dt.timedelta(seconds=1))
+        later = make_reminder(procedure, "second", channel="webhook", due_at=start + dt.timedelta(seconds=1))
         assert deliver_due_at(start + dt.timedelta(seconds=1)) == {later.pk: "sent"}
         failing.refresh_from_db()
         assert (failing.due_at, failing.first_due_at) == (
@@ -364,7 +356,7 @@ def test_a_killed_connection_does_not_turn_a_delivered_message_into_a_duplicate(
     settings.NOTIFICATION_TRANSPORTS = settings.NOTIFICATION_TRANSPORTS | {
         "webhook": "tests.notifications.test_reliability.CutsTheDatabase"
     }
-    reminder = make(procedure, "blip", channel="webhook", due_at=database_now())
+    reminder = make_reminder(procedure, "blip", channel="webhook", due_at=database_now())
     ((pk, token),) = claim_due()
     CutsTheDatabase.sends = 0
 
@@ -387,8 +379,10 @@ def test_an_email_message_id_is_the_same_for_every_send_of_a_reminder_and_only_f
 
 def test_an_sms_carries_its_reminder_key_in_the_status_callback(twilio_api, procedure, settings, patient):
     settings.TWILIO_STATUS_CALLBACK_URL = "https://tracker.example.org/sms/status/"
-    sms = make(procedure, "m1:patient:sms:due", channel="sms", due_at=database_now(), recipient_patient=patient,
-               message_key="pain_checkin")  # fmt: skip
+    sms = make_reminder(
+        procedure, "m1:patient:sms:due", channel="sms", due_at=database_now(), recipient_patient=patient,
+        message_key="pain_checkin",
+    )  # fmt: skip
 
     assert deliver_due_at(database_now()) == {sms.pk: "sent"}, Reminder.objects.get(pk=sms.pk).last_error
 

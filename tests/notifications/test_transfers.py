@@ -4,36 +4,24 @@ import datetime as dt
 from decimal import Decimal
 
 import pytest
-import time_machine
-from rest_framework.test import APIClient
 
 from notifications.delivery import deliver
 from notifications.dispatch import claim_due
 from notifications.escalation import escalate_due
 from notifications.models import OnCall, Reminder
-from procedures.models import ApiToken, Milestone, Staff
+from procedures.models import Milestone, Staff
 from procedures.recording import record_observations
 from procedures.timeline import record_event
 from procedures.transfers import transfer_patient
+from tests.conftest import NOW, api_client
 
-NOW = dt.datetime(2026, 2, 10, 12, 0, tzinfo=dt.UTC)
+pytestmark = pytest.mark.usefixtures("clock")
+
 MIN = dt.timedelta(minutes=1)
 FEVER = {
     "systolic_bp": 130, "diastolic_bp": 80, "pulse": 72, "spo2": 97, "temperature": Decimal("39.2"),
     "leg_strength": "normal", "leg_sensation": "normal", "puncture_site": "clean",
 }  # fmt: skip
-
-
-@pytest.fixture(autouse=True)
-def clock():
-    with time_machine.travel(NOW, tick=False) as traveller:
-        yield traveller
-
-
-def api(user) -> APIClient:
-    client = APIClient()
-    client.credentials(HTTP_AUTHORIZATION=f"Token {ApiToken.objects.issue(user=user)[1]}")
-    return client
 
 
 @pytest.fixture
@@ -74,10 +62,10 @@ def test_a_transfer_by_the_api_moves_open_alerts_and_the_old_ward_sees_them_no_m
     alert = alert_of(feverish)
     sent_and_answered = Reminder.objects.get(kind="milestone", acknowledged_at__isnull=False)
 
-    response = api(admin_user).patch(f"/api/patients/{patient.pk}/", {"ward": ward_b.pk}, format="json")
+    response = api_client(admin_user).patch(f"/api/patients/{patient.pk}/", {"ward": ward_b.pk}, format="json")
 
     assert response.status_code == 200
-    bob, alice = api(nurse_b), api(nurse_a)
+    bob, alice = api_client(nurse_b), api_client(nurse_a)
     assert [a["id"] for a in bob.get("/api/alerts/?status=open").json()["results"]] == [alert.pk]
     assert alice.get(f"/api/alerts/{alert.pk}/").status_code == 404
     assert alice.post(f"/api/alerts/{alert.pk}/acknowledge/").status_code == 404

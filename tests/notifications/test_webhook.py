@@ -47,7 +47,7 @@ def deliver_due(at: dt.datetime, channel: str = "webhook") -> dict[str, str]:
 
 
 def verified(request: dict, now: dt.datetime = HARDENED) -> dict:
-    """What a receiver does (README, "Webhooks"): check the signature and the timestamp, then read."""
+    """What a receiver does (docs/api.md, "Webhooks"): check the signature and the timestamp, then read."""
     headers, body = request["headers"], request["body"]
     timestamp = headers["X-Tracker-Timestamp"]
     expected = hmac.new(SECRET.encode(), f"{timestamp}.".encode() + body, hashlib.sha256).hexdigest()

@@ -3,23 +3,17 @@
 import datetime as dt
 
 import pytest
-import time_machine
 from django.core.exceptions import ValidationError
 
 from procedures.models import Event, Milestone, Procedure
 from procedures.timeline import complete_milestone, record_event
+from tests.conftest import NOW
 
-NOW = dt.datetime(2026, 2, 10, 12, 0, tzinfo=dt.UTC)
+pytestmark = pytest.mark.usefixtures("clock")
 
 
 def ago(minutes: int) -> dt.datetime:
     return NOW - dt.timedelta(minutes=minutes)
-
-
-@pytest.fixture(autouse=True)
-def frozen_clock():
-    with time_machine.travel(NOW, tick=False):
-        yield
 
 
 def record(procedure, nurse, kind, at):

@@ -4,7 +4,6 @@ import datetime as dt
 from decimal import Decimal
 
 import pytest
-import time_machine
 from django.core.exceptions import ValidationError
 
 from procedures.models import (
@@ -20,18 +19,14 @@ from procedures.questionnaires import baseline_pain, read_answers, record_respon
 from procedures.recording import record_pain_score
 from procedures.signals import red_flag_raised
 from procedures.timeline import complete_milestone, record_event
+from tests.conftest import NOW
 
-NOW = dt.datetime(2026, 2, 10, 12, 0, tzinfo=dt.UTC)
+pytestmark = pytest.mark.usefixtures("clock")
+
 GOOD = {
     "pain_rest": 3, "pain_activity": 5, "analgesics": "occasionally", "mobility": "indoors", "falls": False,
     "new_symptoms": "",
 }  # fmt: skip
-
-
-@pytest.fixture(autouse=True)
-def clock():
-    with time_machine.travel(NOW, tick=False) as traveller:
-        yield traveller
 
 
 @pytest.fixture

@@ -4,15 +4,16 @@ import datetime as dt
 from decimal import Decimal
 
 import pytest
-import time_machine
 from django.core.exceptions import ValidationError
 
 from procedures.models import ObservationCheck, PainScore
 from procedures.recording import record_observations, record_pain_score, report_complication
 from procedures.signals import red_flag_raised
 from procedures.timeline import record_event
+from tests.conftest import NOW
 
-NOW = dt.datetime(2026, 2, 10, 12, 0, tzinfo=dt.UTC)
+pytestmark = pytest.mark.usefixtures("clock")
+
 NORMAL = {
     "systolic_bp": 130, "diastolic_bp": 80, "pulse": 72, "spo2": 97, "temperature": Decimal("36.8"),
     "leg_strength": "normal", "leg_sensation": "normal", "puncture_site": "clean", "bladder": "normal",
@@ -21,12 +22,6 @@ NORMAL = {
 
 def ago(**delta) -> dt.datetime:
     return NOW - dt.timedelta(**delta)
-
-
-@pytest.fixture(autouse=True)
-def frozen_clock():
-    with time_machine.travel(NOW, tick=False):
-        yield
 
 
 @pytest.fixture

@@ -6,7 +6,6 @@ import importlib
 import re
 
 import pytest
-import time_machine
 from django.apps import apps
 from django.core.exceptions import ValidationError
 from django.urls import reverse
@@ -17,15 +16,11 @@ from procedures.models import ApiToken, Milestone, Protocol, Questionnaire
 from procedures.questionnaires import record_response
 from procedures.timeline import record_event, update_scheduled_procedure
 
+pytestmark = pytest.mark.usefixtures("clock")
+
 NOW = dt.datetime(2026, 3, 2, 8, 0, tzinfo=dt.UTC)
 SCHEDULED = dt.datetime(2026, 3, 2, 9, 0, tzinfo=dt.UTC)
 GOOD = {"pain_rest": 7, "pain_activity": 8, "analgesics": "every_day", "mobility": "indoors", "falls": False}
-
-
-@pytest.fixture(autouse=True)
-def clock():
-    with time_machine.travel(NOW, tick=False) as traveller:
-        yield traveller
 
 
 @pytest.fixture

@@ -3,15 +3,15 @@
 import datetime as dt
 
 import pytest
-import time_machine
 from django.core.exceptions import ValidationError
-from rest_framework.test import APIClient
 
-from procedures.models import ApiToken, Complication, Event, ObservationCheck, PainScore, Procedure
+from procedures.models import Complication, Event, ObservationCheck, PainScore, Procedure
 from procedures.timeline import record_event
+from tests.conftest import NOW
 from tests.interop.test_fhir import booking
 
-NOW = dt.datetime(2026, 2, 10, 12, 0, tzinfo=dt.UTC)
+pytestmark = pytest.mark.usefixtures("clock")
+
 
 IMPOSSIBLE = [
     "2026-13-45T00:00:00Z",  # no 13th month
@@ -29,19 +29,6 @@ OBSERVATION = {
     "systolic_bp": 130, "diastolic_bp": 80, "pulse": 72, "spo2": 97, "temperature": "36.8",
     "leg_strength": "normal", "leg_sensation": "normal", "puncture_site": "clean",
 }  # fmt: skip
-
-
-@pytest.fixture(autouse=True)
-def clock():
-    with time_machine.travel(NOW, tick=False):
-        yield
-
-
-@pytest.fixture
-def alice(nurse_a) -> APIClient:
-    client = APIClient()
-    client.credentials(HTTP_AUTHORIZATION=f"Token {ApiToken.objects.issue(user=nurse_a)[1]}")
-    return client
 
 
 @pytest.fixture

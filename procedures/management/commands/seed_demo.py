@@ -49,33 +49,95 @@ class Stage:
 
 H, M, D = dt.timedelta(hours=1), dt.timedelta(minutes=1), dt.timedelta(days=1)
 NORMAL_OBSERVATIONS = {
-    "systolic_bp": 132, "diastolic_bp": 78, "pulse": 74, "spo2": 97, "temperature": Decimal("36.8"),
-    "leg_strength": "normal", "leg_sensation": "normal", "puncture_site": "clean", "bladder": "normal", "pain": 3,
-}  # fmt: skip
+    "systolic_bp": 132,
+    "diastolic_bp": 78,
+    "pulse": 74,
+    "spo2": 97,
+    "temperature": Decimal("36.8"),
+    "leg_strength": "normal",
+    "leg_sensation": "normal",
+    "puncture_site": "clean",
+    "bladder": "normal",
+    "pain": 3,
+}
 # The recovery check before the procedure, entered by the nurse on admission (version 2 of the protocol).
 BEFORE_ANSWERS = {"pain_rest": 7, "pain_activity": 9, "analgesics": "every_day", "mobility": "indoors", "falls": False}
 STAGES = [
     Stage("DEMO-001", "Louise", "Bernard", "1", ["L2"], "vertebroplasty", {}),
-    Stage("DEMO-002", "Paul", "Petit", "2", ["T12"], "vertebroplasty",
-          {"started": 25 * M, "cement_injected": 4 * M}, done=("prom_baseline",)),
-    Stage("DEMO-003", "Marie", "Durand", "3", ["L1"], "kyphoplasty",
-          {"started": 80 * M, "cement_injected": 55 * M, "ended": 45 * M},
-          done=("prom_baseline", "cement_hardened", "obs_1")),
-    Stage("DEMO-004", "Jacques", "Moreau", "4", ["T11", "T12"], "vertebroplasty",
-          {"started": 9 * H, "cement_injected": 8 * H + 30 * M, "ended": 8 * H + 15 * M},
-          done=("prom_baseline", "cement_hardened", "obs_1", "obs_2", "obs_3", "obs_4", "obs_5", "obs_6")),
-    Stage("DEMO-005", "Suzanne", "Laurent", "5", ["L3"], "vertebroplasty",
-          {"started": 12 * H + 40 * M, "cement_injected": 12 * H + 10 * M, "ended": 12 * H},
-          done=("prom_baseline", "cement_hardened", "obs_1", "obs_2", "obs_3", "obs_4", "obs_5", "obs_6")),
-    Stage("DEMO-006", "Henri", "Simon", "6", ["L1"], "kyphoplasty",
-          {"started": 25 * H, "cement_injected": 24 * H + 30 * M, "ended": 24 * H + 15 * M},
-          done=("prom_baseline", "cement_hardened", "obs_1", "obs_2", "obs_3", "obs_4", "obs_5", "obs_6",
-                "may_stand")),
-    Stage("DEMO-007", "Odette", "Michel", "", ["T8"], "vertebroplasty",
-          {"started": 4 * D, "cement_injected": 4 * D - 20 * M, "ended": 4 * D - 30 * M, "discharged": 2 * D},
-          done=("prom_baseline", "cement_hardened", "obs_1", "obs_2", "obs_3", "obs_4", "obs_5", "obs_6",
-                "may_stand", "xray_control", "discharge_check", "pain_checkin_day1")),
-]  # fmt: skip
+    Stage(
+        "DEMO-002",
+        "Paul",
+        "Petit",
+        "2",
+        ["T12"],
+        "vertebroplasty",
+        {"started": 25 * M, "cement_injected": 4 * M},
+        done=("prom_baseline",),
+    ),
+    Stage(
+        "DEMO-003",
+        "Marie",
+        "Durand",
+        "3",
+        ["L1"],
+        "kyphoplasty",
+        {"started": 80 * M, "cement_injected": 55 * M, "ended": 45 * M},
+        done=("prom_baseline", "cement_hardened", "obs_1"),
+    ),
+    Stage(
+        "DEMO-004",
+        "Jacques",
+        "Moreau",
+        "4",
+        ["T11", "T12"],
+        "vertebroplasty",
+        {"started": 9 * H, "cement_injected": 8 * H + 30 * M, "ended": 8 * H + 15 * M},
+        done=("prom_baseline", "cement_hardened", "obs_1", "obs_2", "obs_3", "obs_4", "obs_5", "obs_6"),
+    ),
+    Stage(
+        "DEMO-005",
+        "Suzanne",
+        "Laurent",
+        "5",
+        ["L3"],
+        "vertebroplasty",
+        {"started": 12 * H + 40 * M, "cement_injected": 12 * H + 10 * M, "ended": 12 * H},
+        done=("prom_baseline", "cement_hardened", "obs_1", "obs_2", "obs_3", "obs_4", "obs_5", "obs_6"),
+    ),
+    Stage(
+        "DEMO-006",
+        "Henri",
+        "Simon",
+        "6",
+        ["L1"],
+        "kyphoplasty",
+        {"started": 25 * H, "cement_injected": 24 * H + 30 * M, "ended": 24 * H + 15 * M},
+        done=("prom_baseline", "cement_hardened", "obs_1", "obs_2", "obs_3", "obs_4", "obs_5", "obs_6", "may_stand"),
+    ),
+    Stage(
+        "DEMO-007",
+        "Odette",
+        "Michel",
+        "",
+        ["T8"],
+        "vertebroplasty",
+        {"started": 4 * D, "cement_injected": 4 * D - 20 * M, "ended": 4 * D - 30 * M, "discharged": 2 * D},
+        done=(
+            "prom_baseline",
+            "cement_hardened",
+            "obs_1",
+            "obs_2",
+            "obs_3",
+            "obs_4",
+            "obs_5",
+            "obs_6",
+            "may_stand",
+            "xray_control",
+            "discharge_check",
+            "pain_checkin_day1",
+        ),
+    ),
+]
 
 
 def demo_phone(stage: Stage) -> str:
@@ -157,13 +219,24 @@ class Command(BaseCommand):
             if milestone.step.records == ProtocolStep.Records.QUESTIONNAIRE:
                 answered_at = milestone.due_at - 30 * M  # on admission, before the procedure
                 record_response(
-                    procedure=procedure, questionnaire=milestone.step.questionnaire, answers=BEFORE_ANSWERS,
-                    authored_at=answered_at, source="staff", by=nurse, milestone=milestone, now=answered_at,
-                )  # fmt: skip
+                    procedure=procedure,
+                    questionnaire=milestone.step.questionnaire,
+                    answers=BEFORE_ANSWERS,
+                    authored_at=answered_at,
+                    source="staff",
+                    by=nurse,
+                    milestone=milestone,
+                    now=answered_at,
+                )
             elif milestone.step.records == ProtocolStep.Records.OBSERVATIONS:
                 record_observations(
-                    procedure=procedure, values=NORMAL_OBSERVATIONS, recorded_at=done_at, by=nurse,
-                    milestone=milestone, note="Demo", now=done_at,
-                )  # fmt: skip
+                    procedure=procedure,
+                    values=NORMAL_OBSERVATIONS,
+                    recorded_at=done_at,
+                    by=nurse,
+                    milestone=milestone,
+                    note="Demo",
+                    now=done_at,
+                )
             else:
                 complete_milestone(milestone=milestone, by=nurse, note="Demo", now=done_at)

@@ -97,7 +97,7 @@ class Processes:
             with contextlib.suppress(ProcessLookupError):
                 os.killpg(process.pid, signal.SIGKILL)
         for process in alive:
-            process.wait(timeout=30)
+            process.wait(timeout=60)  # generous: a busy machine
 
 
 def wait_for(condition, *, timeout: float, what: str, every: float = 0.1):

@@ -9,34 +9,17 @@ from rest_framework.test import APIClient
 
 from notifications.dispatch import claim_due
 from notifications.models import Reminder
-from procedures.models import AccessLog, ApiToken, Event, Patient, Procedure, Staff
+from procedures.models import AccessLog, Event, Patient, Procedure, Staff
 from procedures.recording import report_complication
 from procedures.timeline import record_event
+from tests.conftest import NOW, api_client
 
-NOW = dt.datetime(2026, 2, 10, 12, 0, tzinfo=dt.UTC)
-
-
-@pytest.fixture(autouse=True)
-def clock():
-    with time_machine.travel(NOW, tick=False) as traveller:
-        yield traveller
-
-
-def api_for(user) -> APIClient:
-    client = APIClient()
-    if user is not None:
-        client.credentials(HTTP_AUTHORIZATION=f"Token {ApiToken.objects.issue(user=user)[1]}")
-    return client
-
-
-@pytest.fixture
-def alice(nurse_a):
-    return api_for(nurse_a)
+pytestmark = pytest.mark.usefixtures("clock")
 
 
 @pytest.fixture
 def bob(nurse_b):
-    return api_for(nurse_b)
+    return api_client(nurse_b)
 
 
 def new_procedure(patient_id: int, **changes) -> dict:
@@ -246,11 +229,11 @@ def test_lists_show_only_the_users_wards(bob, alice, admin_user, everything_on_w
     for path in ["/api/patients/", "/api/procedures/", "/api/notifications/", "/api/alerts/"]:
         assert bob.get(path).json()["count"] == 0
         assert alice.get(path).json()["count"] > 0
-        assert api_for(admin_user).get(path).json()["count"] > 0
+        assert api_client(admin_user).get(path).json()["count"] > 0
 
 
 def test_only_administrators_manage_staff(alice, admin_user, ward_a):
-    created = api_for(admin_user).post(
+    created = api_client(admin_user).post(
         "/api/staff/",
         {"username": "claire", "password": "a-long-password-1", "role": "charge_nurse", "wards": [ward_a.pk],
          "phone": "06 98 76 54 32", "email": "claire@example.org"},
@@ -286,7 +269,7 @@ def test_replies_kept_for_retries_are_purged_after_a_day_and_the_key_is_free_aga
     clock.shift(dt.timedelta(hours=23))
     assert purge_idempotency_keys.apply().result == 0
     clock.shift(dt.timedelta(hours=2))
-    alice = api_for(nurse_a)  # the same nurse, logged in again a day later
+    alice = api_client(nurse_a)  # the same nurse, logged in again a day later
     other = alice.post(
         f"/api/procedures/{procedure.pk}/events/", body | {"at": "2026-02-10T12:55:00+01:00"}, format="json",
         HTTP_IDEMPOTENCY_KEY="k-2",
@@ -416,7 +399,7 @@ def test_a_step_that_records_observations_is_not_completed_without_them(alice, p
 
 
 def test_an_administrator_sets_a_wards_quiet_hours_as_clock_times(admin_user, ward_a):
-    admin = api_for(admin_user)
+    admin = api_client(admin_user)
 
     refused = admin.patch(f"/api/wards/{ward_a.pk}/", {"quiet_hours_start": "25:00"}, format="json")
     changed = admin.patch(f"/api/wards/{ward_a.pk}/", {"quiet_hours_start": "20:30"}, format="json")
@@ -438,7 +421,7 @@ def test_json_nested_too_deeply_is_a_400_not_a_500(alice, patient):
 def test_a_ward_s_language_is_an_added_field_and_labels_follow_the_request_s_language(
     admin_user, alice, ward_a, procedure, nurse_a
 ):
-    admin = api_for(admin_user)
+    admin = api_client(admin_user)
     record_event(procedure=procedure, kind="cement_injected", at=NOW - dt.timedelta(minutes=9), by=nurse_a)
 
     listed = admin.get(f"/api/wards/{ward_a.pk}/").json()

@@ -1,23 +1,12 @@
 """An MRN on a ward you cannot see: the duplicate is refused, and the answer says nothing more."""
 
 import pytest
-import time_machine
-from rest_framework.test import APIClient
 
-from procedures.models import ApiToken, Patient, Procedure
-from tests.interop.test_fhir import NOW, booking, issue
+from procedures.models import Patient, Procedure
+from tests.conftest import api_client
+from tests.interop.test_fhir import booking, issue
 
-
-@pytest.fixture(autouse=True)
-def clock():
-    with time_machine.travel(NOW, tick=False):
-        yield
-
-
-def api_for(user) -> APIClient:
-    client = APIClient()
-    client.credentials(HTTP_AUTHORIZATION=f"Token {ApiToken.objects.issue(user=user)[1]}")
-    return client
+pytestmark = pytest.mark.usefixtures("clock")
 
 
 def new_patient(ward, mrn="MRN-0001", **changes) -> dict:
@@ -28,8 +17,8 @@ def new_patient(ward, mrn="MRN-0001", **changes) -> dict:
 
 def test_a_taken_mrn_gets_the_same_answer_on_your_ward_and_on_another(patient, nurse_a, nurse_b, ward_a, ward_b):
     # `patient` (MRN-0001) is on ward A.
-    from_another_ward = api_for(nurse_b).post("/api/patients/", new_patient(ward_b))
-    from_her_ward = api_for(nurse_a).post("/api/patients/", new_patient(ward_a))
+    from_another_ward = api_client(nurse_b).post("/api/patients/", new_patient(ward_b))
+    from_her_ward = api_client(nurse_a).post("/api/patients/", new_patient(ward_a))
 
     assert from_another_ward.status_code == from_her_ward.status_code == 400
     assert (
@@ -42,7 +31,7 @@ def test_a_taken_mrn_gets_the_same_answer_on_your_ward_and_on_another(patient, n
 
 
 def test_a_request_that_saves_nothing_tells_nothing_of_the_mrn(patient, nurse_b, ward_b):
-    bob = api_for(nurse_b)
+    bob = api_client(nurse_b)
     invalid = {"birth_date": "someday"}
 
     taken = bob.post("/api/patients/", new_patient(ward_b, "MRN-0001", **invalid))
@@ -53,7 +42,7 @@ def test_a_request_that_saves_nothing_tells_nothing_of_the_mrn(patient, nurse_b,
 
 
 def test_renaming_to_a_taken_mrn_gets_the_same_answer(patient, nurse_b, ward_b):
-    bob = api_for(nurse_b)
+    bob = api_client(nurse_b)
     own = bob.post("/api/patients/", new_patient(ward_b, "MRN-B1")).json()
 
     response = bob.patch(f"/api/patients/{own['id']}/", {"mrn": "MRN-0001"})
@@ -63,7 +52,7 @@ def test_renaming_to_a_taken_mrn_gets_the_same_answer(patient, nurse_b, ward_b):
 
 
 def test_a_fhir_probe_without_a_ward_cannot_tell_a_taken_mrn_from_a_free_one(patient, nurse_b):
-    bob = api_for(nurse_b)
+    bob = api_client(nurse_b)
 
     taken = bob.post("/api/fhir/Procedure", booking(mrn="MRN-0001", external="RX-5"), format="json")
     free = bob.post("/api/fhir/Procedure", booking(mrn="MRN-FREE", external="RX-6"), format="json")
@@ -74,7 +63,7 @@ def test_a_fhir_probe_without_a_ward_cannot_tell_a_taken_mrn_from_a_free_one(pat
 
 
 def test_a_fhir_booking_of_another_ward_s_mrn_is_refused_without_saying_whose(patient, nurse_b, ward_b):
-    response = api_for(nurse_b).post(f"/api/fhir/Procedure?ward={ward_b.pk}", booking(mrn="MRN-0001"), format="json")
+    response = api_client(nurse_b).post(f"/api/fhir/Procedure?ward={ward_b.pk}", booking(mrn="MRN-0001"), format="json")
 
     found = issue(response, "Patient.identifier")
     assert response.status_code == 400 and found["code"] == "conflict"

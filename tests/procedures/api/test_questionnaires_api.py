@@ -1,21 +1,13 @@
 """The questionnaire endpoints: the list in the request's language, a procedure's responses, refusals, ward rules."""
 
-import datetime as dt
-
 import pytest
-import time_machine
 from rest_framework.test import APIClient
 
 from procedures.models import AccessLog
 
-NOW = dt.datetime(2026, 2, 10, 12, 0, tzinfo=dt.UTC)
+pytestmark = pytest.mark.usefixtures("clock")
+
 GOOD = {"pain_rest": 3, "pain_activity": 5, "analgesics": "none", "mobility": "outdoors", "falls": False}
-
-
-@pytest.fixture(autouse=True)
-def clock():
-    with time_machine.travel(NOW, tick=False) as traveller:
-        yield traveller
 
 
 def client_for(user) -> APIClient:

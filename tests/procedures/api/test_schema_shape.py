@@ -4,14 +4,12 @@ import pytest
 from jsonschema import validate
 from rest_framework.test import APIClient
 
-from procedures.models import ApiToken
+from tests.conftest import api_client
 
 
 @pytest.fixture
 def schema(admin_user) -> dict:
-    client = APIClient()
-    client.credentials(HTTP_AUTHORIZATION=f"Token {ApiToken.objects.issue(user=admin_user)[1]}")
-    return client.get("/api/schema/?format=json").json()
+    return api_client(admin_user).get("/api/schema/?format=json").json()
 
 
 @pytest.mark.parametrize(
