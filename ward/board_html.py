@@ -24,6 +24,7 @@ from django.utils.translation import ngettext
 from notifications.models import Reminder
 from procedures.models import EventKind, Milestone, Procedure
 from ward.board import BoardRedFlag, BoardRow, BoardView
+from ward.escalation_words import escalated, escalates
 from ward.templatetags.ward_time import TimeWriter, iso
 
 # An id no row has, replaced in the reversed URL by each row's own (see `link_to`).
@@ -72,12 +73,8 @@ class RowWriter:
         self.discharged_at = _("discharged at %(time)s")
         self.bed = _("Bed %(bed)s")
         self.raised_at = _("raised at %(time)s")
-        # The escalation levels of notifications.escalation: the ward's nurses, the charge nurses, the doctor on call.
-        self.escalates = esc(_("escalates to charge nurse %(when)s unless acknowledged"))
-        self.escalated = {
-            1: esc(_("escalated to charge nurse %(when)s")),
-            2: esc(_("escalated to doctor on call %(when)s")),
-        }
+        self.escalates = esc(escalates())
+        self.escalated = {1: esc(escalated(1)), 2: esc(escalated(2))}
         self.acknowledge_flags_of = _("Acknowledge the red flags of %(name)s")
         self.kinds = {value: esc(str(label)) for value, label in Procedure.Kind.choices}
         self.record = {value: esc(_("Record: %(event)s") % {"event": label}) for value, label in EventKind.choices}

@@ -15,9 +15,11 @@ from django.utils.translation import gettext as _
 from notifications.models import Reminder
 from procedures.models import Event, EventKind, Milestone, ObservationCheck, PainScore, Procedure, Ward
 from ward.board import MAY_STAND
+from ward.board_html import link_to
 from ward.models import HandoverNote
 from ward.observation_chart import breached
 from ward.red_flag_notice import MEASURES, describe_alerts
+from ward.templatetags.ward_time import TimeWriter
 
 # What the next shift needs to see coming: a shift is 12 hours.
 LOOK_AHEAD = dt.timedelta(hours=12)
@@ -49,6 +51,12 @@ class HandoverEntry:
     baseline: PainScore | None
     coming: list[tuple[Milestone, str]]
     notes: list[HandoverNote] = field(default_factory=list)
+    # What the sheet prints, written once in the page's language and the ward's zone (see `write`):
+    # a template placing 300 patients' times through filters and blocktranslate takes seconds.
+    texts: dict[str, str] = field(default_factory=dict)
+    coming_texts: list[tuple[str, str, str]] = field(default_factory=list)  # time, label, status
+    alert_texts: list[tuple[Reminder, str]] = field(default_factory=list)  # the alert, what happened to it
+    note_texts: list[tuple[str, str]] = field(default_factory=list)  # "14:10 · Alice", the note
 
     @property
     def patient(self):
@@ -80,7 +88,8 @@ def handover_entries(*, ward: Ward, now: dt.datetime) -> list[HandoverEntry]:
             Prefetch(
                 "milestones", Milestone.objects.filter(step__code=MAY_STAND).select_related("step"), to_attr="stand"
             ),
-            Prefetch("observations", ObservationCheck.objects.order_by("-recorded_at", "-id"), to_attr="checks"),
+            # The last two checks only: the sheet shows the last with its trend since the one before.
+            Prefetch("observations", ObservationCheck.objects.order_by("-recorded_at", "-id")[:2], to_attr="checks"),
             Prefetch("pain_scores", PainScore.objects.order_by("recorded_at", "id"), to_attr="pains"),
             Prefetch("reminders", alerts, to_attr="alerts"),
             Prefetch("protocol__observation_limits"),
@@ -93,7 +102,49 @@ def handover_entries(*, ward: Ward, now: dt.datetime) -> list[HandoverEntry]:
     )  # fmt: skip
     entries = [entry(procedure, now) for procedure in procedures]
     describe_alerts([alert for e in entries for alert in e.alerts])
+    clock, patient_url, note_url = TimeWriter(), link_to("ward:patient"), link_to("ward:add_handover_note")
+    for e in entries:
+        write(e, clock)
+        e.texts |= {"url": patient_url(e.patient.pk), "note_url": note_url(e.patient.pk)}
     return sorted(entries, key=lambda e: (bed_order(e.patient.bed), e.patient.family_name))
+
+
+def write(e: HandoverEntry, clock: TimeWriter) -> None:
+    """Fill in the entry's texts with `clock` (one TimeWriter for the whole sheet)."""
+    time = clock.time
+    stand = e.may_stand
+    texts = {"cement": time(e.cement_at) if e.cement_at else _("not yet injected"), "standing": "–", "pain": "–"}
+    texts["bed"] = _("Bed %(bed)s") % {"bed": e.patient.bed} if e.patient.bed else _("No bed")
+    if stand and stand.completed_at:
+        texts["standing"] = _("up since %(time)s") % {"time": time(stand.completed_at)}
+    elif stand:
+        texts["standing"] = _("may stand at %(time)s") % {"time": time(stand.due_at)}
+    if e.pain_now:
+        pain = e.pain_now
+        texts["pain"] = _("%(score)s/10 at %(time)s") % {"score": pain.score, "time": time(pain.recorded_at)}
+    if e.baseline:
+        texts["baseline"] = _("baseline %(score)s/10") % {"score": e.baseline.score}
+    if e.last_check:
+        texts["checked_at"] = time(e.last_check.recorded_at)
+    e.texts = texts
+    e.coming_texts = [(time(m.due_at), m.step.label_in(), status) for m, status in e.coming]
+    e.alert_texts = [(alert, alert_detail(alert, time)) for alert in e.alerts]
+    e.note_texts = [(f"{time(note.written_at)} · {note.author.get_full_name() or note.author.username}", note.text)
+                    for note in e.notes]  # fmt: skip
+
+
+def alert_detail(alert: Reminder, time) -> str:
+    """What became of an alert: "raised 13:55; acknowledged 14:02 by Alice", or "raised 13:55, not acknowledged"."""
+    raised = _("raised %(time)s") % {"time": time(alert.due_at)}
+    if alert.acknowledged_at:
+        by = alert.acknowledged_by
+        name = (by.get_full_name() or by.username) if by else ""
+        acknowledged = _("acknowledged %(time)s by %(name)s") % {"time": time(alert.acknowledged_at), "name": name}
+        return f"{raised}; {acknowledged}"
+    detail = f"{raised}, {_('not acknowledged')}"
+    if alert.escalation_level or alert.escalated_at:
+        detail += f", {_('escalated')}"
+    return detail
 
 
 def bed_order(bed: str) -> tuple:

@@ -27,8 +27,34 @@ def handover_page(request: HttpRequest, ward_id: int) -> HttpResponse:
             "entries": handover_entries(ward=ward, now=now),
             "look_ahead_hours": int(LOOK_AHEAD.total_seconds() // 3600),
             "note_form": HandoverNoteForm(),
+            "w": sheet_words(),
         }
         return render(request, "ward/handover.html", context)
+
+
+def sheet_words() -> dict[str, str]:
+    """The words placed in every patient's block, translated once per page rather than once per patient."""
+    hours = int(LOOK_AHEAD.total_seconds() // 3600)
+    return {
+        "cement": _("Cement"),
+        "standing": _("Standing"),
+        "pain": _("Pain"),
+        "above_baseline": _("above the baseline"),
+        "last_observations": _("Last observations"),
+        "outside_limits": _("outside the ward's limits"),
+        "legs_changed": _("legs changed"),
+        "none_yet": _("none yet"),
+        "red_flags": _("Red flags"),
+        "open": _("Open:"),
+        "nothing": _("Nothing."),
+        "handover_notes": _("Handover notes"),
+        "due_next": _("Due in the next %(look_ahead_hours)s hours") % {"look_ahead_hours": hours},
+        "overdue": _("Overdue"),
+        "due_now": _("Due now"),
+        "planned": _("Planned"),
+        "note_label": _("Handover note"),
+        "add_note": _("Add the note"),
+    }
 
 
 @login_required

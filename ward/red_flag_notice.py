@@ -16,6 +16,7 @@ from notifications.alerts import alerts_raised_by, source_key
 from notifications.models import Reminder
 from procedures.models import Complication, ObservationCheck, ObservationLimit, PainScore
 from procedures.red_flags import RedFlagKind
+from ward.escalation_words import escalates
 from ward.templatetags.ward_time import TimeWriter
 
 # How each vital sign is named and measured on the ward pages.
@@ -50,11 +51,10 @@ def red_flag_notices(*sources, limits: list[ObservationLimit] = ()) -> list[str]
 def notice(alert: Reminder, what: str) -> str:
     if not alert.urgent:  # pain not improving: the doctor reviews it, it is not an emergency
         return _("Doctor's review asked: %(what)s.") % {"what": what}
-    delay = in_minutes(alert.acknowledge_within) if alert.acknowledge_within else ""
-    return _("Red flag raised: %(what)s, escalates to the charge nurse in %(delay)s unless acknowledged.") % {
-        "what": what,
-        "delay": delay,
-    }
+    if not alert.acknowledge_within:
+        return _("Red flag raised: %(what)s.") % {"what": what}
+    when = _("in %(duration)s") % {"duration": in_minutes(alert.acknowledge_within)}
+    return _("Red flag raised: %(what)s, %(escalation)s.") % {"what": what, "escalation": escalates() % {"when": when}}
 
 
 def in_minutes(delay: dt.timedelta) -> str:

@@ -99,6 +99,7 @@ def test_a_new_red_flag_flashes_the_title_sounds_and_notifies_when_switched_on(t
     page.context.grant_permissions(["notifications"])
     page.add_init_script(SPY)
     log_in(page, "alice", "alice-password")
+    page.get_by_text("Alarms and help").click()  # folded away, below the filters
     page.get_by_label("Sound for a new red flag").check()
     page.get_by_label("Browser notification for a new red flag").check()
     page.reload()

@@ -6,6 +6,7 @@ import datetime as dt
 import pytest
 import time_machine
 from django.urls import reverse
+from django.utils import translation
 
 from notifications.delivery import deliver
 from notifications.dispatch import claim_due
@@ -16,7 +17,9 @@ from procedures.recording import record_observations
 from procedures.timeline import complete_milestone, record_event
 from tests.ward.conftest import MIN, NOW
 from tests.ward.test_board import answer_check_before
-from ward.board import Show, Sort, board_rows, board_view
+from ward.board import BoardRedFlag, Show, Sort, board_rows, board_view
+from ward.board_html import RowWriter
+from ward.red_flag_notice import notice
 
 FLAGGED = NORMAL_OBSERVATIONS | {"spo2": 89, "leg_strength": "changed"}
 
@@ -68,7 +71,7 @@ def test_the_list_says_how_far_each_red_flag_has_escalated(logged_in, ward_a, nu
         escalate_due(later)
         escalated = logged_in.get("/").content.decode()
 
-    assert "escalates to charge nurse at 14:05" in waiting  # SpO2: five minutes to acknowledge
+    assert "escalates to the charge nurse at 14:05" in waiting  # SpO2: five minutes to acknowledge
     assert "escalated to charge nurse at 14:06" in escalated
 
 
@@ -283,3 +286,24 @@ def test_red_flags_and_discharged_patients_add_no_query_per_patient(
         page = client.get(url).content.decode()
 
     assert page.count('class="is-red-flag') == 4 and page.count("is-discharged") == 4
+
+
+@pytest.mark.parametrize(
+    "language, going, gone",
+    [
+        ("en", "escalates to the charge nurse", "escalated to charge nurse"),
+        ("fr", "transmis à l’infirmière coordinatrice", "transmis à l’infirmière coordinatrice"),
+    ],
+)
+def test_the_board_and_the_saved_notice_say_the_escalation_in_the_same_words(language, going, gone):
+    alert = Reminder(urgent=True, acknowledge_within=dt.timedelta(minutes=5))
+    waiting = BoardRedFlag(1, 1, "SpO2 89 %", NOW, "sent", NOW + 5 * MIN, 0, None)
+    escalated = BoardRedFlag(1, 1, "SpO2 89 %", NOW, "sent", None, 1, NOW - 3 * MIN)
+    with translation.override(language):
+        writer = RowWriter("/", "token")
+        said = notice(alert, "SpO2 89 %")
+        region, later = writer.escalation(waiting, NOW), writer.escalation(escalated, NOW)
+
+    in_five = {"en": "in 5 min", "fr": "dans 5 min"}[language]
+    assert f"{going} {in_five}" in said
+    assert region.startswith(going) and later.startswith(gone)
