@@ -10,6 +10,7 @@ from decimal import Decimal, InvalidOperation
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from procedures.models import (
     EventKind,
@@ -154,27 +155,41 @@ def check_asks_for(procedure: Procedure, milestone: Milestone, questionnaire: Qu
 
 
 def response_flags(questionnaire: Questionnaire, answers: dict[str, Answer], baseline: int | None) -> list[RedFlag]:
-    """The answers that must reach the ward at once, by the items' red-flag rules."""
-    found = []
-    for item in questionnaire.items.all():
-        value = answers.get(item.link_id)
-        if value is None:
-            continue
-        if (
-            item.flag_above_baseline is not None
-            and baseline is not None
-            and value >= baseline + item.flag_above_baseline
-        ):
-            found.append(f"{item.text} {value} (baseline {baseline})")
-        elif isinstance(value, str) and value in item.flag_options:
-            found.append(f"{item.text} {value.replace('_', ' ')}")
-        elif item.flag_if_yes and value is True:
-            found.append(f"{item.text} yes")
-        elif item.flag_words and isinstance(value, str) and (topics := red_flag_topics(value)):
-            found.append(f"{item.text} mentions {', '.join(topics)}")
-    if not found:
+    """The answers that must reach the ward at once, by the items' red-flag rules, said in every language."""
+    items = questionnaire.items.all()
+    flagged = [
+        (item, answers[item.link_id]) for item in items if raises_flag(item, answers.get(item.link_id), baseline)
+    ]
+    if not flagged:
         return []
-    return [RedFlag(RedFlagKind.PATIENT_REPORTED, f"{questionnaire.title}: " + "; ".join(found))]
+
+    def write() -> str:
+        found = [f"{item.text_in()} {answer_words(item, value, baseline)}" for item, value in flagged]
+        return f"{questionnaire.title_in()}: " + "; ".join(found)
+
+    return [RedFlag.written(RedFlagKind.PATIENT_REPORTED, write)]
+
+
+def raises_flag(item: QuestionnaireItem, value: Answer | None, baseline: int | None) -> bool:
+    if value is None or isinstance(value, bool):
+        return bool(item.flag_if_yes and value is True)
+    if isinstance(value, str):
+        return value in item.flag_options or bool(item.flag_words and red_flag_topics(value))
+    return (
+        item.flag_above_baseline is not None and baseline is not None and value >= baseline + item.flag_above_baseline
+    )
+
+
+def answer_words(item: QuestionnaireItem, value: Answer, baseline: int | None) -> str:
+    """The flagged answer as the ward reads it, in the active language."""
+    if isinstance(value, bool):
+        return _("yes") if value else _("no")
+    if isinstance(value, str) and value in item.flag_options:
+        displays = {option["code"]: option["display"] for option in item.options_in()}
+        return displays.get(value) or value.replace("_", " ")
+    if isinstance(value, str):
+        return _("mentions %(topics)s") % {"topics": ", ".join(red_flag_topics(value))}
+    return _("%(value)s (baseline %(baseline)s)") % {"value": value, "baseline": baseline}
 
 
 def baseline_pain(procedure: Procedure) -> int | None:

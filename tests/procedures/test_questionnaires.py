@@ -136,6 +136,16 @@ def test_a_fall_and_red_flag_words_are_red_flags(procedure, recovery_check, flag
     assert "legs, fever or wound" in flags[0].summary
 
 
+def test_a_flagged_answer_is_written_for_the_ward_in_each_language(procedure, recovery_check, flags):
+    answer(procedure, recovery_check, {**GOOD, "falls": True})
+
+    [flag] = flags
+    assert flag.summaries["en"].startswith(recovery_check.title_in("en"))
+    assert flag.summaries["fr"].startswith(recovery_check.title_in("fr"))
+    assert "oui" in flag.summaries["fr"] and "yes" not in flag.summaries["fr"]
+    assert recovery_check.items.get(link_id="falls").text_in("fr") in flag.summaries["fr"]
+
+
 def test_the_baseline_is_pain_at_rest_answered_before_the_cement_without_a_baseline_score(
     procedure, nurse_a, recovery_check
 ):
