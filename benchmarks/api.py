@@ -67,9 +67,14 @@ def make_ward(size: int) -> tuple[str, str, int]:
             mrn=f"W{size}-{i:04}", given_name="Bench", family_name=f"P{i}", birth_date=dt.date(1945, 1, 1), ward=ward
         )
         procedure = schedule_procedure(
-            patient=patient, kind="vertebroplasty", indication="osteoporotic_fracture", levels=["L1"],
-            anaesthesia="local", scheduled_at=now - dt.timedelta(hours=3), by=nurse,
-        )  # fmt: skip
+            patient=patient,
+            kind="vertebroplasty",
+            indication="osteoporotic_fracture",
+            levels=["L1"],
+            anaesthesia="local",
+            scheduled_at=now - dt.timedelta(hours=3),
+            by=nurse,
+        )
         record_event(procedure=procedure, kind="cement_injected", at=now - dt.timedelta(hours=2), by=nurse, now=now)
     client = Client()
     client.force_login(nurse)
@@ -82,8 +87,10 @@ def wrk(url: str, header: str, seconds: int, connections: int) -> dict:
         script.write(WRK_SCRIPT)
     out = subprocess.run(
         ["wrk", f"-t{min(2, connections)}", f"-c{connections}", f"-d{seconds}s", "-s", script.name, "-H", header, url],
-        capture_output=True, text=True, check=True,
-    ).stdout  # fmt: skip
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
     os.unlink(script.name)
     return {
         "requests_per_s": float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1)),
@@ -105,10 +112,22 @@ def run(*, seconds: int, connections: list[int]) -> None:
         "DATABASE_URL": f"postgres://postgres@127.0.0.1:5432/{connection.settings_dict['NAME']}",
     }
     server = subprocess.Popen(
-        [sys.executable, "-m", "gunicorn", "tracker.wsgi", "-w", "2", "-b", f"127.0.0.1:{PORT}", "--log-level",
-         "warning"],
-        cwd=ROOT, env=env, start_new_session=True,
-    )  # fmt: skip
+        [
+            sys.executable,
+            "-m",
+            "gunicorn",
+            "tracker.wsgi",
+            "-w",
+            "2",
+            "-b",
+            f"127.0.0.1:{PORT}",
+            "--log-level",
+            "warning",
+        ],
+        cwd=ROOT,
+        env=env,
+        start_new_session=True,
+    )
     try:
         wait_until_serving()
         rows = []
@@ -122,8 +141,9 @@ def run(*, seconds: int, connections: list[int]) -> None:
                 ("timeline", timeline, f"Authorization: Token {token}"),
             ]:
                 for count in connections:
-                    rows.append({"page": page, "patients": size, "connections": count,
-                                 **wrk(url, header, seconds, count)})  # fmt: skip
+                    rows.append(
+                        {"page": page, "patients": size, "connections": count, **wrk(url, header, seconds, count)}
+                    )
     finally:
         os.killpg(server.pid, signal.SIGTERM)
         server.wait(timeout=30)

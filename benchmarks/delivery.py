@@ -91,8 +91,12 @@ class Workers:
     def start(self, *args: str, **extra_env: str) -> subprocess.Popen:
         return subprocess.Popen(
             [sys.executable, "-m", "celery", "-A", "tracker", *args],
-            cwd=ROOT, env=self.env | extra_env, stdout=self.log, stderr=subprocess.STDOUT, start_new_session=True,
-        )  # fmt: skip
+            cwd=ROOT,
+            env=self.env | extra_env,
+            stdout=self.log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
 
     def worker(self, *, concurrency: int = 2, queue: str = "celery", **extra_env: str) -> subprocess.Popen:
         """A worker on `queue`, waited for until it listens for remote control (then it consumes too)."""
@@ -101,9 +105,19 @@ class Workers:
         name = f"bench{uuid.uuid4().hex[:8]}@localhost"
         extra = ["-I", self.include] if self.include else []
         process = self.start(
-            "worker", "--pool=prefork", f"--concurrency={concurrency}", "--loglevel=WARNING", "-n", name,
-            "-Q", queue, "--without-gossip", "--without-mingle", *extra, **extra_env,
-        )  # fmt: skip
+            "worker",
+            "--pool=prefork",
+            f"--concurrency={concurrency}",
+            "--loglevel=WARNING",
+            "-n",
+            name,
+            "-Q",
+            queue,
+            "--without-gossip",
+            "--without-mingle",
+            *extra,
+            **extra_env,
+        )
         (self.workers if queue == "celery" else self.others).append(process)
         # Its control queue bound in the broker it uses (which may not be this process's broker, so no ping).
         broker = redis.Redis.from_url(self.env["CELERY_BROKER_URL"])
@@ -194,9 +208,14 @@ def make_procedure():
         mrn="BENCH-DELIVERY", given_name="Bench", family_name="Patient", birth_date=dt.date(1945, 1, 1), ward=ward
     )
     return schedule_procedure(
-        patient=patient, kind="vertebroplasty", indication="osteoporotic_fracture", levels=["L1"],
-        anaesthesia="local", scheduled_at=timezone.now() + dt.timedelta(days=1), by=nurse,
-    )  # fmt: skip
+        patient=patient,
+        kind="vertebroplasty",
+        indication="osteoporotic_fracture",
+        levels=["L1"],
+        anaesthesia="local",
+        scheduled_at=timezone.now() + dt.timedelta(days=1),
+        by=nurse,
+    )
 
 
 def insert_reminders(*, prefix: str, dues: list[float], status: str, channel: str = "inapp") -> list[int]:

@@ -129,28 +129,49 @@ def drills(short: bool) -> list[Drill]:
     return [
         Drill("no fault (reference)", spread(300, 15)),
         Drill("Redis killed and restarted at once", spread(400, 20), kill_redis_and_restart(8, 0)),
-        Drill(f"Redis down {redis_down} s, then back", spread(400, redis_down + 20),
-              kill_redis_and_restart(5, redis_down)),
-        Drill("worker killed -9 mid-send (channel 2 s)", spread(40, 15), kill_a_worker_mid_send,
-              worker_env={"RECORDING_DELAY_SECONDS": "2"}),
+        Drill(
+            f"Redis down {redis_down} s, then back", spread(400, redis_down + 20), kill_redis_and_restart(5, redis_down)
+        ),
+        Drill(
+            "worker killed -9 mid-send (channel 2 s)",
+            spread(40, 15),
+            kill_a_worker_mid_send,
+            worker_env={"RECORDING_DELAY_SECONDS": "2"},
+        ),
         Drill("PostgreSQL connections killed every 3 s", spread(400, 20), kill_database_connections(3, 22)),
-        Drill("channel slower than the lease (8 s, lease 6 s)", spread(8, 2),
-              worker_env={"RECORDING_DELAY_SECONDS": "8", "REMINDER_LEASE_SECONDS": "6"}),
-        Drill("SMTP server that accepts and hangs", spread(3, 1),
-              skip="the recording transport stands in for every channel here; the hanging SMTP drill needs the "
-                   "real e-mail channel (tests/notifications/integration)"),
-        Drill("poison reminder (its send kills the process)", spread(100, 10),
-              worker_env={"RECORDING_POISON_KEY": "POISON"}),
-        Drill("one worker's clock 20 s behind", spread(300, 15), last_worker_env=skew | {"FAKETIME": "-20s"},
-              skip=no_faketime),
-        Drill("beat and workers 20 s ahead", spread(300, 15), worker_env=skew | {"FAKETIME": "+20s"},
-              skip=no_faketime),
-        Drill("50 due at one instant x3, channel 0.3 s, 6 processes",
-              lambda start: [start + 10 * burst for burst in range(3) for _ in range(50)],
-              concurrency=3, worker_env={"RECORDING_DELAY_SECONDS": "0.3"}, channel="webhook"),
+        Drill(
+            "channel slower than the lease (8 s, lease 6 s)",
+            spread(8, 2),
+            worker_env={"RECORDING_DELAY_SECONDS": "8", "REMINDER_LEASE_SECONDS": "6"},
+        ),
+        Drill(
+            "SMTP server that accepts and hangs",
+            spread(3, 1),
+            skip="the recording transport stands in for every channel here; the hanging SMTP drill needs the "
+            "real e-mail channel (tests/notifications/integration)",
+        ),
+        Drill(
+            "poison reminder (its send kills the process)",
+            spread(100, 10),
+            worker_env={"RECORDING_POISON_KEY": "POISON"},
+        ),
+        Drill(
+            "one worker's clock 20 s behind",
+            spread(300, 15),
+            last_worker_env=skew | {"FAKETIME": "-20s"},
+            skip=no_faketime,
+        ),
+        Drill("beat and workers 20 s ahead", spread(300, 15), worker_env=skew | {"FAKETIME": "+20s"}, skip=no_faketime),
+        Drill(
+            "50 due at one instant x3, channel 0.3 s, 6 processes",
+            lambda start: [start + 10 * burst for burst in range(3) for _ in range(50)],
+            concurrency=3,
+            worker_env={"RECORDING_DELAY_SECONDS": "0.3"},
+            channel="webhook",
+        ),
         Drill(f"channel answering 503 for {failing} s", spread(300, failing + 20), fail_channel(3, failing)),
         Drill("two beats (and two dispatch workers)", spread(400, 20), beats=2),
-    ]  # fmt: skip
+    ]
 
 
 def run_drill(drill: Drill) -> dict:
@@ -205,8 +226,10 @@ def run_drill(drill: Drill) -> dict:
             run.notes.append(f"{len(early)} sent early, up to {-min(early):.1f} s")
         if poison:
             row = Reminder.objects.filter(pk=poison).values("status", "attempts", "claims").get()
-            run.notes.append(f"poison: {row['status']}, attempts {row['attempts']}, claims {row['claims']}, "
-                             f"arrived {Counter(a['id'] for a in seen)[poison]} times")  # fmt: skip
+            run.notes.append(
+                f"poison: {row['status']}, attempts {row['attempts']}, claims {row['claims']}, "
+                f"arrived {Counter(a['id'] for a in seen)[poison]} times"
+            )
         for status in ("sending", "scheduled"):
             left = Reminder.objects.filter(pk__in=ids, status=status).count()
             if left:
@@ -266,11 +289,15 @@ def main() -> None:
             except Exception as error:  # one drill that cannot run does not hide the others' figures
                 rows.append({"drill": drill.name, "notes": f"failed to run: {error!r}"})
             print(f"  {rows[-1]}", flush=True)
-    report("faults_short" if args.short else "faults", rows, notes=(
-        f"Lease {LEASE_SECONDS} s; 2 delivery workers x concurrency 2 unless said; dispatch worker and beat as in "
-        f"the Procfile; lateness = arrival (recorder's clock) - due, p99 and max of first arrivals; "
-        f"{dt.datetime.now(dt.UTC):%Y-%m-%d %H:%M} UTC."
-    ))  # fmt: skip
+    report(
+        "faults_short" if args.short else "faults",
+        rows,
+        notes=(
+            f"Lease {LEASE_SECONDS} s; 2 delivery workers x concurrency 2 unless said; dispatch worker and beat as in "
+            f"the Procfile; lateness = arrival (recorder's clock) - due, p99 and max of first arrivals; "
+            f"{dt.datetime.now(dt.UTC):%Y-%m-%d %H:%M} UTC."
+        ),
+    )
 
 
 if __name__ == "__main__":

@@ -40,9 +40,16 @@ class FhirJSONRenderer(JSONRenderer):
 
 # The OperationOutcome issue type for each HTTP error DRF may answer with.
 ISSUE_CODES = {
-    401: "login", 403: "forbidden", 404: "not-found", 405: "not-supported", 406: "not-supported", 409: "conflict",
-    415: "not-supported", 422: "processing", 429: "throttled",
-}  # fmt: skip
+    401: "login",
+    403: "forbidden",
+    404: "not-found",
+    405: "not-supported",
+    406: "not-supported",
+    409: "conflict",
+    415: "not-supported",
+    422: "processing",
+    429: "throttled",
+}
 
 
 class FhirView(APIView):
@@ -80,10 +87,16 @@ def fhir(data: dict, status_code: int = 200, **headers) -> Response:
 class ProcedureBundleView(FhirView):
     @extend_schema(
         responses={200: RESOURCE, 400: RESOURCE},
-        parameters=[OpenApiParameter("type", str, enum=BUNDLE_TYPES,
-                                     description="collection (the default), or transaction: the same resources "
-                                                 "with a request on each entry, to store in one call.")],
-    )  # fmt: skip
+        parameters=[
+            OpenApiParameter(
+                "type",
+                str,
+                enum=BUNDLE_TYPES,
+                description="collection (the default), or transaction: the same resources "
+                "with a request on each entry, to store in one call.",
+            )
+        ],
+    )
     def get(self, request, pk: str):
         kind = request.query_params.get("type", "collection")
         if kind not in BUNDLE_TYPES:
@@ -146,10 +159,18 @@ class BookingView(FhirView):
         except Invalid as invalid:
             return fhir(operation_outcome(invalid.issues, invalid.code), status.HTTP_400_BAD_REQUEST)
         procedure = booking.procedure
-        log_access(request, action="create" if booking.created else "update", what="fhir booking",
-                   patients=[procedure.patient_id], object_id=procedure.pk)  # fmt: skip
-        return fhir(booked_procedure(procedure), status.HTTP_201_CREATED if booking.created else status.HTTP_200_OK,
-                    Location=f"/api/procedures/{procedure.pk}/")  # fmt: skip
+        log_access(
+            request,
+            action="create" if booking.created else "update",
+            what="fhir booking",
+            patients=[procedure.patient_id],
+            object_id=procedure.pk,
+        )
+        return fhir(
+            booked_procedure(procedure),
+            status.HTTP_201_CREATED if booking.created else status.HTTP_200_OK,
+            Location=f"/api/procedures/{procedure.pk}/",
+        )
 
 
 class QuestionnaireLoadView(FhirView):

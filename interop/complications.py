@@ -49,7 +49,7 @@ def condition(procedure: Procedure, complication: Complication, *, discharged_at
         "recordedDate": instant(complication.reported_at),
         "recorder": ref("Practitioner", complication.reported_by_id),
         "note": [{"text": text} for text in notes if text] or None,
-    }  # fmt: skip
+    }
 
 
 def adverse_event(procedure: Procedure, complication: Complication) -> dict:
@@ -63,9 +63,23 @@ def adverse_event(procedure: Procedure, complication: Complication) -> dict:
         "recordedDate": instant(complication.reported_at),
         "recorder": ref("Practitioner", complication.reported_by_id),
         "resultingCondition": [ref("Condition", complication.pk)],
-        "seriousness": {"coding": [{"system": ADVERSE_EVENT_SERIOUSNESS, "code": "Serious" if serious else
-                                    "Non-serious", "display": "Serious" if serious else "Non-serious"}]},
-        "severity": {"coding": [{"system": ADVERSE_EVENT_SEVERITY, "code": complication.severity,
-                                 "display": complication.get_severity_display()}]},
+        "seriousness": {
+            "coding": [
+                {
+                    "system": ADVERSE_EVENT_SERIOUSNESS,
+                    "code": "Serious" if serious else "Non-serious",
+                    "display": "Serious" if serious else "Non-serious",
+                }
+            ]
+        },
+        "severity": {
+            "coding": [
+                {
+                    "system": ADVERSE_EVENT_SEVERITY,
+                    "code": complication.severity,
+                    "display": complication.get_severity_display(),
+                }
+            ]
+        },
         "suspectEntity": [{"instance": ref("Procedure", procedure.pk)}],
-    }  # fmt: skip
+    }

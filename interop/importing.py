@@ -42,14 +42,21 @@ DATETIME_WITH_OFFSET = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(
 MAX_DEPTH = 40
 # Where each model field comes from in the FHIR resources, to name it in an OperationOutcome.
 PATIENT_ELEMENTS = {
-    "mrn": "Patient.identifier", "given_name": "Patient.name", "family_name": "Patient.name",
-    "birth_date": "Patient.birthDate", "phone": "Patient.telecom", "email": "Patient.telecom",
+    "mrn": "Patient.identifier",
+    "given_name": "Patient.name",
+    "family_name": "Patient.name",
+    "birth_date": "Patient.birthDate",
+    "phone": "Patient.telecom",
+    "email": "Patient.telecom",
     "language": "Patient.communication",
-}  # fmt: skip
+}
 PROCEDURE_ELEMENTS = {
-    "levels": "Procedure.bodySite", "anaesthesia": "Procedure.extension", "kind": "Procedure.code",
-    "indication": "Procedure.reasonCode", "scheduled_at": "Procedure.performedDateTime",
-}  # fmt: skip
+    "levels": "Procedure.bodySite",
+    "anaesthesia": "Procedure.extension",
+    "kind": "Procedure.code",
+    "indication": "Procedure.reasonCode",
+    "scheduled_at": "Procedure.performedDateTime",
+}
 
 
 @dataclass(frozen=True)
@@ -65,11 +72,21 @@ class Request:
 
 ORDER_INTENTS = ("order", "original-order", "reflex-order", "filler-order", "instance-order")
 REQUESTS = {
-    "Procedure": Request(FhirProcedure, ("preparation",), None, "performedDateTime",
-                         "Only a planned procedure (status preparation) can be booked."),
-    "ServiceRequest": Request(FhirServiceRequest, ("active",), ORDER_INTENTS, "occurrenceDateTime",
-                              "Only an active order (status active, intent order) can be booked."),
-}  # fmt: skip
+    "Procedure": Request(
+        FhirProcedure,
+        ("preparation",),
+        None,
+        "performedDateTime",
+        "Only a planned procedure (status preparation) can be booked.",
+    ),
+    "ServiceRequest": Request(
+        FhirServiceRequest,
+        ("active",),
+        ORDER_INTENTS,
+        "occurrenceDateTime",
+        "Only an active order (status active, intent order) can be booked.",
+    ),
+}
 
 
 def elements_of(kind: str) -> dict[str, str]:
@@ -154,8 +171,14 @@ def parse(payload) -> tuple[dict, dict]:
     models = {name: request.model for name, request in REQUESTS.items()} | {"Bundle": Bundle}
     model = models.get(kind) if isinstance(kind, str) else None
     if model is None:
-        raise Invalid([("resourceType", "Send a JSON object: a Procedure or a ServiceRequest (with a contained "
-                                        "Patient), or a Bundle.")])  # fmt: skip
+        raise Invalid(
+            [
+                (
+                    "resourceType",
+                    "Send a JSON object: a Procedure or a ServiceRequest (with a contained Patient), or a Bundle.",
+                )
+            ]
+        )
     refuse_null_characters(payload, kind)
     refuse_unknown_resources(payload, kind)
     try:
@@ -190,8 +213,9 @@ def bundle_parts(bundle: dict) -> tuple[dict, dict]:
     procedures = [e["resource"] for e in entries if e.get("resource", {}).get("resourceType") in REQUESTS]
     patients = [e for e in entries if e.get("resource", {}).get("resourceType") == "Patient"]
     if len(procedures) != 1 or len(patients) != 1:
-        raise Invalid([("Bundle.entry", "The Bundle must hold exactly one Patient and one Procedure or "
-                                        "ServiceRequest.")])  # fmt: skip
+        raise Invalid(
+            [("Bundle.entry", "The Bundle must hold exactly one Patient and one Procedure or ServiceRequest.")]
+        )
     patient = patients[0]["resource"]
     references = {patients[0].get("fullUrl"), "id" in patient and f"Patient/{patient['id']}"} - {None, False}
     refuse_another_subject(procedures[0], references, "its entry's fullUrl, or Patient/id")
@@ -230,8 +254,14 @@ def refuse_unknown_resources(payload: dict, kind: str) -> None:
         for index, entry in enumerate(entries if isinstance(entries, list) else []):
             resource = entry.get("resource") if isinstance(entry, dict) else None
             if isinstance(resource, dict) and resource.get("resourceType") not in ("Patient", *REQUESTS):
-                raise Invalid([(f"Bundle.entry[{index}].resource.resourceType",
-                                "Only a Patient and a Procedure or ServiceRequest.")])  # fmt: skip
+                raise Invalid(
+                    [
+                        (
+                            f"Bundle.entry[{index}].resource.resourceType",
+                            "Only a Patient and a Procedure or ServiceRequest.",
+                        )
+                    ]
+                )
     for path, node in nodes(payload, kind):
         if isinstance(node, dict) and "resourceType" in node and not is_resource_type(node["resourceType"]):
             raise Invalid([(f"{path}.resourceType", "Not a FHIR R4B resource type.")])
@@ -258,8 +288,9 @@ def patient_fields(resource: dict) -> dict:
     """The Patient's model fields, cleaned as the model stores them (a phone in E.164, a date)."""
     name = (resource.get("name") or [{}])[0]
     telecom = {t.get("system"): t.get("value", "") for t in resource.get("telecom", [])}
-    languages = [c.get("code") for comm in resource.get("communication", [])
-                 for c in comm.get("language", {}).get("coding", [])]  # fmt: skip
+    languages = [
+        c.get("code") for comm in resource.get("communication", []) for c in comm.get("language", {}).get("coding", [])
+    ]
     fields = {
         "given_name": " ".join(given for given in name.get("given", []) if given),
         "family_name": name.get("family", ""),
@@ -286,14 +317,20 @@ def procedure_fields(resource: dict) -> dict:
     return {
         "kind": procedure_kind(resource),
         "levels": (levels := treated_levels(resource)),
-        "indication": next(iter(codes(resource.get("reasonCode", []), *local_systems("indication"))),
-                           Procedure.Indication.OTHER),
+        "indication": next(
+            iter(codes(resource.get("reasonCode", []), *local_systems("indication"))), Procedure.Indication.OTHER
+        ),
         # The extension's canonical URL, or the URL the first exports used.
-        "anaesthesia": next((e.get("valueCode") for e in resource.get("extension", [])
-                             if e.get("url") in (ANAESTHESIA.url, *local_systems("anaesthesia"))),
-                            "general" if len(levels) > 1 else "local"),
+        "anaesthesia": next(
+            (
+                e.get("valueCode")
+                for e in resource.get("extension", [])
+                if e.get("url") in (ANAESTHESIA.url, *local_systems("anaesthesia"))
+            ),
+            "general" if len(levels) > 1 else "local",
+        ),
         "scheduled_at": planned_time(resource.get(time_element), where=f"{kind}.{time_element}"),
-    }  # fmt: skip
+    }
 
 
 def codes(concepts: list[dict], *systems: str) -> list[str]:
@@ -355,8 +392,9 @@ def store(order: Order, *, ward: Ward | None, by: Staff) -> Booking:
         procedure = schedule_procedure(patient=patient, by=by, **order.procedure)
     except ValidationError as error:
         raise Invalid(issues_of(error, elements_of(order.resource_type), order.resource_type)) from None
-    ExternalProcedure.objects.create(system=settings.FHIR_PROCEDURE_ID_SYSTEM, value=order.external_id,
-                                     procedure=procedure)  # fmt: skip
+    ExternalProcedure.objects.create(
+        system=settings.FHIR_PROCEDURE_ID_SYSTEM, value=order.external_id, procedure=procedure
+    )
     return Booking(procedure, created=True)
 
 
@@ -379,10 +417,15 @@ def known_procedure(order: Order, *, by: Staff) -> Procedure | None:
         raise Invalid([(f"{order.resource_type}.identifier", "This procedure identifier is not one of your wards'.")])
     if known.procedure.patient.mrn != order.mrn:
         raise Invalid(
-            [(f"{order.resource_type}.identifier", "This procedure identifier is already booked for another patient."),
-             ("Patient.identifier", "The MRN is not the one of the patient this procedure is booked for.")],
+            [
+                (
+                    f"{order.resource_type}.identifier",
+                    "This procedure identifier is already booked for another patient.",
+                ),
+                ("Patient.identifier", "The MRN is not the one of the patient this procedure is booked for."),
+            ],
             code="conflict",
-        )  # fmt: skip
+        )
     return known.procedure
 
 

@@ -29,9 +29,20 @@ class NotificationSerializer(serializers.ModelSerializer):
     class Meta:
         model = Reminder
         fields = [
-            "id", "milestone", "recipient", "channel", "due_at", "status", "attempts", "sent_at", "acknowledged_at",
-            "acknowledged_by", "kind", "urgent", "last_error",
-        ]  # fmt: skip
+            "id",
+            "milestone",
+            "recipient",
+            "channel",
+            "due_at",
+            "status",
+            "attempts",
+            "sent_at",
+            "acknowledged_at",
+            "acknowledged_by",
+            "kind",
+            "urgent",
+            "last_error",
+        ]
         read_only_fields = fields
 
 
@@ -103,9 +114,17 @@ class AlertSerializer(serializers.ModelSerializer):
     class Meta:
         model = Reminder
         fields = [
-            "id", "procedure", "kind", "summary", "urgent", "raised_at", "status", "acknowledged_at",
-            "acknowledged_by", "escalations",
-        ]  # fmt: skip
+            "id",
+            "procedure",
+            "kind",
+            "summary",
+            "urgent",
+            "raised_at",
+            "status",
+            "acknowledged_at",
+            "acknowledged_by",
+            "escalations",
+        ]
         read_only_fields = fields
 
     def get_status(self, alert: Reminder) -> str:

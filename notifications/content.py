@@ -48,9 +48,12 @@ def patient_content(reminder: Reminder) -> Content:
     attachments = []
     if reminder.message_key in APPOINTMENT_KEYS and milestone:
         ics = appointment_ics(
-            uid=f"{reminder.milestone_id}@recovery-tracker", starts_at=milestone.due_at, duration=APPOINTMENT_LENGTH,
-            summary=message.subject, location=reminder.ward.name,
-        )  # fmt: skip
+            uid=f"{reminder.milestone_id}@recovery-tracker",
+            starts_at=milestone.due_at,
+            duration=APPOINTMENT_LENGTH,
+            summary=message.subject,
+            location=reminder.ward.name,
+        )
         attachments.append(("appointment.ics", ics, "text/calendar"))
     return Content(message.subject, message.sms, message.text, message.html, attachments)
 

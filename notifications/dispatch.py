@@ -178,12 +178,16 @@ def settle_sent(sent: dict[int, str], *, token: str, now: dt.datetime | None = N
         return 0
     provider_ids = [When(pk=pk, then=Value(provider_id)) for pk, provider_id in sent.items() if provider_id]
     return held(token, *sent).update(
-        status=Reminder.Status.SENT, sent_at=moment(now), lease_until=None, send_started_at=None, sender=None,
+        status=Reminder.Status.SENT,
+        sent_at=moment(now),
+        lease_until=None,
+        send_started_at=None,
+        sender=None,
         last_error="",
         attempts=F("attempts") if counted else F("attempts") + 1,
         provider_message_id=Case(*provider_ids, default=Value("")) if provider_ids else "",
         escalate_at=moment(now) + F("acknowledge_within"),  # NULL (no escalation) stays NULL
-    )  # fmt: skip
+    )
 
 
 def settle_retry(reminder: Reminder, *, token: str, now: dt.datetime | None = None, error: str) -> bool:
@@ -210,9 +214,13 @@ def settle_failed(reminder: Reminder, *, token: str, now: dt.datetime | None = N
     """Fail it for good and report it to the ward's charge nurses, in one transaction."""
     with transaction.atomic():
         failed = held(token, reminder.pk).update(
-            status=Reminder.Status.FAILED, lease_until=None, send_started_at=None, sender=None, last_error=error,
+            status=Reminder.Status.FAILED,
+            lease_until=None,
+            send_started_at=None,
+            sender=None,
+            last_error=error,
             attempts=reminder.attempts,
-        )  # fmt: skip
+        )
         if failed:
             report_failure(reminder, now)
     return failed == 1

@@ -62,21 +62,40 @@ def plans_for(milestone: Milestone, procedure: Procedure) -> list[Plan]:
     plans = []
     if step.notifies_staff:
         plans.append(
-            Plan(f"m{milestone.pk}:nurse:inapp", milestone, Reminder.Channel.INAPP, message_key, milestone.due_at,
-                 recipient_role=Staff.Role.NURSE, acknowledge_within=step.acknowledge_within)
-        )  # fmt: skip
+            Plan(
+                f"m{milestone.pk}:nurse:inapp",
+                milestone,
+                Reminder.Channel.INAPP,
+                message_key,
+                milestone.due_at,
+                recipient_role=Staff.Role.NURSE,
+                acknowledge_within=step.acknowledge_within,
+            )
+        )
     if step.notifies_staff and settings.WEBHOOK_URL:
         plans.append(
-            Plan(f"m{milestone.pk}:interface:webhook", milestone, Reminder.Channel.WEBHOOK, message_key,
-                 milestone.due_at, recipient_role=Reminder.INTERFACE_ENGINE)
-        )  # fmt: skip
+            Plan(
+                f"m{milestone.pk}:interface:webhook",
+                milestone,
+                Reminder.Channel.WEBHOOK,
+                message_key,
+                milestone.due_at,
+                recipient_role=Reminder.INTERFACE_ENGINE,
+            )
+        )
     channel = patient_channel(patient)
     if step.notifies_patient and channel:
         for variant, due_at, key in patient_times(milestone, message_key, ward.zone):
             plans.append(
-                Plan(f"m{milestone.pk}:patient:{channel}:{variant}", milestone, channel, key,
-                     release_at(due_at, ward.zone, ward.quiet_hours_start, ward.quiet_hours_end), for_patient=True)
-            )  # fmt: skip
+                Plan(
+                    f"m{milestone.pk}:patient:{channel}:{variant}",
+                    milestone,
+                    channel,
+                    key,
+                    release_at(due_at, ward.zone, ward.quiet_hours_start, ward.quiet_hours_end),
+                    for_patient=True,
+                )
+            )
     return plans
 
 

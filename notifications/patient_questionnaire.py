@@ -177,9 +177,14 @@ def send_answers(milestone: Milestone, now: dt.datetime) -> QuestionnaireRespons
     if not milestone.is_open or milestone.status_at(now) == Milestone.Status.MISSED:
         raise Closed
     response = record_response(
-        procedure=procedure, questionnaire=milestone.step.questionnaire, answers=kept_answers(milestone),
-        authored_at=now, source=QuestionnaireResponse.Source.PATIENT, milestone=milestone, now=now,
-    )  # fmt: skip
+        procedure=procedure,
+        questionnaire=milestone.step.questionnaire,
+        answers=kept_answers(milestone),
+        authored_at=now,
+        source=QuestionnaireResponse.Source.PATIENT,
+        milestone=milestone,
+        now=now,
+    )
     ResponseDraft.objects.filter(milestone=milestone).delete()
     return response
 

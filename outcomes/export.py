@@ -20,9 +20,16 @@ from outcomes.results import TIMEPOINTS, Period, counted, milestones_of, minutes
 from procedures.models import Complication
 
 COLUMNS = [
-    "pseudonym", "age_band", "kind", "levels", "cement_injected_at", "time_to_stand_minutes", "pain_baseline",
-    *[f"pain_{timepoint.removeprefix('prom_')}" for timepoint in TIMEPOINTS], "complications",
-]  # fmt: skip
+    "pseudonym",
+    "age_band",
+    "kind",
+    "levels",
+    "cement_injected_at",
+    "time_to_stand_minutes",
+    "pain_baseline",
+    *[f"pain_{timepoint.removeprefix('prom_')}" for timepoint in TIMEPOINTS],
+    "complications",
+]
 
 
 def pseudonym(procedure_id: int) -> str:

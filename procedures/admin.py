@@ -117,9 +117,22 @@ class ProtocolStepInline(admin.TabularInline):
     form = ProtocolStepForm
     extra = 0
     fields = [
-        "order", "code", "label", *translated("labels"), "anchor", "offset", "at_local_time", "window_opens_before",
-        "overdue_after", "acknowledge_within", "audience", "action", *translated("actions"), "records", "message_key",
-    ]  # fmt: skip
+        "order",
+        "code",
+        "label",
+        *translated("labels"),
+        "anchor",
+        "offset",
+        "at_local_time",
+        "window_opens_before",
+        "overdue_after",
+        "acknowledge_within",
+        "audience",
+        "action",
+        *translated("actions"),
+        "records",
+        "message_key",
+    ]
     # How a published (read-only) version shows what a draft's form fields edit.
     shown = {
         "offset": "when",

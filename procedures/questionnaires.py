@@ -136,9 +136,14 @@ def record_response(
     if milestone is not None:
         check_asks_for(procedure, milestone, questionnaire)
     response = QuestionnaireResponse(
-        procedure=procedure, questionnaire=questionnaire, milestone=milestone, authored_at=authored_at,
-        source=source, answers=as_json(typed), recorded_by=by,
-    )  # fmt: skip
+        procedure=procedure,
+        questionnaire=questionnaire,
+        milestone=milestone,
+        authored_at=authored_at,
+        source=source,
+        answers=as_json(typed),
+        recorded_by=by,
+    )
     save(response, by)
     raise_flags(procedure, response_flags(questionnaire, typed, baseline_pain(procedure)), response, now)
     if milestone is not None:

@@ -80,9 +80,14 @@ def record_observations(
         check_takes_observations(procedure, milestone)
     if pain_score is not None:
         check.pain = record_pain_score(
-            procedure=procedure, score=pain_score, recorded_at=recorded_at, source="staff", by=by, now=now,
+            procedure=procedure,
+            score=pain_score,
+            recorded_at=recorded_at,
+            source="staff",
+            by=by,
+            now=now,
             milestone=milestone,
-        )  # fmt: skip
+        )
     save(check, by)
     raise_flags(procedure, observation_flags(check, list(procedure.protocol.observation_limits.all())), check, now)
     if milestone is not None:
@@ -107,9 +112,14 @@ def report_complication(
     procedure = lock(procedure)
     check_not_future(noted_at, now=now, zone=procedure.ward.zone, field="noted_at")
     complication = Complication(
-        procedure=procedure, kind=kind, severity=severity, noted_at=noted_at, description=description,
-        actions_taken=actions_taken, reported_by=by,
-    )  # fmt: skip
+        procedure=procedure,
+        kind=kind,
+        severity=severity,
+        noted_at=noted_at,
+        description=description,
+        actions_taken=actions_taken,
+        reported_by=by,
+    )
     complication.full_clean()
     save(complication, by)
     raise_flags(procedure, [complication_flag(complication)], complication, now)

@@ -10,15 +10,40 @@ import unicodedata
 
 # Patterns matched at the start of a word, on text without accents.
 RED_FLAG_PATTERNS = {
-    "legs": [r"weak", r"numb(ness)?\b", r"tingl", r"paralys", r"(can ?not|cant) (walk|move)", r"faibl", r"engourd",
-             r"fourmi", r"peux plus (marcher|bouger)", r"ne marche plus"],
+    "legs": [
+        r"weak",
+        r"numb(ness)?\b",
+        r"tingl",
+        r"paralys",
+        r"(can ?not|cant) (walk|move)",
+        r"faibl",
+        r"engourd",
+        r"fourmi",
+        r"peux plus (marcher|bouger)",
+        r"ne marche plus",
+    ],
     "bladder or bowel": [r"bladder", r"bowel", r"incontinen", r"(can ?not|cant) pee", r"vessie", r"selles", r"uriner"],
     "chest or breathing": [r"chest", r"breath", r"poitrine", r"thora", r"essouffl", r"respir", r"souffle"],
-    "fever or wound": [r"fever", r"temperature", r"pus\b", r"swell", r"swollen", r"redness", r"red\b", r"bleed",
-                       r"wound", r"fievre", r"plaie", r"gonfl", r"rougeur", r"rouge\b", r"saign", r"ecoul"],
-    "new back pain": [r"sudden", r"new pain", r"worse", r"crack", r"soudain", r"nouvelle douleur", r"pire\b",
-                      r"craqu"],
-}  # fmt: skip
+    "fever or wound": [
+        r"fever",
+        r"temperature",
+        r"pus\b",
+        r"swell",
+        r"swollen",
+        r"redness",
+        r"red\b",
+        r"bleed",
+        r"wound",
+        r"fievre",
+        r"plaie",
+        r"gonfl",
+        r"rougeur",
+        r"rouge\b",
+        r"saign",
+        r"ecoul",
+    ],
+    "new back pain": [r"sudden", r"new pain", r"worse", r"crack", r"soudain", r"nouvelle douleur", r"pire\b", r"craqu"],
+}
 RED_FLAGS = {topic: re.compile(r"\b(?:" + "|".join(patterns) + ")") for topic, patterns in RED_FLAG_PATTERNS.items()}
 
 

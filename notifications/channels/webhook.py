@@ -64,9 +64,12 @@ class WebhookTransport(Transport):
         }
         try:
             response = session().post(
-                settings.WEBHOOK_URL, data=body, headers=headers, timeout=settings.WEBHOOK_TIMEOUT_SECONDS,
+                settings.WEBHOOK_URL,
+                data=body,
+                headers=headers,
+                timeout=settings.WEBHOOK_TIMEOUT_SECONDS,
                 allow_redirects=False,
-            )  # fmt: skip
+            )
         except requests.RequestException as error:
             raise DeliveryError(f"Webhook unreachable: {error}") from error
         if not 200 <= response.status_code < 300:

@@ -55,9 +55,16 @@ def read_and_act(sender: str, body: str, provider_message_id: str, now: dt.datet
     patient = patients[0] if patients else None
     procedure = patient and current_procedure(patient)
     message = InboundMessage.objects.create(
-        provider_message_id=provider_message_id, sender=sender, body=body, received_at=now, patient=patient,
-        procedure=procedure, stop=reply.stop, score=reply.score, red_flags=reply.red_flags,
-    )  # fmt: skip
+        provider_message_id=provider_message_id,
+        sender=sender,
+        body=body,
+        received_at=now,
+        patient=patient,
+        procedure=procedure,
+        stop=reply.stop,
+        score=reply.score,
+        red_flags=reply.red_flags,
+    )
     if reply.stop:
         stop_messages(message, patients, now)
     elif procedure is None:

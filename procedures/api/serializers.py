@@ -71,9 +71,18 @@ class PatientSerializer(RefuseUnknownFields, serializers.ModelSerializer):
     class Meta:
         model = Patient
         fields = [
-            "id", "mrn", "given_name", "family_name", "birth_date", "ward", "bed", "phone", "email", "language",
+            "id",
+            "mrn",
+            "given_name",
+            "family_name",
+            "birth_date",
+            "ward",
+            "bed",
+            "phone",
+            "email",
+            "language",
             "messaging_consent",
-        ]  # fmt: skip
+        ]
         # No uniqueness check here: the view refuses a taken MRN only once everything else is valid
         # (PatientViewSet.saved), so that a probe that saves nothing learns nothing about other wards.
         extra_kwargs = {"mrn": {"validators": []}}
@@ -101,9 +110,18 @@ class ProcedureSerializer(serializers.ModelSerializer):
     class Meta:
         model = Procedure
         fields = [
-            "id", "patient", "kind", "indication", "levels", "anaesthesia", "scheduled_at", "operator", "protocol",
-            "cement_volume_ml", "status",
-        ]  # fmt: skip
+            "id",
+            "patient",
+            "kind",
+            "indication",
+            "levels",
+            "anaesthesia",
+            "scheduled_at",
+            "operator",
+            "protocol",
+            "cement_volume_ml",
+            "status",
+        ]
         read_only_fields = fields
 
 
@@ -114,8 +132,9 @@ class ProcedureInput(StrictSerializer):
     levels = serializers.ListField(child=serializers.ChoiceField(choices=LEVELS), allow_empty=True)
     anaesthesia = serializers.ChoiceField(choices=Procedure.Anaesthesia.choices)
     scheduled_at = StrictDateTimeField(check=scheduled_time)
-    operator = serializers.PrimaryKeyRelatedField(queryset=Staff.objects.filter(is_active=True), required=False,
-                                                  allow_null=True)  # fmt: skip
+    operator = serializers.PrimaryKeyRelatedField(
+        queryset=Staff.objects.filter(is_active=True), required=False, allow_null=True
+    )
     protocol = ProtocolRefSerializer(required=False)
     cement_volume_ml = serializers.DictField(child=serializers.FloatField(), required=False)
 
@@ -156,9 +175,17 @@ class MilestoneSerializer(serializers.ModelSerializer):
     class Meta:
         model = Milestone
         fields = [
-            "id", "code", "label", "audience", "window_opens_at", "due_at", "status", "completed_at", "completed_by",
+            "id",
+            "code",
+            "label",
+            "audience",
+            "window_opens_at",
+            "due_at",
+            "status",
+            "completed_at",
+            "completed_by",
             "note",
-        ]  # fmt: skip
+        ]
 
     def get_status(self, milestone: Milestone) -> str:
         return milestone.status_at(self.context["now"])
@@ -201,9 +228,16 @@ class PainScoreInput(StrictSerializer):
 
 
 OBSERVATION_FIELDS = [
-    "systolic_bp", "diastolic_bp", "pulse", "spo2", "temperature", "leg_strength", "leg_sensation", "puncture_site",
+    "systolic_bp",
+    "diastolic_bp",
+    "pulse",
+    "spo2",
+    "temperature",
+    "leg_strength",
+    "leg_sensation",
+    "puncture_site",
     "bladder",
-]  # fmt: skip
+]
 
 
 class ObservationSerializer(serializers.ModelSerializer):

@@ -320,8 +320,13 @@ class ProcedureViewSet(
         given = input_class(data=request.data)
         given.is_valid(raise_exception=True)
         row = function(procedure=procedure, by=request.user, **given.validated_data)
-        log_access(request, action="create", what=output_class.Meta.model._meta.verbose_name,
-                   patients=[procedure.patient_id], object_id=row.pk)  # fmt: skip
+        log_access(
+            request,
+            action="create",
+            what=output_class.Meta.model._meta.verbose_name,
+            patients=[procedure.patient_id],
+            object_id=row.pk,
+        )
         return Response(output_class(row).data, status=status.HTTP_201_CREATED)
 
 

@@ -21,37 +21,134 @@ FOLLOW_UP_ACTION = "Pain 0–10 and disability score; new back pain means a new 
 # code, label, anchor, offset, months, local time, window opens before, overdue after,
 # acknowledge within, audience, action
 STEPS = [
-    ("cement_hardened", "Cement hardened", "cement_injected", 10 * MIN, 0, None, 2 * MIN, 5 * MIN, 5 * MIN,
-     "staff", "Cement has set (8–10 min); the patient may be moved flat."),
+    (
+        "cement_hardened",
+        "Cement hardened",
+        "cement_injected",
+        10 * MIN,
+        0,
+        None,
+        2 * MIN,
+        5 * MIN,
+        5 * MIN,
+        "staff",
+        "Cement has set (8–10 min); the patient may be moved flat.",
+    ),
     *[
-        (f"obs_{n}", f"Observations {n} ({minutes} min)", "ended", minutes * MIN, 0, None, 5 * MIN, 10 * MIN,
-         10 * MIN, "staff", OBS_ACTION)
+        (
+            f"obs_{n}",
+            f"Observations {n} ({minutes} min)",
+            "ended",
+            minutes * MIN,
+            0,
+            None,
+            5 * MIN,
+            10 * MIN,
+            10 * MIN,
+            "staff",
+            OBS_ACTION,
+        )
         for n, minutes in enumerate([15, 30, 45, 60, 90, 120], start=1)
     ],
-    ("may_stand", "May stand", "cement_injected", 12 * HOUR, 0, None, dt.timedelta(0), 2 * HOUR, 30 * MIN,
-     "staff_and_patient",
-     "Consolidation complete: first time up with help; pain before and after; neurological check of the legs."),
-    ("xray_control", "Control X-ray", "cement_injected", 24 * HOUR, 0, None, dt.timedelta(0), 24 * HOUR, HOUR,
-     "staff", "Control X-ray done; flag any cement leak or new fracture."),
-    ("discharge_check", "Discharge check", "discharged", dt.timedelta(0), 0, None, dt.timedelta(0), HOUR,
-     30 * MIN, "staff",
-     "Vital signs stable, legs as before, pain not above baseline, walking, wound dry, red-flag advice given, "
-     "osteoporosis follow-up arranged."),
+    (
+        "may_stand",
+        "May stand",
+        "cement_injected",
+        12 * HOUR,
+        0,
+        None,
+        dt.timedelta(0),
+        2 * HOUR,
+        30 * MIN,
+        "staff_and_patient",
+        "Consolidation complete: first time up with help; pain before and after; neurological check of the legs.",
+    ),
+    (
+        "xray_control",
+        "Control X-ray",
+        "cement_injected",
+        24 * HOUR,
+        0,
+        None,
+        dt.timedelta(0),
+        24 * HOUR,
+        HOUR,
+        "staff",
+        "Control X-ray done; flag any cement leak or new fracture.",
+    ),
+    (
+        "discharge_check",
+        "Discharge check",
+        "discharged",
+        dt.timedelta(0),
+        0,
+        None,
+        dt.timedelta(0),
+        HOUR,
+        30 * MIN,
+        "staff",
+        "Vital signs stable, legs as before, pain not above baseline, walking, wound dry, red-flag advice given, "
+        "osteoporosis follow-up arranged.",
+    ),
     *[
-        (f"pain_checkin_day{n}", f"Pain check-in day {n}", "discharged", n * DAY, 0, TEN_AM, dt.timedelta(0),
-         DAY, None, "patient", "Pain 0–10 by reply; a red flag or pain above baseline reaches the ward.")
+        (
+            f"pain_checkin_day{n}",
+            f"Pain check-in day {n}",
+            "discharged",
+            n * DAY,
+            0,
+            TEN_AM,
+            dt.timedelta(0),
+            DAY,
+            None,
+            "patient",
+            "Pain 0–10 by reply; a red flag or pain above baseline reaches the ward.",
+        )
         for n in (1, 2, 3, 5, 7)
     ],
-    ("review_2w", "Two-week review", "discharged", 12 * DAY, 0, TEN_AM, dt.timedelta(0), 2 * DAY, None,
-     "staff_and_patient", "Wound and pain review, in clinic or by phone."),
-    ("xray_followup_1m", "Follow-up X-ray (1 month)", "cement_injected", dt.timedelta(0), 1, TEN_AM,
-     dt.timedelta(0), 7 * DAY, None, "patient", "Follow-up X-ray, pain and disability score."),
+    (
+        "review_2w",
+        "Two-week review",
+        "discharged",
+        12 * DAY,
+        0,
+        TEN_AM,
+        dt.timedelta(0),
+        2 * DAY,
+        None,
+        "staff_and_patient",
+        "Wound and pain review, in clinic or by phone.",
+    ),
+    (
+        "xray_followup_1m",
+        "Follow-up X-ray (1 month)",
+        "cement_injected",
+        dt.timedelta(0),
+        1,
+        TEN_AM,
+        dt.timedelta(0),
+        7 * DAY,
+        None,
+        "patient",
+        "Follow-up X-ray, pain and disability score.",
+    ),
     *[
-        (f"review_{months}m", f"Review at {months} months", "cement_injected", dt.timedelta(0), months, TEN_AM,
-         dt.timedelta(0), 14 * DAY, None, "patient", FOLLOW_UP_ACTION)
+        (
+            f"review_{months}m",
+            f"Review at {months} months",
+            "cement_injected",
+            dt.timedelta(0),
+            months,
+            TEN_AM,
+            dt.timedelta(0),
+            14 * DAY,
+            None,
+            "patient",
+            FOLLOW_UP_ACTION,
+        )
         for months in (3, 6, 12)
     ],
-]  # fmt: skip
+]
 
 
 def create_default_protocol(apps, schema_editor):

@@ -19,8 +19,11 @@ LIMITS = [
 ]
 
 
-MESSAGE_KEYS = {"pain_checkin": PAIN_STEPS, "xray_followup": ["xray_followup_1m"],
-                "review": ["review_2w", "review_3m", "review_6m", "review_12m"]}  # fmt: skip
+MESSAGE_KEYS = {
+    "pain_checkin": PAIN_STEPS,
+    "xray_followup": ["xray_followup_1m"],
+    "review": ["review_2w", "review_3m", "review_6m", "review_12m"],
+}
 
 
 def fill_in(apps, schema_editor):
@@ -34,10 +37,16 @@ def fill_in(apps, schema_editor):
             protocol.steps.filter(code__in=codes).update(message_key=key)
         discharge_check = protocol.steps.get(code="discharge_check")
         ProtocolStep.objects.create(
-            protocol=protocol, code="discharge_advice", label="Discharge advice", anchor="discharged",
-            offset=discharge_check.offset, overdue_after=discharge_check.overdue_after, audience="patient",
-            action="Red flags and the ward's phone number, sent to the patient.", order=discharge_check.order,
-        )  # fmt: skip
+            protocol=protocol,
+            code="discharge_advice",
+            label="Discharge advice",
+            anchor="discharged",
+            offset=discharge_check.offset,
+            overdue_after=discharge_check.overdue_after,
+            audience="patient",
+            action="Red flags and the ward's phone number, sent to the patient.",
+            order=discharge_check.order,
+        )
         for measure, below, at_or_above in LIMITS:
             ObservationLimit.objects.create(
                 protocol=protocol, measure=measure, alert_below=below, alert_at_or_above=at_or_above

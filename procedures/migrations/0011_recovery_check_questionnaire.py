@@ -20,20 +20,29 @@ def option(code: str, english: str, french: str) -> dict:
 ITEMS = [
     {
         "link_id": "pain_rest",
-        "type": "integer", "required": True, "min_value": 0, "max_value": 10, "flag_above_baseline": 1,
+        "type": "integer",
+        "required": True,
+        "min_value": 0,
+        "max_value": 10,
+        "flag_above_baseline": 1,
         "text": "Your back pain at rest now, from 0 (no pain) to 10 (the worst pain you can imagine)",
         "fr": "Votre douleur du dos au repos maintenant, de 0 (aucune douleur) à 10 (la pire douleur imaginable)",
     },
     {
         "link_id": "pain_activity",
-        "type": "integer", "required": True, "min_value": 0, "max_value": 10, "flag_above_baseline": 3,
+        "type": "integer",
+        "required": True,
+        "min_value": 0,
+        "max_value": 10,
+        "flag_above_baseline": 3,
         "text": "Your back pain when you move or walk, from 0 (no pain) to 10 (the worst pain you can imagine)",
         "fr": "Votre douleur du dos quand vous bougez ou marchez, de 0 (aucune douleur) à 10 (la pire douleur "
         "imaginable)",
     },
     {
         "link_id": "analgesics",
-        "type": "choice", "required": True,
+        "type": "choice",
+        "required": True,
         "text": "Which painkillers do you take?",
         "fr": "Quels antidouleurs prenez-vous ?",
         "options": [
@@ -45,7 +54,8 @@ ITEMS = [
     },
     {
         "link_id": "mobility",
-        "type": "choice", "required": True,
+        "type": "choice",
+        "required": True,
         "text": "How far can you move about?",
         "fr": "Jusqu’où pouvez-vous vous déplacer ?",
         "options": [
@@ -57,19 +67,23 @@ ITEMS = [
     },
     {
         "link_id": "falls",
-        "type": "boolean", "required": True, "flag_if_yes": True,
+        "type": "boolean",
+        "required": True,
+        "flag_if_yes": True,
         "text": "Have you fallen since the procedure or your last answers?",
         "fr": "Êtes-vous tombé(e) depuis l’intervention ou vos dernières réponses ?",
     },
     {
         "link_id": "new_symptoms",
-        "type": "text", "required": False, "flag_words": True,
+        "type": "text",
+        "required": False,
+        "flag_words": True,
         "text": "Anything new? For example weakness or numbness in the legs, trouble passing urine, fever, "
         "chest pain or breathlessness, a sudden new back pain",
         "fr": "Quelque chose de nouveau ? Par exemple faiblesse ou engourdissement des jambes, difficulté à uriner, "
         "fièvre, douleur dans la poitrine ou essoufflement, nouvelle douleur du dos soudaine",
     },
-]  # fmt: skip
+]
 
 
 def ship(apps, schema_editor):

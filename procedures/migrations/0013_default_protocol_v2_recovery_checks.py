@@ -30,13 +30,35 @@ LABELS_FR = {
 }
 # code, label, anchor, offset, months, local time, window opens before, overdue after, closes after, audience
 STEPS = [
-    ("prom_baseline", "Recovery check before the procedure", "scheduled", dt.timedelta(0), 0, None, 7 * DAY,
-     dt.timedelta(hours=1), dt.timedelta(hours=12), "staff"),
-    ("prom_1w", "Recovery check (1 week)", "cement_injected", 7 * DAY, 0, TEN_AM, 3 * DAY, 2 * DAY, 7 * DAY,
-     "patient"),
-    *[(f"prom_{months}m", f"Recovery check ({months} month{'s' if months > 1 else ''})", "cement_injected",
-       dt.timedelta(0), months, TEN_AM, 3 * DAY, 2 * DAY, 21 * DAY, "patient") for months in (1, 3, 6, 12)],
-]  # fmt: skip
+    (
+        "prom_baseline",
+        "Recovery check before the procedure",
+        "scheduled",
+        dt.timedelta(0),
+        0,
+        None,
+        7 * DAY,
+        dt.timedelta(hours=1),
+        dt.timedelta(hours=12),
+        "staff",
+    ),
+    ("prom_1w", "Recovery check (1 week)", "cement_injected", 7 * DAY, 0, TEN_AM, 3 * DAY, 2 * DAY, 7 * DAY, "patient"),
+    *[
+        (
+            f"prom_{months}m",
+            f"Recovery check ({months} month{'s' if months > 1 else ''})",
+            "cement_injected",
+            dt.timedelta(0),
+            months,
+            TEN_AM,
+            3 * DAY,
+            2 * DAY,
+            21 * DAY,
+            "patient",
+        )
+        for months in (1, 3, 6, 12)
+    ],
+]
 
 
 def add_version_2(apps, schema_editor):
@@ -48,9 +70,12 @@ def add_version_2(apps, schema_editor):
         return  # a hospital that replaced the default protocol keeps its own
     questionnaire = Questionnaire.objects.get(code="recovery-check", version=1)
     second = Protocol.objects.create(
-        code=CODE, version=2, name=first.name, description=first.description,
+        code=CODE,
+        version=2,
+        name=first.name,
+        description=first.description,
         pain_review_after_days=first.pain_review_after_days,
-    )  # fmt: skip
+    )
     for row in [*first.steps.all(), *first.observation_limits.all()]:
         row.pk = None
         row.protocol = second
@@ -60,12 +85,25 @@ def add_version_2(apps, schema_editor):
         STEPS, last + 1
     ):
         ProtocolStep.objects.create(
-            protocol=second, code=code, label=label, anchor=anchor, offset=offset, offset_months=months,
-            at_local_time=at, window_opens_before=opens, overdue_after=overdue, window_closes_after=closes,
-            audience=audience, action=ACTION, records="questionnaire", questionnaire=questionnaire,
-            message_key="questionnaire" if audience == "patient" else "", order=order,
-            labels={"fr": LABELS_FR[code]}, actions={"fr": ACTION_FR},
-        )  # fmt: skip
+            protocol=second,
+            code=code,
+            label=label,
+            anchor=anchor,
+            offset=offset,
+            offset_months=months,
+            at_local_time=at,
+            window_opens_before=opens,
+            overdue_after=overdue,
+            window_closes_after=closes,
+            audience=audience,
+            action=ACTION,
+            records="questionnaire",
+            questionnaire=questionnaire,
+            message_key="questionnaire" if audience == "patient" else "",
+            order=order,
+            labels={"fr": LABELS_FR[code]},
+            actions={"fr": ACTION_FR},
+        )
 
 
 def remove_version_2(apps, schema_editor):
