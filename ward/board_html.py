@@ -23,7 +23,7 @@ from django.utils.translation import ngettext
 
 from notifications.models import Reminder
 from procedures.models import EventKind, Milestone, Procedure
-from ward.board import BoardRedFlag, BoardRow, BoardView
+from ward.board import BoardRedFlag, BoardReminder, BoardRow, BoardView
 from ward.escalation_words import escalated, escalates
 from ward.templatetags.ward_time import TimeWriter, iso
 
@@ -233,7 +233,7 @@ class RowWriter:
             f'<time datetime="{iso(moment)}" data-countdown>{esc(self.clock.relative(moment, now))}</time>)</span>'
         )
 
-    def reminder(self, reminder: Reminder) -> str:
+    def reminder(self, reminder: BoardReminder) -> str:
         words, classes, title = self.words, "reminder", ""
         if reminder.status == Reminder.Status.FAILED:
             title = f'<strong><span aria-hidden="true">✖</span> {words["not_delivered"]}:</strong> '

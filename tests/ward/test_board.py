@@ -203,8 +203,8 @@ def test_your_recent_completions_offer_an_undo_for_five_minutes(logged_in, ward_
 
 
 # Session, user, ward, procedures (with their cement, may-stand and discharge times), the milestones the
-# rows are about, their reminders wanting attention, their open red flags, your recent completions and events.
-BOARD_QUERIES = 9
+# rows are about, their reminders wanting attention with their open red flags, your recent completions and events.
+BOARD_QUERIES = 8
 
 
 @pytest.mark.parametrize("url_name", ["ward:board", "ward:live"])
