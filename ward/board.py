@@ -180,7 +180,7 @@ def bed_key(bed: str) -> tuple:
 
 
 PROCEDURE_COLUMNS = (
-    "pk", "kind", "levels", "scheduled_at", "status", "cement_at", "may_stand_at", "stood_up_at", "discharged_at",
+    "pk", "kind", "levels", "scheduled_at", "status", "cement_at", "may_stand_at", "stood_up", "discharged_at",
 )  # fmt: skip
 PATIENT_COLUMNS = ("patient_id", "patient__bed", "patient__family_name", "patient__given_name", "patient__mrn")
 MILESTONE_COLUMNS = ("procedure_id", "pk", "step__code", "label", "due_at", "since", "status", "overdue", "due")
@@ -317,7 +317,8 @@ def board_rows(*, ward: Ward, user: Staff, now: dt.datetime) -> list[BoardRow]:
         .annotate(
             cement_at=Subquery(cement.values("at")[:1]),
             may_stand_at=Subquery(may_stand.values("due_at")[:1]),
-            stood_up_at=Subquery(may_stand.values("completed_at")[:1]),
+            # Whether, not when: a yes or no costs less to read than a time.
+            stood_up=Exists(may_stand.filter(completed_at__isnull=False)),
             discharged_at=Subquery(discharge.values("at")[:1]),
         )
         .order_by()
@@ -340,14 +341,14 @@ def board_rows(*, ward: Ward, user: Staff, now: dt.datetime) -> list[BoardRow]:
         status,
         cement_at,
         may_stand_at,
-        stood_up_at,
+        stood_up,
         discharged_at,
         *patient,
     ) in procedures:
         row = BoardRow(
             pk=pk, kind=kind, levels=levels, scheduled_at=scheduled_at, patient=BoardPatient(*patient), now=now,
             status=status, cement_at=cement_at, next_milestone=milestones.get(pk), may_stand_at=may_stand_at,
-            stood_up=stood_up_at is not None, reminders=reminders.get(pk, []), red_flags=red_flags.get(pk, []),
+            stood_up=stood_up, reminders=reminders.get(pk, []), red_flags=red_flags.get(pk, []),
             discharged_at=discharged_at,
         )  # fmt: skip
         rows.append(row)
