@@ -81,6 +81,16 @@ class BoardRedFlag:
 
 
 @dataclass(slots=True)
+class BoardReminder:
+    """A staff reminder that wants attention, other than a red flag: what it is about and how it stands."""
+
+    pk: int
+    kind: str  # Reminder.Kind
+    status: str  # Reminder.Status: sent (to acknowledge) or failed
+    label: str
+
+
+@dataclass(slots=True)
 class BoardRow:
     pk: int  # the procedure's
     kind: str  # Procedure.Kind value
@@ -95,7 +105,7 @@ class BoardRow:
     stood_up: bool = False  # may-stand is completed
     # The procedure's staff reminders that want attention (sent and not acknowledged, or failed),
     # red flags apart: those are in `red_flags`.
-    reminders: list[Reminder] = field(default_factory=list)
+    reminders: list[BoardReminder] = field(default_factory=list)
     red_flags: list[BoardRedFlag] = field(default_factory=list)
     discharged_at: dt.datetime | None = None
     # Worked out from the values above when the row is made:
@@ -170,7 +180,7 @@ def bed_key(bed: str) -> tuple:
 
 
 PROCEDURE_COLUMNS = (
-    "pk", "kind", "levels", "scheduled_at", "status", "cement_at", "may_stand_at", "stood_up_at", "discharged_at",
+    "pk", "kind", "levels", "scheduled_at", "status", "cement_at", "may_stand_at", "stood_up", "discharged_at",
 )  # fmt: skip
 PATIENT_COLUMNS = ("patient_id", "patient__bed", "patient__family_name", "patient__given_name", "patient__mrn")
 MILESTONE_COLUMNS = ("procedure_id", "pk", "step__code", "label", "due_at", "since", "status", "overdue", "due")
@@ -244,26 +254,56 @@ def on_the_board(ward: Ward, now: dt.datetime) -> Q:
     return ~Q(status__in=CLOSED) | discharged
 
 
-def open_red_flags(ward: Ward) -> dict[int, list[BoardRedFlag]]:
-    """The open red flags of the ward's patients, by procedure, each with the last escalation step it reached."""
+REMINDER_COLUMNS = (
+    "pk", "procedure_id", "kind", "status", "summary", "summaries", "due_at", "escalate_at", "last_level",
+    "last_escalated_at", "milestone__step__label", "milestone__step__labels", "red_flag", "message_key",
+)  # fmt: skip
+
+
+def reminders_wanting_attention(ward: Ward) -> tuple[dict[int, list[BoardReminder]], dict[int, list[BoardRedFlag]]]:
+    """The ward's staff reminders that want attention, by procedure, in one query: its open red flags
+    (each with the last escalation step it reached), and the other reminders sent and not
+    acknowledged, or failed (Reminder.objects.needing_attention, urgent first)."""
     last_step = Reminder.objects.filter(escalates=OuterRef("pk")).order_by("-escalation_level", "-due_at")
-    flags = (
-        Reminder.objects.open_red_flags()
+    others = Reminder.objects.needing_attention().exclude(kind=Reminder.Kind.ALERT)
+    found = (
+        (others | Reminder.objects.open_red_flags())
         .filter(procedure__patient__ward=ward)
         .annotate(
-            last_level=Subquery(last_step.values("escalation_level")[:1]),
-            last_escalated_at=Subquery(last_step.values("due_at")[:1]),
+            # Only a red flag escalates through the chain read here; the others need not ask.
+            last_level=Case(
+                When(kind=Reminder.Kind.ALERT, then=Subquery(last_step.values("escalation_level")[:1])),
+                default=Value(None),
+            ),
+            last_escalated_at=Case(
+                When(kind=Reminder.Kind.ALERT, then=Subquery(last_step.values("due_at")[:1])), default=Value(None)
+            ),
         )
-        .order_by("due_at", "pk")
-        .values_list("pk", "procedure_id", "summary", "due_at", "status", "escalate_at", "last_level",
-                     "last_escalated_at", "summaries")
-    )  # fmt: skip
-    found: dict[int, list[BoardRedFlag]] = {}
-    for pk, procedure_id, summary, raised_at, status, escalate_at, level, escalated_at, summaries in flags:
-        summary = in_language(summary, summaries)  # written in every language when raised
-        flag = BoardRedFlag(pk, procedure_id, summary, raised_at, status, escalate_at, level or 0, escalated_at)
-        found.setdefault(procedure_id, []).append(flag)
-    return found
+        .order_by("-urgent", "due_at", "pk")
+        .values_list(*REMINDER_COLUMNS)
+    )
+    reminders: dict[int, list[BoardReminder]] = {}
+    flags: dict[int, list[BoardRedFlag]] = {}
+    for (
+        pk, procedure_id, kind, status, summary, summaries, due_at, escalate_at, level, escalated_at,
+        step_label, step_labels, red_flag, message_key,
+    ) in found:  # fmt: skip
+        if kind == Reminder.Kind.ALERT:
+            summary = in_language(summary, summaries)  # written in every language when raised
+            flag = BoardRedFlag(pk, procedure_id, summary, due_at, status, escalate_at, level or 0, escalated_at)
+            flags.setdefault(procedure_id, []).append(flag)
+            continue
+        # The label of Reminder.label_in: its summary, or its step's, or else its topic.
+        if summary:
+            label = in_language(summary, summaries)
+        elif step_label is not None:
+            label = in_language(step_label, step_labels)
+        else:
+            label = (red_flag or message_key).replace("_", " ")
+        reminders.setdefault(procedure_id, []).append(BoardReminder(pk, kind, status, label))
+    for procedure_flags in flags.values():  # the oldest first
+        procedure_flags.sort(key=lambda flag: (flag.raised_at, flag.pk))
+    return reminders, flags
 
 
 def board_rows(*, ward: Ward, user: Staff, now: dt.datetime) -> list[BoardRow]:
@@ -277,7 +317,8 @@ def board_rows(*, ward: Ward, user: Staff, now: dt.datetime) -> list[BoardRow]:
         .annotate(
             cement_at=Subquery(cement.values("at")[:1]),
             may_stand_at=Subquery(may_stand.values("due_at")[:1]),
-            stood_up_at=Subquery(may_stand.values("completed_at")[:1]),
+            # Whether, not when: a yes or no costs less to read than a time.
+            stood_up=Exists(may_stand.filter(completed_at__isnull=False)),
             discharged_at=Subquery(discharge.values("at")[:1]),
         )
         .order_by()
@@ -290,11 +331,7 @@ def board_rows(*, ward: Ward, user: Staff, now: dt.datetime) -> list[BoardRow]:
         milestones[procedure_id] = BoardMilestone(pk, code, label, due_at, since, STATUS_OF[status], overdue, due)
     # The reminders are asked for by ward, not by the list of ids: a list of 300 ids costs more to
     # compile than the query costs to run. Only those of the rows' procedures are used.
-    reminders: dict[int, list[Reminder]] = {}
-    attention = Reminder.objects.needing_attention().exclude(kind=Reminder.Kind.ALERT)
-    for reminder in attention.filter(procedure__patient__ward=ward):
-        reminders.setdefault(reminder.procedure_id, []).append(reminder)
-    red_flags = open_red_flags(ward)
+    reminders, red_flags = reminders_wanting_attention(ward)
     rows = []
     for (
         pk,
@@ -304,14 +341,14 @@ def board_rows(*, ward: Ward, user: Staff, now: dt.datetime) -> list[BoardRow]:
         status,
         cement_at,
         may_stand_at,
-        stood_up_at,
+        stood_up,
         discharged_at,
         *patient,
     ) in procedures:
         row = BoardRow(
             pk=pk, kind=kind, levels=levels, scheduled_at=scheduled_at, patient=BoardPatient(*patient), now=now,
             status=status, cement_at=cement_at, next_milestone=milestones.get(pk), may_stand_at=may_stand_at,
-            stood_up=stood_up_at is not None, reminders=reminders.get(pk, []), red_flags=red_flags.get(pk, []),
+            stood_up=stood_up, reminders=reminders.get(pk, []), red_flags=red_flags.get(pk, []),
             discharged_at=discharged_at,
         )  # fmt: skip
         rows.append(row)

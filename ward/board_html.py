@@ -23,9 +23,9 @@ from django.utils.translation import ngettext
 
 from notifications.models import Reminder
 from procedures.models import EventKind, Milestone, Procedure
-from ward.board import BoardRedFlag, BoardRow, BoardView
+from ward.board import BoardRedFlag, BoardReminder, BoardRow, BoardView
 from ward.escalation_words import escalated, escalates
-from ward.templatetags.ward_time import TimeWriter, iso
+from ward.templatetags.ward_time import TimeWriter
 
 # An id no row has, replaced in the reversed URL by each row's own (see `link_to`).
 PLACEHOLDER = 2147483647
@@ -127,7 +127,7 @@ class RowWriter:
             return f'<span class="muted">{self.words["not_injected"]}</span>'
         since = esc(self.clock.since(row.cement_at, row.now))
         at = esc(self.at_time % {"time": self.clock.time(row.cement_at)})
-        return f'<span data-since="{iso(row.cement_at)}">{since}</span> <span class="muted">{at}</span>'
+        return f'<span data-since="{self.clock.iso(row.cement_at)}">{since}</span> <span class="muted">{at}</span>'
 
     def consolidation(self, row: BoardRow) -> str:
         percent = row.consolidation_percent
@@ -136,7 +136,7 @@ class RowWriter:
         stand = self.words["up"]
         if not row.stood_up:
             stand = esc(self.may_stand_at % {"time": self.clock.time(row.may_stand_at)})
-        label = esc(self.consolidation_of % {"name": row.patient.family_name.upper()})
+        label, iso = esc(self.consolidation_of % {"name": row.patient.family_name.upper()}), self.clock.iso
         return (
             f'<div class="consolidation">\n<progress max="100" value="{percent}" data-from="{iso(row.cement_at)}"'
             f' data-to="{iso(row.may_stand_at)}" aria-label="{label}">{percent} %</progress>\n'
@@ -163,7 +163,7 @@ class RowWriter:
         countdown = esc(self.clock.relative(milestone.due_at, row.now))
         return (
             f'{badge}\n<strong>{esc(milestone.label)}</strong>\n<span class="when">{due}'
-            f' (<time datetime="{iso(milestone.due_at)}" data-countdown>{countdown}</time>)</span>{more}'
+            f' (<time datetime="{self.clock.iso(milestone.due_at)}" data-countdown>{countdown}</time>)</span>{more}'
         )
 
     def reminders(self, row: BoardRow) -> str:
@@ -208,7 +208,7 @@ class RowWriter:
         raised = esc(self.raised_at % {"time": clock.time(flag.raised_at)})
         # The minutes move on every second: shown, but kept out of what a screen reader announces.
         since = esc(clock.since(flag.raised_at, row.now))
-        since = f'<span aria-hidden="true">(<span data-since="{iso(flag.raised_at)}">{since}</span>)</span>'
+        since = f'<span aria-hidden="true">(<span data-since="{self.clock.iso(flag.raised_at)}">{since}</span>)</span>'
         return (
             f'<li><a href="#procedure-{int(row.pk)}"><strong>{bed}</strong> {name}</a>: '
             f'<strong class="what">{esc(flag.summary)}</strong>'
@@ -228,12 +228,13 @@ class RowWriter:
 
     def moment(self, moment, now) -> str:
         """A time, "14:07", then how far off it is, "(3 min ago)", which moves on but is not announced."""
+        clock = self.clock
         return (
-            f'{esc(self.at_time % {"time": self.clock.time(moment)})} <span aria-hidden="true">('
-            f'<time datetime="{iso(moment)}" data-countdown>{esc(self.clock.relative(moment, now))}</time>)</span>'
+            f'{esc(self.at_time % {"time": clock.time(moment)})} <span aria-hidden="true">('
+            f'<time datetime="{clock.iso(moment)}" data-countdown>{esc(clock.relative(moment, now))}</time>)</span>'
         )
 
-    def reminder(self, reminder: Reminder) -> str:
+    def reminder(self, reminder: BoardReminder) -> str:
         words, classes, title = self.words, "reminder", ""
         if reminder.status == Reminder.Status.FAILED:
             title = f'<strong><span aria-hidden="true">✖</span> {words["not_delivered"]}:</strong> '

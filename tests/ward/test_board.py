@@ -1,5 +1,6 @@
 """The board: who may open it, which ward it shows, its rows, their order, and its query count."""
 
+import gzip
 import re
 
 import pytest
@@ -203,8 +204,8 @@ def test_your_recent_completions_offer_an_undo_for_five_minutes(logged_in, ward_
 
 
 # Session, user, ward, procedures (with their cement, may-stand and discharge times), the milestones the
-# rows are about, their reminders wanting attention, their open red flags, your recent completions and events.
-BOARD_QUERIES = 9
+# rows are about, their reminders wanting attention with their open red flags, your recent completions and events.
+BOARD_QUERIES = 8
 
 
 @pytest.mark.parametrize("url_name", ["ward:board", "ward:live"])
@@ -225,6 +226,20 @@ def test_the_board_s_query_count_does_not_grow_with_patients(
         fifty = rows_of(client.get(url))
 
     assert (len(five), len(fifty)) == (5, 50)
+
+
+@pytest.mark.parametrize("url_name", ["ward:board", "ward:live"])
+def test_the_board_is_compressed_for_a_browser_that_asks(client, nurse_a, ward_a, fill_ward, url_name):
+    fill_ward(ward_a, 3)
+    client.force_login(nurse_a)
+    url = reverse(url_name, args=[ward_a.pk] if url_name == "ward:live" else [])
+
+    plain = client.get(url)
+    packed = client.get(url, headers={"accept-encoding": "gzip"})
+
+    assert "Content-Encoding" not in plain
+    assert packed["Content-Encoding"] == "gzip"
+    assert gzip.decompress(packed.content).decode().count('<tr id="procedure-') == len(rows_of(plain)) == 3
 
 
 def test_times_follow_the_ward_s_zone(client, nurse_b, ward_b, fill_ward):

@@ -30,6 +30,10 @@ class TimeWriter:
         self.zone = timezone.get_current_timezone()
         self.today = timezone.localdate()
         self.days: dict[dt.date, str] = {}
+        # Each instant is converted and written once per page: the rows share many.
+        self.times: dict[dt.datetime, str] = {}
+        self.isos: dict[dt.datetime, str] = {}
+        self.relatives: dict[tuple[dt.datetime, dt.datetime], str] = {}
 
     def duration(self, value: dt.timedelta) -> str:
         """Write a duration as "45 s", "4 min 05 s", "25 min", "2 h 05 min" or "3 d 4 h"."""
@@ -48,9 +52,23 @@ class TimeWriter:
 
     def relative(self, moment: dt.datetime, now: dt.datetime) -> str:
         """Write "in 5 min" for a time to come, "5 min ago" for a time past."""
-        if moment >= now:
-            return self.future % {"duration": self.duration(moment - now)}
-        return self.past % {"duration": self.duration(now - moment)}
+        written = self.relatives.get((moment, now))
+        if written is None:
+            if moment >= now:
+                written = self.future % {"duration": self.duration(moment - now)}
+            else:
+                written = self.past % {"duration": self.duration(now - moment)}
+            self.relatives[moment, now] = written
+        return written
+
+    def iso(self, moment: dt.datetime | None) -> str:
+        """The `iso` filter below, each instant written once."""
+        if moment is None:
+            return ""
+        written = self.isos.get(moment)
+        if written is None:
+            written = self.isos[moment] = iso(moment)
+        return written
 
     def since(self, moment: dt.datetime, now: dt.datetime) -> str:
         """Write the time elapsed since `moment`, such as "2 h 05 min"."""
@@ -62,13 +80,17 @@ class TimeWriter:
         tracker.local_time, with each day written once per page."""
         if moment is None:
             return ""
-        local = in_zone(moment, self.zone)
-        day = local.date()
-        if day == self.today:
-            return clock(local, self.zone)
-        if day not in self.days:  # many times on a page fall on the same few days
-            self.days[day] = short_day(day, self.today)
-        return f"{self.days[day]} {clock(local, self.zone)}"
+        written = self.times.get(moment)
+        if written is None:
+            local = in_zone(moment, self.zone)
+            written = clock(local, self.zone)
+            day = local.date()
+            if day != self.today:
+                if day not in self.days:  # many times on a page fall on the same few days
+                    self.days[day] = short_day(day, self.today)
+                written = f"{self.days[day]} {written}"
+            self.times[moment] = written
+        return written
 
     def day(self, day: dt.date | None) -> str:
         """Write a date: "12 Feb", or "12 Feb 1944" in another year."""
