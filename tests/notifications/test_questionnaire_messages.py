@@ -2,6 +2,7 @@
 later if she has not answered, nothing once the check is answered, missed or her consent withdrawn."""
 
 import datetime as dt
+import re
 
 import pytest
 import time_machine
@@ -180,8 +181,9 @@ def test_the_messages_are_in_her_language_with_her_link_and_nothing_clinical(inj
     for content in (asked, reminded):
         assert "http://127.0.0.1:8000/p/" in content.sms and "/p/" in content.html
         assert "Jeanne" in content.sms
+        words = re.sub(r"https?://\S+", "", content.sms).lower()  # the link's random key may hold "l1"
         for private in ("Martin", "L1", "MRN", "vertebro", "osteopor", "fracture"):
-            assert private.lower() not in content.sms.lower()
+            assert private.lower() not in words
 
 
 def test_english_subject_of_the_reminder(injected, patient):
