@@ -56,7 +56,7 @@ def fill(count: int):
     nurse = Staff.objects.create_user("bench-nurse", role=Staff.Role.NURSE)
     nurse.wards.add(ward)
     questionnaire = Questionnaire.objects.current("recovery-check")
-    protocol = Protocol.objects.current("vertebral-augmentation").new_draft()
+    protocol = Protocol.objects.get(code="vertebral-augmentation", version=1).new_draft()  # v1 has no recovery checks
     steps = {
         code: ProtocolStep.objects.create(
             protocol=protocol,
