@@ -5,7 +5,6 @@ import datetime as dt
 import re
 
 import pytest
-import time_machine
 
 from notifications.content import content_for
 from notifications.dispatch import claim_due
@@ -24,10 +23,8 @@ GOOD = {"pain_rest": 3, "pain_activity": 4, "analgesics": "occasionally", "mobil
 CHECKS = ["prom_1w", "prom_1m", "prom_3m", "prom_6m", "prom_12m"]
 
 
-@pytest.fixture(autouse=True)
-def clock():
-    with time_machine.travel(INJECTED, tick=False) as traveller:
-        yield traveller
+NOW = INJECTED  # the shared clock (tests/conftest.py) stops here
+pytestmark = pytest.mark.usefixtures("clock")
 
 
 @pytest.fixture

@@ -3,7 +3,6 @@
 import datetime as dt
 
 import pytest
-import time_machine
 
 from notifications.inbound.receiving import receive_reply
 from notifications.models import Reminder
@@ -18,10 +17,8 @@ PHONE = "+33612345678"
 GOOD = {"pain_rest": 3, "pain_activity": 4, "analgesics": "occasionally", "mobility": "outdoors", "falls": False}
 
 
-@pytest.fixture(autouse=True)
-def clock():
-    with time_machine.travel(INJECTED, tick=False) as traveller:
-        yield traveller
+NOW = INJECTED  # the shared clock (tests/conftest.py) stops here
+pytestmark = pytest.mark.usefixtures("clock")
 
 
 @pytest.fixture
