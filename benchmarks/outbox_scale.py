@@ -37,11 +37,12 @@ def fill(*, past: int, due: int, now: dt.datetime) -> float:
     insert = """
         INSERT INTO notifications_reminder (
             key, kind, ward_id, procedure_id, recipient_role, channel, message_key, urgent, due_at, status,
-            attempts, last_error, provider_message_id, escalation_level, created_at, summary, sent_at
+            attempts, last_error, provider_message_id, escalation_level, created_at, summary, summaries,
+            red_flag, claims, sent_at
         )
         SELECT %(prefix)s || n, 'milestone', %(ward)s, %(procedure)s, 'nurse', 'inapp', 'bench', false,
                %(now)s - make_interval(secs => %(spacing)s * n), %(status)s,
-               %(attempts)s, '', '', 0, %(now)s, '', CASE WHEN %(status)s = 'sent' THEN %(now)s END
+               %(attempts)s, '', '', 0, %(now)s, '', '{}', '', 0, CASE WHEN %(status)s = 'sent' THEN %(now)s END
         FROM generate_series(1, %(rows)s) AS n
     """
     common = {"ward": procedure.patient.ward_id, "procedure": procedure.pk, "now": now}
