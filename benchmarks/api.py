@@ -7,7 +7,9 @@ procedure whose cement injection is recorded). gunicorn (2 workers, the test set
 them on loopback; wrk, a second process, loads the board `/` (a nurse of the ward, session
 cookie) and `/api/procedures/{id}/timeline/` (API token) with 1 connection (one board refreshing
 without a pause) and with 4 (more than the 2 workers: requests queue), and reports requests per
-second and p95 latency.
+second and p95 latency. The board is measured twice: as the ward's boards share it (kept a few
+seconds, ward/board_cache.py) and with that cache off (`BOARD_CACHE_SECONDS=0`), which is what
+the first board asked for after each change on the ward costs.
 """
 
 import argparse
@@ -21,6 +23,8 @@ import tempfile
 import time
 import urllib.error
 import urllib.request
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 from benchmarks.harness import fresh_database, report, setup_django
@@ -111,43 +115,43 @@ def run(*, seconds: int, connections: list[int]) -> None:
         "DJANGO_SETTINGS_MODULE": "tests.settings",
         "DATABASE_URL": f"postgres://postgres@127.0.0.1:5432/{connection.settings_dict['NAME']}",
     }
+    rows = []
+    base = f"http://127.0.0.1:{PORT}"
+    # The board as its nurses' tablets share it (kept BOARD_CACHE_SECONDS, ward/board_cache.py), and
+    # read afresh for every request, as after each change on the ward; the timeline has no cache.
+    for cached in (True, False):
+        with serving(env | {"BOARD_CACHE_SECONDS": "3" if cached else "0"}):
+            for size, (session, token, procedure_id) in wards.items():
+                board, timeline = f"{base}/", f"{base}/api/procedures/{procedure_id}/timeline/"
+                check_ok(board, {"Cookie": f"sessionid={session}"})
+                pages = [("board /" if cached else "board / (no cache)", board, f"Cookie: sessionid={session}")]
+                if cached:
+                    check_ok(timeline, {"Authorization": f"Token {token}"})
+                    pages.append(("timeline", timeline, f"Authorization: Token {token}"))
+                for page, url, header in pages:
+                    for count in connections:
+                        rows.append(
+                            {"page": page, "patients": size, "connections": count, **wrk(url, header, seconds, count)}
+                        )
+    report("api", rows, notes=f"gunicorn 2 sync workers, wrk for {seconds} s each, loopback.")
+
+
+@contextmanager
+def serving(env: dict[str, str]) -> Iterator[None]:
+    """gunicorn, 2 sync workers, on PORT, for the time of the block."""
+    command = [sys.executable, "-m", "gunicorn", "tracker.wsgi", "-w", "2", "-b", f"127.0.0.1:{PORT}"]
     server = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "gunicorn",
-            "tracker.wsgi",
-            "-w",
-            "2",
-            "-b",
-            f"127.0.0.1:{PORT}",
-            "--log-level",
-            "warning",
-        ],
+        [*command, "--log-level", "warning"],
         cwd=ROOT,
         env=env,
         start_new_session=True,
     )
     try:
         wait_until_serving()
-        rows = []
-        base = f"http://127.0.0.1:{PORT}"
-        for size, (session, token, procedure_id) in wards.items():
-            board, timeline = f"{base}/", f"{base}/api/procedures/{procedure_id}/timeline/"
-            check_ok(board, {"Cookie": f"sessionid={session}"})
-            check_ok(timeline, {"Authorization": f"Token {token}"})
-            for page, url, header in [
-                ("board /", board, f"Cookie: sessionid={session}"),
-                ("timeline", timeline, f"Authorization: Token {token}"),
-            ]:
-                for count in connections:
-                    rows.append(
-                        {"page": page, "patients": size, "connections": count, **wrk(url, header, seconds, count)}
-                    )
+        yield
     finally:
         os.killpg(server.pid, signal.SIGTERM)
         server.wait(timeout=30)
-    report("api", rows, notes=f"gunicorn 2 sync workers, wrk for {seconds} s each, loopback.")
 
 
 def wait_until_serving() -> None:

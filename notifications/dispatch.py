@@ -24,6 +24,7 @@ from django.db.models.functions import Coalesce, Now
 
 from notifications.models import Reminder
 from procedures.models import Staff
+from tracker import board_version
 
 logger = logging.getLogger(__name__)
 
@@ -96,6 +97,7 @@ def fail_spent(ids: list[int], now: dt.datetime | None) -> None:
     Reminder.objects.filter(pk__in=ids).update(
         status=Reminder.Status.FAILED, lease_until=None, send_started_at=None, sender=None, last_error=error
     )
+    board_version.bump()
     for reminder in Reminder.objects.filter(pk__in=ids).select_related("ward", "procedure", "milestone"):
         report_failure(reminder, now)
 
@@ -177,6 +179,7 @@ def settle_sent(sent: dict[int, str], *, token: str, now: dt.datetime | None = N
     if not sent:
         return 0
     provider_ids = [When(pk=pk, then=Value(provider_id)) for pk, provider_id in sent.items() if provider_id]
+    board_version.bump()  # a staff line sent is to acknowledge on the board
     return held(token, *sent).update(
         status=Reminder.Status.SENT,
         sent_at=moment(now),
@@ -222,6 +225,7 @@ def settle_failed(reminder: Reminder, *, token: str, now: dt.datetime | None = N
             attempts=reminder.attempts,
         )
         if failed:
+            board_version.bump()
             report_failure(reminder, now)
     return failed == 1
 
@@ -231,6 +235,7 @@ def settle_cancelled(reminder: Reminder, *, token: str, reason: str) -> bool:
     changed = held(token, reminder.pk).update(
         status=Reminder.Status.CANCELLED, lease_until=None, send_started_at=None, sender=None, last_error=reason
     )
+    board_version.bump()
     return changed == 1
 
 

@@ -15,6 +15,7 @@ from django.utils import timezone
 
 from notifications.models import OnCall, Reminder
 from procedures.models import Staff
+from tracker import board_version
 
 logger = logging.getLogger(__name__)
 
@@ -41,6 +42,7 @@ def escalate(reminder: Reminder, now: dt.datetime) -> None:
     root = reminder.escalates or reminder
     level = reminder.escalation_level + 1
     Reminder.objects.filter(pk=reminder.pk).update(escalated_at=now)
+    board_version.bump()
     for position, (role, staff, channel) in enumerate(chain_step(reminder.ward, level, now)):
         Reminder.objects.plan(
             key=f"escalation:{root.pk}:{level}:{role or staff.pk}:{channel}",
@@ -91,6 +93,7 @@ def acknowledge(*, reminder: Reminder, by: Staff, now: dt.datetime | None = None
     root_id = reminder.escalates_id or reminder.pk
     chain = Reminder.objects.filter(pk=root_id) | Reminder.objects.filter(escalates_id=root_id)
     chain.filter(acknowledged_at__isnull=True).update(acknowledged_at=now, acknowledged_by=by)
+    board_version.bump()
     reminder.refresh_from_db()
     return reminder
 

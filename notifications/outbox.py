@@ -19,6 +19,7 @@ from notifications.messages import APPOINTMENT_KEYS
 from notifications.models import Reminder
 from notifications.quiet_hours import release_at
 from procedures.models import Milestone, Patient, Procedure, ProtocolStep, Staff, Ward
+from tracker import board_version
 
 MORNING = dt.time(8, 0)
 # A questionnaire step: the patient is asked when it is due and, if she has not answered, once more
@@ -140,6 +141,7 @@ def drop(reminder: Reminder | None) -> None:
         Reminder.objects.filter(pk=reminder.pk, status=Reminder.Status.SCHEDULED).update(
             status=Reminder.Status.CANCELLED, last_error=WINDOW_CLOSED
         )
+        board_version.bump()
 
 
 def schedule(reminder: Reminder | None, plan: Plan, procedure: Procedure, now: dt.datetime) -> None:
@@ -183,6 +185,7 @@ def close(milestone: Milestone, reminders: list[Reminder], now: dt.datetime) -> 
         chain.filter(acknowledged_at__isnull=True).update(
             acknowledged_at=milestone.completed_at, acknowledged_by=milestone.completed_by
         )
+    board_version.bump()
 
 
 def follow_patient(patient, now: dt.datetime) -> None:
@@ -222,4 +225,5 @@ def move_to_ward(*, patient: Patient, ward: Ward) -> int:
     hers.filter(status=Reminder.Status.SCHEDULED, recipient_staff__isnull=False).exclude(
         recipient_staff__wards=ward
     ).update(status=Reminder.Status.CANCELLED, last_error="The patient moved to another ward.")
+    board_version.bump()
     return hers.filter(unsent | unanswered).update(ward=ward)

@@ -11,6 +11,7 @@ from rest_framework.test import APIClient
 
 from procedures.models import ApiToken, Patient, Procedure, Protocol, Staff, Ward
 from procedures.timeline import schedule_procedure
+from tracker import board_version
 
 PARIS = "Europe/Paris"
 # Where `clock` stops time unless the test module says otherwise (its own NOW): 13:00 in Paris, in winter.
@@ -42,6 +43,12 @@ def pytest_collection_modifyitems(items) -> None:
         marked = item.get_closest_marker("integration") or item.get_closest_marker("browser")
         if marked or {"browser", "integration"} & set(item.path.parts):
             item.add_marker(pytest.mark.xdist_group("real_processes"))
+
+
+@pytest.fixture(autouse=True)
+def boards_afresh() -> None:
+    """No test sees a board kept by another (after a rollback, the same ward ids come back)."""
+    board_version.count()
 
 
 @pytest.fixture

@@ -260,6 +260,18 @@ SPECTACULAR_SETTINGS = {
 
 # Celery: Redis carries "deliver reminder N now"; the database holds the schedule.
 CELERY_BROKER_URL = env_str("CELERY_BROKER_URL", "redis://127.0.0.1:6379/0")
+
+# The ward boards' rows, written out, are kept this many seconds in Redis and shared by every
+# nurse of the ward (ward/board_cache.py); any write that changes them starts afresh. 0: off.
+BOARD_CACHE_SECONDS = env_int("BOARD_CACHE_SECONDS", 3)
+CACHES["board"] = {
+    "BACKEND": "django.core.cache.backends.redis.RedisCache",
+    # The broker's Redis by default: the keys carry their own prefix and last seconds.
+    "LOCATION": env_str("BOARD_CACHE_URL", CELERY_BROKER_URL),
+    "KEY_PREFIX": "tracker",
+    # A board never waits long for a cache it can do without.
+    "OPTIONS": {"socket_connect_timeout": 0.2, "socket_timeout": 0.5},
+}
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1

@@ -11,3 +11,8 @@ class WardConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
     name = "ward"
     verbose_name = "Ward board"
+
+    def ready(self) -> None:
+        from ward.board_cache import connect_signals
+
+        connect_signals()

@@ -29,6 +29,10 @@ from ward.templatetags.ward_time import TimeWriter
 
 # An id no row has, replaced in the reversed URL by each row's own (see `link_to`).
 PLACEHOLDER = 2147483647
+# Where the rows' forms take the CSRF token, in rows written once for every nurse of the ward
+# (ward/board_cache.py): each response puts its own token there (`with_token`). Values from the
+# database are escaped, so their text can never hold a raw "<": this slot is never anything else.
+TOKEN_SLOT = "<csrf-token>"
 
 
 def link_to(name: str) -> Callable[[int], str]:
@@ -40,7 +44,7 @@ def link_to(name: str) -> Callable[[int], str]:
 class RowWriter:
     """Writes board rows in the active language and the current (the ward's) time zone."""
 
-    def __init__(self, request_path: str, csrf_token: str) -> None:
+    def __init__(self, request_path: str, csrf_token: str = TOKEN_SLOT) -> None:
         self.clock = TimeWriter()
         words = {
             "bed": _("Bed"),
@@ -84,7 +88,8 @@ class RowWriter:
         self.acknowledge_url = link_to("ward:acknowledge")
         self.acknowledge_flags_url = link_to("ward:acknowledge_red_flags")
         self.path = esc(request_path)
-        self.csrf_input = f'<input type="hidden" name="csrfmiddlewaretoken" value="{esc(csrf_token)}">'
+        token = csrf_token if csrf_token == TOKEN_SLOT else esc(csrf_token)
+        self.csrf_input = f'<input type="hidden" name="csrfmiddlewaretoken" value="{token}">'
 
     def rows(self, rows: list[BoardRow]) -> SafeString:
         return mark_safe("".join(self.row(row) for row in rows))  # every value escaped with esc
@@ -279,7 +284,6 @@ class RowWriter:
         return "\n".join(part for part in parts if part)
 
 
-def row_writer(request: HttpRequest, back_to: str) -> RowWriter:
-    """A writer for this request, in the active language and the current (the ward's) time zone,
-    whose forms lead back to `back_to`."""
-    return RowWriter(back_to, get_token(request))
+def with_token(html: str, request: HttpRequest) -> SafeString:
+    """Rows written with the token slot (RowWriter's default), with this request's CSRF token in it."""
+    return mark_safe(html.replace(TOKEN_SLOT, esc(get_token(request))))  # the rest was escaped when written

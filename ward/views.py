@@ -16,6 +16,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.gzip import gzip_page
@@ -39,8 +40,9 @@ from procedures.recording import record_observations
 from procedures.timeline import UNDO_WINDOW, complete_milestone, record_event, undo_completion
 from tracker.api.access_log import log_access
 from tracker.local_time import clock
-from ward.board import Show, Sort, board_rows, board_view, recent_actions
-from ward.board_html import row_writer
+from ward.board import Show, Sort, recent_actions
+from ward.board_cache import ward_board
+from ward.board_html import with_token
 from ward.drawing import timeline_drawing
 from ward.forms import CompleteMilestoneForm, HandoverNoteForm, ObservationForm, RecordEventForm, add_domain_error
 from ward.history import patient_history
@@ -110,17 +112,15 @@ def log_board_view(request: HttpRequest, ward: Ward, *, refresh: bool) -> None:
 
 
 def board_context(request: HttpRequest, ward: Ward) -> dict:
-    now = timezone.now()
     show = request.GET.get("show") if request.GET.get("show") in Show.CHOICES else Show.ALL
     sort = request.GET.get("sort") if request.GET.get("sort") in Sort.CHOICES else Sort.URGENCY
-    view = board_view(board_rows(ward=ward, user=request.user, now=now), show=show, sort=sort)
     query = board_query(show, sort)
     # The rows' forms come back to the board as the nurse filtered it, also when the live part wrote them.
     board_url = reverse("ward:board") + (f"?{query}" if query else "")
-    writer = row_writer(request, board_url)
+    board = ward_board(ward=ward, user=request.user, show=show, sort=sort, back_to=board_url, now=timezone.now())
     return {
         "ward": ward,
-        "now": now,
+        "now": board.now,  # when the rows were read: "Updated at"
         "show": show,
         "sort": sort,
         "query": query,
@@ -133,14 +133,12 @@ def board_context(request: HttpRequest, ward: Ward) -> dict:
             (_("By urgency"), board_query(show, Sort.URGENCY), sort == Sort.URGENCY),
             (_("By bed"), board_query(show, Sort.BED), sort == Sort.BED),
         ],
-        "view": view,
-        "rows": view.current,
-        "rows_html": writer.rows(view.current),
-        "discharged_html": writer.rows(view.discharged),
-        "red_flags_html": writer.alerts(view),
-        # Changes when a red flag is raised, acknowledged or escalated: the page then tells the nurse.
-        "red_flags_signature": ",".join(f"{flag.pk}:{flag.level}" for _row, flag in view.red_flags),
-        "recent": recent_actions(ward=ward, user=request.user, now=now),
+        "board": board,
+        "rows_html": with_token(board.rows_html, request),
+        "discharged_html": with_token(board.discharged_html, request),
+        "red_flags_html": mark_safe(board.red_flags_html),  # written by board_html, every value escaped
+        "red_flags_signature": board.red_flags_signature,
+        "recent": recent_actions(ward=ward, user=request.user, now=timezone.now()),
     }
 
 
