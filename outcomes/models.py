@@ -3,7 +3,7 @@
 The figures read answers, baseline pain scores and the cement time, each written by several
 services and corrected by staff: computed from those records for 5,000 procedures at each request
 they cost a join and a sort of every answer (30,000 rows), too slow for the page. So each write that
-can change them (outcomes.summary.SOURCES) recomputes its procedure's row, from the records, by the
+can change them (outcomes.summary.sources()) recomputes its procedure's row, from the records, by the
 same query, in the same transaction. The results then read one narrow row per procedure.
 """
 

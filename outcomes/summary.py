@@ -3,7 +3,7 @@
 What the summary holds depends on the procedure's questionnaire responses (their pain at rest, time
 and time point), its baseline pain scores and its cement time; a response's time point is its
 milestone's step, and deleting a milestone unlinks its responses. A save or delete of any of those
-(SOURCES) recomputes the row of its procedure from the records, by `pain_rows` (one query) and an
+(sources()) recomputes the row of its procedure from the records, by `pain_rows` (one query) and an
 upsert (one more). Writes that bypass save() and delete() (`QuerySet.update`, `bulk_create`) would
 be missed: the application makes none of these rows that way (benchmarks/outcomes.py, which bulk
 inserts, calls `refresh` itself, as the data migration does for the rows that existed before).
@@ -108,7 +108,7 @@ def cascaded(origin) -> bool:
 
 
 def changed(sender, instance, **kwargs) -> None:
-    """post_save / post_delete of a SOURCES row: its procedure's figures may have changed."""
+    """post_save / post_delete of a row of sources(): its procedure's figures may have changed."""
     if "origin" in kwargs and cascaded(kwargs["origin"]):
         return
     refresh([instance.procedure_id])
