@@ -3,15 +3,16 @@
 What the summary holds depends on the procedure's questionnaire responses (their pain at rest, time
 and time point), its baseline pain scores and its cement time; a response's time point is its
 milestone's step, and deleting a milestone unlinks its responses. A save or delete of any of those
-(sources()) recomputes the row of its procedure from the records, by `pain_rows` (one query) and an
-upsert (one more). Writes that bypass save() and delete() (`QuerySet.update`, `bulk_create`) would
-be missed: the application makes none of these rows that way (benchmarks/outcomes.py, which bulk
-inserts, calls `refresh` itself, as the data migration does for the rows that existed before).
-Deletes that cascade from a procedure leave nothing to keep.
+(sources()) recomputes the row of its procedure from the records: a lock of the procedure,
+`pain_rows` and an upsert, three queries a write. Writes that bypass save() and delete()
+(`QuerySet.update`, `bulk_create`) would be missed: the application makes none of these rows that
+way (benchmarks/outcomes.py, which bulk inserts, calls `refresh` itself, as the data migration does
+for the rows that existed before). Deletes that cascade from a procedure leave nothing to keep.
 """
 
 from collections.abc import Iterable
 
+from django.db import transaction
 from django.db.models import Case, F, FilteredRelation, FloatField, Q, QuerySet, Value, When, Window
 from django.db.models.fields.json import KeyTextTransform
 from django.db.models.functions import Cast, Coalesce, FirstValue, RowNumber
@@ -82,6 +83,7 @@ def computed(procedures: QuerySet) -> dict[int, dict]:
     return figures
 
 
+@transaction.atomic(savepoint=False)  # in the writer's transaction, without a savepoint of its own
 def refresh(procedure_ids: Iterable[int], *, procedure_model=None, summary_model=None) -> None:
     """Recompute the summaries of these procedures from their records (the models: the data migration's own)."""
     from outcomes.models import PainSummary
@@ -91,6 +93,11 @@ def refresh(procedure_ids: Iterable[int], *, procedure_model=None, summary_model
     ids = sorted(set(procedure_ids))
     for start in range(0, len(ids), CHUNK):
         chunk = ids[start : start + CHUNK]
+        # Two writes to one procedure in two transactions must not each compute without the other's
+        # record, the later upsert then losing the earlier's: the procedures are locked first (the
+        # services that write lock them already), and the computation, a statement of its own, sees
+        # what the transaction before committed.
+        list(procedure_model.objects.select_for_update().filter(pk__in=chunk).order_by("pk").values_list("pk"))
         figures = computed(procedure_model.objects.filter(pk__in=chunk))
         summary_model.objects.bulk_create(
             [summary_model(procedure_id=pk, **row) for pk, row in figures.items()],

@@ -169,15 +169,15 @@ def test_the_data_migration_computes_the_summaries_of_the_procedures_before_it(
     PainSummary.objects.all().delete()  # as before the migration
 
     migration = importlib.import_module("outcomes.migrations.0002_fill_pain_summaries")
-    with django_assert_max_num_queries(3):  # the procedures' ids, then one computation and one upsert for them all
+    with django_assert_max_num_queries(4):  # the procedures' ids, then a lock, a computation and an upsert for all
         migration.fill(apps, None)
 
     assert list(PainSummary.objects.order_by("pk").values()) == kept
     assert [row["prom_1m"] for row in kept] == [0.0, 1.0, 2.0]
 
 
-def test_keeping_a_summary_costs_two_queries_a_write(procedure, django_assert_num_queries):
-    with django_assert_num_queries(2):  # the computation from the records, the upsert
+def test_keeping_a_summary_costs_three_queries_a_write(procedure, django_assert_num_queries):
+    with django_assert_num_queries(3):  # the lock of the procedure, the computation from the records, the upsert
         refresh([procedure.pk])
 
 
