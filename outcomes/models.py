@@ -11,7 +11,10 @@ from django.db import models
 
 
 class PainSummary(models.Model):
-    """Pain at rest as the results count it: the baseline, and the last answer at each time point (None: none)."""
+    """Pain at rest as the results count it: the baseline, and the last answer at each time point (None: none).
+
+    A procedure none of whose sources has been written yet has no row, which reads the same (a left join).
+    """
 
     procedure = models.OneToOneField(
         "procedures.Procedure", primary_key=True, on_delete=models.CASCADE, related_name="pain_summary"
