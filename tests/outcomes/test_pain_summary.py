@@ -2,10 +2,12 @@
 
 import datetime as dt
 import importlib
+import threading
+import time
 
 import pytest
 from django.apps import apps
-from django.db import connection
+from django.db import connection, transaction
 from django.test.utils import CaptureQueriesContext
 
 from outcomes.models import PainSummary
@@ -206,3 +208,53 @@ def test_the_export_reads_the_same_number_of_queries_for_one_procedure_and_for_m
         answer_1m(other, n)
     with django_assert_num_queries(len(one.captured_queries)):
         assert len(export()) == 6
+
+
+def wait_for_a_lock_wait(deadline_seconds: float = 30) -> None:
+    """Until a connection to this database waits on a lock (PostgreSQL's own view of its sessions)."""
+    deadline = time.monotonic() + deadline_seconds
+    with connection.cursor() as cursor:
+        while time.monotonic() < deadline:
+            cursor.execute(
+                "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'"
+            )
+            if cursor.fetchone()[0]:
+                return
+            time.sleep(0.05)
+    raise AssertionError("No connection came to wait on a lock.")
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_writers_in_two_transactions_do_not_lose_one_another(procedure):
+    """The second writer computes while the first has not committed: it waits for the first (the procedure's
+    lock), then sees its answer, the later one, which counts. Without the lock it would write its own alone."""
+    if connection.vendor != "postgresql":
+        pytest.skip("SQLite lets one writer at a time in.")
+    milestone = month(procedure)
+    first_saved, go = threading.Event(), threading.Event()
+    errors = []
+
+    def write(pain: int, at: dt.datetime, hold: bool) -> None:
+        try:
+            with transaction.atomic():
+                answered(procedure, pain, at, milestone)
+                if hold:
+                    first_saved.set()
+                    assert go.wait(timeout=30)
+        except Exception as error:
+            errors.append(error)
+        finally:
+            connection.close()
+
+    first = threading.Thread(target=write, args=(5, milestone.due_at, True))
+    second = threading.Thread(target=write, args=(6, milestone.due_at - dt.timedelta(days=1), False))
+    first.start()
+    assert first_saved.wait(timeout=30)
+    second.start()
+    wait_for_a_lock_wait()
+    go.set()
+    first.join(timeout=30)
+    second.join(timeout=30)
+
+    assert not errors
+    check(procedure, prom_1m=5.0)
