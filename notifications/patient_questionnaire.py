@@ -32,8 +32,6 @@ from procedures.questionnaires import (
     response_flags,
 )
 
-# The steps a patient answers herself; a staff-only questionnaire is entered by staff.
-ANSWERABLE = (ProtocolStep.Audience.PATIENT, ProtocolStep.Audience.STAFF_AND_PATIENT)
 # An integer scale this short (pain from 0 to 10) is a row of buttons rather than a number to type.
 LONGEST_SCALE = 11
 
@@ -64,14 +62,18 @@ class Question:
 
 
 def open_questionnaire(patient: Patient, now: dt.datetime) -> Milestone | None:
-    """The questionnaire step she may answer now: not done, its window open, the earliest due first."""
+    """The questionnaire step she may answer now: not done, its window open, the earliest due first.
+
+    Whatever its audience: a step for staff (the check before the procedure, "staff-entered or
+    answered by the patient") is offered to her too when she opens her link. The audience still
+    decides who is sent messages: she gets none for a staff step.
+    """
     return (
         Milestone.objects.awaited(now)
         .filter(
             procedure__patient=patient,
             window_opens_at__lte=now,
             step__records=ProtocolStep.Records.QUESTIONNAIRE,
-            step__audience__in=ANSWERABLE,
             step__questionnaire__published_at__isnull=False,
             step__questionnaire__items__isnull=False,
         )

@@ -7,6 +7,9 @@ class OutcomesConfig(AppConfig):
     verbose_name = "Outcomes"
 
     def ready(self) -> None:
+        from outcomes import summary
         from outcomes.sql import register_sqlite_functions
+
+        summary.connect()
 
         connection_created.connect(register_sqlite_functions, dispatch_uid="outcomes-sqlite-functions")

@@ -5,29 +5,24 @@ by the database in four queries, whatever the number of procedures: the page mus
 for a ward with 5,000 procedures and 30,000 responses (benchmarks/outcomes.py). Only a few numbers
 come back to Python, never a row per procedure or per answer.
 
-Why in SQL and not a summary row per procedure kept up to date when answers are recorded: the
-figures read answers, baseline pain scores, cement times and milestones, each written by several
-services and corrected by staff; a copy would have to follow every one of those writes to stay
-right, and would go wrong silently when one is missed. Computed from the records at each request,
-the figures cannot drift from them.
+Pain is read from each procedure's PainSummary (outcomes.models), one narrow row per procedure kept
+in step with the answers, baseline scores and cement time by outcomes.summary in the transaction of
+each write, rather than from a join and sort of every answer at each request (the 200 ms above).
+Milestones, complications and acknowledgements are read from the records.
 """
 
 import datetime as dt
 from dataclasses import dataclass
 
-from django.db.models import Case, Count, F, FilteredRelation, FloatField, Q, QuerySet, Value, When, Window
-from django.db.models.fields.json import KeyTextTransform
-from django.db.models.functions import Cast, Coalesce, FirstValue, RowNumber
+from django.db.models import Count, F, FilteredRelation, Q, QuerySet, Value
 
 from notifications.models import Reminder
 from outcomes.references import REFERENCES, public
 from outcomes.sql import Percentile, Seconds
 from outcomes.statistics import rate, rounded, wilson_interval
+from outcomes.summary import TIMEPOINTS, with_cement
 from procedures.models import Complication, EventKind, Milestone, Procedure, Ward
 
-# The protocol steps at which patients answer the recovery check, in the order of the follow-up.
-TIMEPOINTS = ["prom_1w", "prom_1m", "prom_3m", "prom_6m", "prom_12m"]
-BASELINE = "baseline"
 # A meaningful change on a 0–10 pain scale is about 2 points or about 30% (IMMPACT, Dworkin 2008):
 # relief means both.
 RELIEF_POINTS = 2
@@ -48,71 +43,27 @@ def relieved(pain: float, baseline: float) -> bool:
 
 def counted(period: Period) -> QuerySet:
     """The procedures whose cement was injected in the period on its wards, with that event joined as `cement`."""
-    procedures = Procedure.objects.annotate(
-        cement=FilteredRelation("events", condition=Q(events__kind=EventKind.CEMENT_INJECTED))
-    ).filter(cement__at__gte=period.start, cement__at__lt=period.end, patient__ward__in=period.wards)
+    procedures = with_cement(Procedure.objects).filter(
+        cement__at__gte=period.start, cement__at__lt=period.end, patient__ward__in=period.wards
+    )
     return procedures.filter(kind=period.kind) if period.kind else procedures
 
 
-def pain_rows(period: Period) -> QuerySet:
-    """A row per answer to the recovery check of each procedure counted (one row if it has none), annotated:
-
-    - `pain`: pain at rest, read from the answers in SQL;
-    - `group`: the time point it answers, "baseline" if it was answered before the cement at no time
-      point, else None (not counted);
-    - `latest`: 1 on the last answer of its group (by authored time, then id): of several answers at
-      one time point, the last counts;
-    - `first`: 1 on one row of each procedure, to count each once;
-    - `baseline`: the procedure's baseline, the last baseline pain score, else the last pain at rest
-      answered before the cement.
-
-    The baseline pain scores are joined too (each answer row repeats once per score), which lets
-    window functions find the last of each without a query per procedure.
-    """
-    answer, score = F("responses__authored_at").desc(), F("score__recorded_at").desc()
-    # The answer's own fields first, then the score's: the first row of a procedure in the order of
-    # by_procedure has its last baseline answer ("baseline" sorts before "prom_…") and, beside it, its
-    # last baseline score. Both windows sort the rows the same way: the database sorts them once.
-    newest = [answer, F("responses__id").desc(), score, F("score__id").desc()]
-    by_procedure = {"partition_by": [F("pk")], "order_by": [F("group").asc(nulls_last=True), *newest]}
-    return (
-        counted(period)
-        .annotate(score=FilteredRelation("pain_scores", condition=Q(pain_scores__source="baseline")))
-        .annotate(pain=Cast(KeyTextTransform("pain_rest", "responses__answers"), FloatField()))
-        .annotate(
-            group=Case(
-                When(
-                    Q(pain__isnull=False, responses__milestone__step__code__in=TIMEPOINTS),
-                    then=F("responses__milestone__step__code"),
-                ),
-                When(Q(pain__isnull=False, responses__authored_at__lte=F("cement__at")), then=Value(BASELINE)),
-                default=None,
-            )
-        )
-        .annotate(
-            latest=Window(RowNumber(), partition_by=[F("pk"), F("group")], order_by=newest),
-            first=Window(RowNumber(), **by_procedure),
-            baseline_score=Window(FirstValue("score__score"), **by_procedure),
-            baseline_answer=Window(FirstValue(Case(When(group=Value(BASELINE), then=F("pain")))), **by_procedure),
-        )
-        .annotate(baseline=Coalesce(Cast("baseline_score", FloatField()), F("baseline_answer")))
-    )
-
-
 def pain_aggregates() -> dict:
-    """The aggregates over pain_rows(): per procedure, and per time point over its last answers."""
-    once = Q(first=1)
-    aggregates = {"procedures": Count("pk", filter=once), "baseline_median": Percentile("baseline", 0.5, filter=once)}
+    """The aggregates over counted() joined with each procedure's PainSummary (outcomes.models)."""
+    baseline = F("pain_summary__baseline")
+    aggregates = {"procedures": Count("pk"), "baseline_median": Percentile(baseline, 0.5)}
     for timepoint in TIMEPOINTS:
-        answer = Q(group=timepoint, latest=1)
-        relief = Q(pain__lte=F("baseline") - RELIEF_POINTS) & Q(pain__lte=F("baseline") * RELIEF_FRACTION)
+        pain = f"pain_summary__{timepoint}"
+        answer = Q(**{f"{pain}__isnull": False})
+        relief = Q(**{f"{pain}__lte": baseline - RELIEF_POINTS}) & Q(**{f"{pain}__lte": baseline * RELIEF_FRACTION})
         aggregates |= {
-            f"{timepoint}_answered": Count("pain", filter=answer),
-            f"{timepoint}_q1": Percentile("pain", 0.25, filter=answer),
-            f"{timepoint}_median": Percentile("pain", 0.5, filter=answer),
-            f"{timepoint}_q3": Percentile("pain", 0.75, filter=answer),
-            f"{timepoint}_with_baseline": Count("pain", filter=answer & Q(baseline__isnull=False)),
-            f"{timepoint}_relieved": Count("pain", filter=answer & relief),
+            f"{timepoint}_answered": Count(pain),
+            f"{timepoint}_q1": Percentile(pain, 0.25),
+            f"{timepoint}_median": Percentile(pain, 0.5),
+            f"{timepoint}_q3": Percentile(pain, 0.75),
+            f"{timepoint}_with_baseline": Count(pain, filter=answer & Q(pain_summary__baseline__isnull=False)),
+            f"{timepoint}_relieved": Count(pain, filter=answer & relief),
         }
     return aggregates
 
@@ -142,16 +93,19 @@ def milestone_aggregates(now: dt.datetime) -> dict:
     }
 
 
-def milestones_of(scope: QuerySet) -> QuerySet:
-    return Milestone.objects.filter(procedure__in=scope).annotate(
+def milestones_of(period: Period) -> QuerySet:
+    """The milestones of the procedures counted, with their procedure's cement joined as `cement`: the
+    conditions of counted() on one chain of joins, rather than a second join of the procedures counted."""
+    milestones = Milestone.objects.annotate(
         cement=FilteredRelation("procedure__events", condition=Q(procedure__events__kind=EventKind.CEMENT_INJECTED))
-    )
+    ).filter(cement__at__gte=period.start, cement__at__lt=period.end, procedure__patient__ward__in=period.wards)
+    return milestones.filter(procedure__kind=period.kind) if period.kind else milestones
 
 
 def ward_results(period: Period, *, now: dt.datetime) -> dict:
     scope = counted(period).values("pk")
-    pain = pain_rows(period).aggregate(**pain_aggregates())
-    milestones = milestones_of(scope).aggregate(**milestone_aggregates(now))
+    pain = counted(period).aggregate(**pain_aggregates())
+    milestones = milestones_of(period).aggregate(**milestone_aggregates(now))
     return {
         "procedures": pain["procedures"],
         "pain": {

@@ -307,6 +307,7 @@ CELERY_BEAT_SCHEDULE = {
         "options": {"expires": DISPATCH_INTERVAL_SECONDS},
     },
     "purge-idempotency-keys": {"task": "procedures.purge_idempotency_keys", "schedule": 3600},
+    "purge-closed-drafts": {"task": "procedures.purge_closed_drafts", "schedule": 3600},
     "escalate-unacknowledged": {
         "task": "notifications.escalate",
         "schedule": env_int("ESCALATION_INTERVAL_SECONDS", 15),

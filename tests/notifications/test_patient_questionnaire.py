@@ -361,14 +361,21 @@ def test_one_wrong_answer_among_several_keeps_none_of_them(client, link, week_ch
     assert not ResponseDraft.objects.exists() and not QuestionnaireResponse.objects.exists()
 
 
-def test_a_questionnaire_for_staff_only_is_not_asked_from_her_link(client, link, make_procedure, clock):
-    """The check before the procedure is, in version 2, for staff to enter (audience staff)."""
+def test_the_check_before_the_procedure_is_offered_from_her_link_without_a_message(client, link, make_procedure, clock):
+    """The check before the procedure is, in version 2, for staff (audience staff): "staff-entered or answered by
+    the patient". Her page offers it; she is sent no message for it; her answers complete it."""
     Protocol.objects.get(code="vertebral-augmentation", version=2).publish()
     procedure = make_procedure(scheduled_at=NOW + dt.timedelta(days=2))
     baseline = procedure.milestones.get(step__code="prom_baseline")
     assert baseline.window_opens_at <= NOW and baseline.step.audience == "staff"
 
-    assert "<form" not in show(client, link)
+    assert "<form" in show(client, link)
+    answer_all(client, link, GOOD)
+
+    baseline.refresh_from_db()
+    assert baseline.completed_at == NOW
+    assert QuestionnaireResponse.objects.get(milestone=baseline).source == "patient"
+    assert not Reminder.objects.filter(milestone=baseline, channel__in=["sms", "email"]).exists()
 
 
 @pytest.fixture
