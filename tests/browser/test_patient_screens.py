@@ -22,10 +22,11 @@ NORMAL = {
     "systolic_bp": 132, "diastolic_bp": 78, "pulse": 74, "spo2": 97, "temperature": "36.8", "leg_strength": "normal",
     "leg_sensation": "normal", "puncture_site": "clean", "bladder": "normal",
 }  # fmt: skip
-# Buttons, button-like links and form fields narrower or lower than 44 px (inline text links are exempt).
+# Buttons, button-like links and form fields narrower or lower than 44 px (inline text links are exempt),
+# of those shown (not folded away in a closed <details>).
 SMALL_TARGETS = """Array.from(document.querySelectorAll(
       "main button, main .button, main input:not([type=hidden]), main select, main textarea"))
-    .filter(e => e.offsetParent !== null)
+    .filter(e => e.offsetParent !== null && e.checkVisibility())
     .filter(e => { const r = e.getBoundingClientRect(); return r.height < 44 || r.width < 44; })
     .map(e => e.outerHTML.slice(0, 80))"""
 OVERFLOW = "document.documentElement.scrollWidth - window.innerWidth"
