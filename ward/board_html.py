@@ -259,7 +259,8 @@ class RowWriter:
         if row.to_do:
             parts.append(
                 f'<a class="button primary" id="complete-{pk}" href="{self.complete_url(milestone.pk)}">'
-                f'<span>{self.words["complete"]}<span class="visually-hidden"> “{esc(milestone.label)}”, {name}</span>…</span></a>'
+                f"<span>{self.words['complete']}"
+                f'<span class="visually-hidden"> “{esc(milestone.label)}”, {name}</span>…</span></a>'
             )
         kind = row.next_event_kind
         if kind and kind != EventKind.DISCHARGED:
