@@ -151,7 +151,8 @@ def revoke_links_action(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 def appointments_ics(request: HttpRequest, pk: int) -> HttpResponse:
-    """The patient's follow-up appointments still to come, as one calendar file."""
+    """The patient's follow-up appointments still to come, as one calendar file, in her language (it is
+    for her calendar, like the one her reminders carry)."""
     patient = visible_patient(request, pk)
     milestones = (
         Milestone.objects.open()
@@ -162,7 +163,11 @@ def appointments_ics(request: HttpRequest, pk: int) -> HttpResponse:
     )
     events = [
         Appointment(
-            f"{m.pk}@recovery-tracker", m.due_at, APPOINTMENT_LENGTH, m.step.label_in(), location=patient.ward.name
+            f"{m.pk}@recovery-tracker",
+            m.due_at,
+            APPOINTMENT_LENGTH,
+            m.step.label_in(patient.language),
+            location=patient.ward.name,
         )
         for m in milestones
         if m.step.message in APPOINTMENT_KEYS

@@ -100,6 +100,8 @@ def test_the_calendar_file_holds_her_follow_up_appointments(logged_in, patient, 
     summaries = re.findall(r"SUMMARY:(.+)\r\n", body)
     assert summaries and "Pain check-in day 1" not in summaries  # appointments only, not texts
     assert body.count("BEGIN:VEVENT") == len(summaries) >= 2
+    # In her language (French), whatever the nurse's.
+    assert "Radiographie de suivi (1 mois)" in summaries and "Follow-up X-ray (1 month)" not in summaries
 
 
 @pytest.fixture
