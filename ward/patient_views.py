@@ -145,7 +145,7 @@ def revoke_links_action(request: HttpRequest, pk: int) -> HttpResponse:
     patient = visible_patient(request, pk)
     revoke_links(patient)
     request.session.pop(LINK_SESSION_KEY.format(pk=patient.pk), None)
-    messages.success(request, _("Every link of this patient's no longer opens."))
+    messages.success(request, _("None of this patient's links opens any more."))
     return redirect(reverse("ward:patient", args=[patient.pk]) + "#patient-link")
 
 
