@@ -12,7 +12,7 @@ from procedures.models import ObservationCheck
 from procedures.recording import record_observations, record_pain_score
 from procedures.timeline import record_event
 from tests.browser.axe import assert_no_axe_violations
-from tests.browser.conftest import log_in, screenshot
+from tests.browser.conftest import COLOURED, log_in, screenshot
 from ward.models import HandoverNote
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -141,6 +141,7 @@ def test_print_hides_buttons_and_forms_on_the_handover(browser, live_server, war
         page.emulate_media(media="print")
         assert page.locator("form.note-form").first.is_hidden()
         assert page.locator("header.site").is_hidden()
+        assert page.evaluate(COLOURED) == []  # a red flag's patient framed in black, not in red
         expect(page.locator("article.handover-patient")).to_contain_text("Anxious about standing up tonight.")
         pdf = page.pdf(format="A4")
         assert pdf.startswith(b"%PDF")
