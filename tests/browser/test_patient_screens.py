@@ -69,8 +69,18 @@ def open_as_nurse(browser, live_server, size: str, *, dark: bool = False) -> Pag
     return page
 
 
+# The timeline's "now 14:02" (French "il est 14:02") drawn past the edge of its box: white on the page, unread.
+NOW_LABEL_OUT_OF_ITS_BOX = """(() => {
+    const label = document.querySelector(".now-label");
+    if (!label) return false;
+    const text = label.getBoundingClientRect(), box = label.parentNode.querySelector("rect").getBoundingClientRect();
+    return text.left < box.left - 0.5 || text.right > box.right + 0.5;
+})()"""
+
+
 def check_page(page: Page, name: str) -> None:
     assert page.evaluate(OVERFLOW) <= 0, f"{name} is wider than the screen: {page.evaluate(WIDE)}"
+    assert not page.evaluate(NOW_LABEL_OUT_OF_ITS_BOX), f"{name}: the timeline's 'now' runs out of its box"
     assert page.evaluate(SMALL_TARGETS) == [], f"{name} has touch targets under 44 px"
     assert_no_axe_violations(page)
     screenshot(page, f"{name}.png")
