@@ -16,6 +16,7 @@ from django.db.models.functions import Now
 
 from procedures.languages import in_language
 from procedures.models import Milestone, Patient, Procedure, Ward
+from tracker.local_time import stamp
 
 
 class ReminderQuerySet(models.QuerySet):
@@ -298,7 +299,8 @@ class OnCall(models.Model):
         verbose_name_plural = "doctors on call"
 
     def __str__(self) -> str:
-        return f"{self.doctor} on call for {self.ward} from {self.starts_at:%Y-%m-%d %H:%M} UTC"
+        # In the ward's zone, with its abbreviation: the admin's form gives a time in that zone, the database in UTC.
+        return f"{self.doctor} on call for {self.ward} from {stamp(self.starts_at, self.ward.zone)}"
 
     def clean(self) -> None:
         if self.starts_at and self.ends_at and self.ends_at <= self.starts_at:

@@ -3,7 +3,10 @@
 See shared/clinical/OUTCOMES.md. Values are text: some are ranges ("0.01–0.05").
 """
 
-LEAFLET = "Patient information leaflet on vertebroplasty (the tracker's seed document)"
+from django.utils.translation import gettext_noop
+
+# The page shows the leaflet's description in its language (outcomes.views.shown); the API, as written here.
+LEAFLET = gettext_noop("Patient information leaflet on vertebroplasty (the tracker's seed document)")
 AREGGER = "Aregger et al., 10-year follow-up after vertebroplasty (PMC11015514)"
 TROUT = "Trout et al., AJNR 2005;26:2652"
 

@@ -3,7 +3,8 @@
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse, JsonResponse, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, render
-from django.utils import timezone
+from django.utils import formats, timezone
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.cache import never_cache
 from rest_framework.exceptions import ValidationError
@@ -57,8 +58,8 @@ def chart_context(results: dict) -> dict:
     return {
         "timepoints": timepoints,
         "complication_rows": complications,
-        "relief_reference": relief_ref,
-        "leakage_reference": leak_ref,
+        "relief_reference": shown(relief_ref),
+        "leakage_reference": shown(leak_ref),
         "pain_chart": charts.pain_chart(
             [(row["label"], row["median"], row["q1"], row["q3"]) for row in timepoints],
             results["pain"]["baseline_median"],
@@ -88,3 +89,10 @@ def ward_outcomes_csv(request: HttpRequest, ward_id: int) -> HttpResponse | Stre
     name = f"outcomes-ward{ward.pk}-{period.start:%Y%m%d}-{(period.end - timezone.timedelta(days=1)):%Y%m%d}.csv"
     response["Content-Disposition"] = f'attachment; filename="{name}"'
     return response
+
+
+def shown(ref: dict) -> dict:
+    """A published figure as the page writes it: its decimals and its source in the page's language (the API
+    keeps both as they are)."""
+    value = ref["value"].replace(".", formats.get_format("DECIMAL_SEPARATOR"))
+    return dict(ref, value=value, source=gettext(ref["source"]))

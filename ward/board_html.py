@@ -215,10 +215,10 @@ class RowWriter:
         since = esc(clock.since(flag.raised_at, row.now))
         since = f'<span aria-hidden="true">(<span data-since="{self.clock.iso(flag.raised_at)}">{since}</span>)</span>'
         return (
-            f'<li><a href="#procedure-{int(row.pk)}"><strong>{bed}</strong> {name}</a>: '
-            f'<strong class="what">{esc(flag.summary)}</strong>'
+            f'<li><a href="#procedure-{int(row.pk)}"><strong>{bed}</strong> {name}</a>'
+            f'<span class="flag-detail">: <strong class="what">{esc(flag.summary)}</strong>'
             f' <span class="since">{raised} {since}</span>'
-            f' <span class="level">{self.escalation(flag, row.now)}</span></li>'
+            f' <span class="level">{self.escalation(flag, row.now)}</span></span></li>'
         )
 
     def escalation(self, flag: BoardRedFlag, now) -> str:
@@ -264,13 +264,14 @@ class RowWriter:
         if row.to_do:
             parts.append(
                 f'<a class="button primary" id="complete-{pk}" href="{self.complete_url(milestone.pk)}">'
-                f'{self.words["complete"]}<span class="visually-hidden"> “{esc(milestone.label)}”, {name}</span>…</a>'
+                f"<span>{self.words['complete']}"
+                f'<span class="visually-hidden"> “{esc(milestone.label)}”, {name}</span>…</span></a>'
             )
         kind = row.next_event_kind
         if kind and kind != EventKind.DISCHARGED:
             parts.append(
                 f'<a class="button" id="record-{pk}" href="{self.record_url(pk)}?kind={esc(kind)}">'
-                f'{self.record[kind]}<span class="visually-hidden">, {name}</span>…</a>'
+                f'<span>{self.record[kind]}<span class="visually-hidden">, {name}</span>…</span></a>'
             )
         elif kind:
             # Discharge ends the patient's stay: offered once the procedure has ended, apart from the

@@ -24,7 +24,7 @@ from ward.templatetags.ward_time import TimeWriter
 
 # About the width of a phone, so that the 13 px labels are still about 12 px on one.
 WIDTH = 380
-AXIS_X = 100  # clock times (and "now 14:00", French "maintenant 14:00") on the left, marks on it
+AXIS_X = 100  # clock times (and "now 14:00", French "il est 14:00") on the left, marks on it
 LABEL_X = 122  # labels on the right
 TOP = 22
 HOUR = 20  # px per hour over the first day: 24 hours are 480 px

@@ -145,13 +145,14 @@ def revoke_links_action(request: HttpRequest, pk: int) -> HttpResponse:
     patient = visible_patient(request, pk)
     revoke_links(patient)
     request.session.pop(LINK_SESSION_KEY.format(pk=patient.pk), None)
-    messages.success(request, _("Every link of this patient's no longer opens."))
+    messages.success(request, _("None of this patient's links opens any more."))
     return redirect(reverse("ward:patient", args=[patient.pk]) + "#patient-link")
 
 
 @login_required
 def appointments_ics(request: HttpRequest, pk: int) -> HttpResponse:
-    """The patient's follow-up appointments still to come, as one calendar file."""
+    """The patient's follow-up appointments still to come, as one calendar file, in her language (it is
+    for her calendar, like the one her reminders carry)."""
     patient = visible_patient(request, pk)
     milestones = (
         Milestone.objects.open()
@@ -162,7 +163,11 @@ def appointments_ics(request: HttpRequest, pk: int) -> HttpResponse:
     )
     events = [
         Appointment(
-            f"{m.pk}@recovery-tracker", m.due_at, APPOINTMENT_LENGTH, m.step.label_in(), location=patient.ward.name
+            f"{m.pk}@recovery-tracker",
+            m.due_at,
+            APPOINTMENT_LENGTH,
+            m.step.label_in(patient.language),
+            location=patient.ward.name,
         )
         for m in milestones
         if m.step.message in APPOINTMENT_KEYS

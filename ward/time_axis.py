@@ -26,10 +26,16 @@ STEPS = [
 MAX_TICKS = 4
 
 
+# A label centred on a tick this close (in chart units) to either end of the axis would be cut off by the
+# chart's edge: it is written from the tick inwards instead.
+EDGE = 24
+
+
 @dataclass(frozen=True)
 class Tick:
     x: float
     label: str
+    anchor: str = "middle"  # the SVG text-anchor of its label
 
 
 def time_ticks(start: dt.datetime, end: dt.datetime, x_of) -> list[Tick]:
@@ -47,11 +53,14 @@ def time_ticks(start: dt.datetime, end: dt.datetime, x_of) -> list[Tick]:
             minutes=since_midnight - since_midnight % minutes
         )
     writer = TimeWriter()
+    left, right = x_of(start), x_of(end)
     ticks, moment = [], first
     while moment <= end:
         if moment >= start:
             label = writer.time(moment) if step < dt.timedelta(days=1) else writer.time(moment).rsplit(" ", 1)[0]
-            ticks.append(Tick(round(x_of(moment), 1), label))
+            x = x_of(moment)
+            anchor = "end" if right - x < EDGE else "start" if x - left < EDGE else "middle"
+            ticks.append(Tick(round(x, 1), label, anchor))
         # Steps are added to the local wall time, so that ticks stay on whole hours across a change of the clocks.
         moment = (moment.replace(tzinfo=None) + step).replace(tzinfo=zone)
     return ticks

@@ -101,3 +101,19 @@ def wait_until_true(page: Page, expression: str, timeout: float = 20.0) -> None:
     while not page.evaluate(expression):
         assert time.monotonic() < deadline, f"still false after {timeout} s: {expression}"
         page.wait_for_timeout(100)
+
+
+# The elements shown in a colour (text, background or border) rather than in black, white or grey: a printed
+# page must read black on white.
+COLOURED = """Array.from(document.querySelectorAll("body *")).filter(e => e.checkVisibility()).flatMap(e => {
+    const style = getComputedStyle(e), colours = [style.color];
+    if (!style.backgroundColor.endsWith(", 0)")) colours.push(style.backgroundColor);
+    for (const side of ["Top", "Right", "Bottom", "Left"]) {
+        if (parseFloat(style["border" + side + "Width"]) > 0) colours.push(style["border" + side + "Color"]);
+    }
+    const coloured = colours.filter(c => {
+        const [r, g, b] = c.match(/[\\d.]+/g).map(Number);
+        return r !== g || g !== b;
+    });
+    return coloured.length ? [e.tagName + "." + e.className + " " + coloured.join(" ")] : [];
+}).slice(0, 10)"""

@@ -12,7 +12,7 @@ from procedures.management.commands.seed_demo import NORMAL_OBSERVATIONS
 from procedures.recording import record_observations
 from procedures.timeline import record_event
 from tests.browser.axe import assert_no_axe_violations
-from tests.browser.conftest import log_in, wait_until_true
+from tests.browser.conftest import COLOURED, log_in, wait_until_true
 from tests.browser.test_board_screens import FULLY_SEEN_ROWS, busy_ward
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -261,6 +261,9 @@ def test_the_board_prints_black_on_white_without_buttons_or_navigation(tab, nurs
 
     for selector in ["header.site", ".board-tools", "#board-live button", "#board-live .button"]:
         expect(page.locator(selector).first).to_be_hidden()
+    expect(page.get_by_role("link", name="Change ward")).to_be_hidden()
+    expect(page.get_by_role("link", name="Handover")).to_be_hidden()
+    assert page.evaluate(COLOURED) == []
     assert page.evaluate("getComputedStyle(document.body).color") == "rgb(0, 0, 0)"
     assert page.evaluate("getComputedStyle(document.body).backgroundColor") == "rgb(255, 255, 255)"
     expect(page.locator("table.board tbody tr").first).to_contain_text("RED FLAG")

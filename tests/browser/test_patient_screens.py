@@ -12,7 +12,7 @@ from procedures.models import ObservationCheck
 from procedures.recording import record_observations, record_pain_score
 from procedures.timeline import record_event
 from tests.browser.axe import assert_no_axe_violations
-from tests.browser.conftest import log_in, screenshot
+from tests.browser.conftest import COLOURED, log_in, screenshot
 from ward.models import HandoverNote
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -22,10 +22,11 @@ NORMAL = {
     "systolic_bp": 132, "diastolic_bp": 78, "pulse": 74, "spo2": 97, "temperature": "36.8", "leg_strength": "normal",
     "leg_sensation": "normal", "puncture_site": "clean", "bladder": "normal",
 }  # fmt: skip
-# Buttons, button-like links and form fields narrower or lower than 44 px (inline text links are exempt).
+# Buttons, button-like links and form fields narrower or lower than 44 px (inline text links are exempt),
+# of those shown (not folded away in a closed <details>).
 SMALL_TARGETS = """Array.from(document.querySelectorAll(
       "main button, main .button, main input:not([type=hidden]), main select, main textarea"))
-    .filter(e => e.offsetParent !== null)
+    .filter(e => e.offsetParent !== null && e.checkVisibility())
     .filter(e => { const r = e.getBoundingClientRect(); return r.height < 44 || r.width < 44; })
     .map(e => e.outerHTML.slice(0, 80))"""
 OVERFLOW = "document.documentElement.scrollWidth - window.innerWidth"
@@ -68,8 +69,18 @@ def open_as_nurse(browser, live_server, size: str, *, dark: bool = False) -> Pag
     return page
 
 
+# The timeline's "now 14:02" (French "il est 14:02") drawn past the edge of its box: white on the page, unread.
+NOW_LABEL_OUT_OF_ITS_BOX = """(() => {
+    const label = document.querySelector(".now-label");
+    if (!label) return false;
+    const text = label.getBoundingClientRect(), box = label.parentNode.querySelector("rect").getBoundingClientRect();
+    return text.left < box.left - 0.5 || text.right > box.right + 0.5;
+})()"""
+
+
 def check_page(page: Page, name: str) -> None:
     assert page.evaluate(OVERFLOW) <= 0, f"{name} is wider than the screen: {page.evaluate(WIDE)}"
+    assert not page.evaluate(NOW_LABEL_OUT_OF_ITS_BOX), f"{name}: the timeline's 'now' runs out of its box"
     assert page.evaluate(SMALL_TARGETS) == [], f"{name} has touch targets under 44 px"
     assert_no_axe_violations(page)
     screenshot(page, f"{name}.png")
@@ -140,6 +151,7 @@ def test_print_hides_buttons_and_forms_on_the_handover(browser, live_server, war
         page.emulate_media(media="print")
         assert page.locator("form.note-form").first.is_hidden()
         assert page.locator("header.site").is_hidden()
+        assert page.evaluate(COLOURED) == []  # a red flag's patient framed in black, not in red
         expect(page.locator("article.handover-patient")).to_contain_text("Anxious about standing up tonight.")
         pdf = page.pdf(format="A4")
         assert pdf.startswith(b"%PDF")

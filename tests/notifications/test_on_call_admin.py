@@ -49,6 +49,8 @@ def test_times_are_taken_and_shown_on_the_ward_s_clock(client, manager, ward_a, 
     saved = client.post(ADD, shift(ward_a, dave, "2026-02-10 19:00", "2026-02-11 07:00"))
 
     assert saved.status_code == 302
+    # The confirmation names the shift as it was entered, on the ward's clock (it said "19:00 UTC").
+    assert "from 2026-02-10 19:00 CET" in " ".join(str(m) for m in get_messages(saved.wsgi_request))
     (rota,) = OnCall.objects.all()
     assert (rota.starts_at, rota.ends_at) == (  # Paris is UTC+1 in February
         dt.datetime(2026, 2, 10, 18, 0, tzinfo=dt.UTC),

@@ -52,6 +52,7 @@ def test_the_link_shows_the_patients_next_steps_in_her_language_and_zone(injecte
     assert "mardi 10 mars, 21:00" in html  # may stand: 12 h after 09:00 CET
     assert "Premier lever, avec une infirmière" in html
     assert "Radiographie de contrôle" in html and "vendredi 10 avril, 10:00" in html
+    assert 'href="tel:+33140000000">Appeler le service : ' in html  # one tap to call, not a number to copy
     for private in ["Martin", "MRN-0001", "L1", "ostéopor", "Zoé", "Observations"]:
         assert private not in html
     assert response["Cache-Control"].startswith("max-age=0") and response["Referrer-Policy"] == "same-origin"

@@ -254,6 +254,9 @@ def test_the_page_reads_in_french(ward_data, client, nurse_a, ward_a):
     assert "Résultats" in html
     assert "Soulagement" in html
     assert "<td>0,667</td>" in html  # numbers for reading are French...
+    # ... the published figures and their source too.
+    assert "chiffre publié 0,98 (notice d’information des patients sur la vertébroplastie" in html
+    assert "0,01–0,05" in html and "Patient information leaflet" not in html
     # ... but the charts' coordinates are numbers for the browser: "62,0" would draw nothing.
     assert re.search(r'\s(x|y|x1|x2|y1|y2|cx|cy|width)="[0-9.]*,', html) is None
     assert 'cy="' in html

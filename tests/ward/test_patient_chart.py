@@ -71,7 +71,7 @@ def test_the_trend_chart_draws_each_vital_sign_with_the_limits_and_marks_values_
 
     svg = html[html.index('class="chart-svg trend-chart"') :]
     svg = svg[: svg.index("</svg>")]
-    for name in ["systolic BP (mmHg)", "pulse (/min)", "SpO2 (%)", "temperature (°C)"]:
+    for name in ["Systolic BP (mmHg)", "Pulse (/min)", "SpO2 (%)", "Temperature (°C)"]:
         assert f">{name}</text>" in svg
     assert "&lt; 92" in svg and "≥ 38" in svg  # the protocol's SpO2 and fever limits
     out = r'<path class="point out" [^>]+><title>SpO2 89 %, 13:40 \(outside the ward.s limits\)</title>'

@@ -76,6 +76,7 @@ def test_revoking_stops_every_link_and_hides_the_one_shown(logged_in, patient, p
     with pytest.raises(LinkRefused):
         patient_from_token(token_of(url), now=NOW + MIN)
     assert 'id="patient-link-url"' not in response.content.decode()
+    assert "None of this patient&#x27;s links opens any more." in response.content.decode()
 
 
 def test_another_ward_s_nurse_can_neither_issue_send_nor_revoke(client, nurse_b, patient, procedure):
@@ -100,6 +101,8 @@ def test_the_calendar_file_holds_her_follow_up_appointments(logged_in, patient, 
     summaries = re.findall(r"SUMMARY:(.+)\r\n", body)
     assert summaries and "Pain check-in day 1" not in summaries  # appointments only, not texts
     assert body.count("BEGIN:VEVENT") == len(summaries) >= 2
+    # In her language (French), whatever the nurse's.
+    assert "Radiographie de suivi (1 mois)" in summaries and "Follow-up X-ray (1 month)" not in summaries
 
 
 @pytest.fixture
