@@ -172,3 +172,19 @@ def test_a_red_flag_answer_tells_her_to_call_the_ward(browser, live_server, pati
     finally:
         phone.context.close()
         axe.context.close()
+
+
+def test_her_pages_follow_a_dark_phone(browser, live_server, patient, week_check):
+    link = speaking(patient, "fr")
+    context = browser.new_context(base_url=live_server.url, viewport=PHONE, color_scheme="dark")
+    phone = context.new_page()
+    phone.set_default_timeout(10_000)
+    try:
+        for url in (link, f"{link}?q=analgesics", f"{link}?q=new_symptoms"):
+            check_with_axe(phone, url, url)  # contrast included
+            background = phone.evaluate("getComputedStyle(document.body).backgroundColor")
+            assert background == "rgb(17, 22, 29)", f"{url} stays light at night: {background}"
+        phone.get_by_role("link", name=WORDS["fr"]["back"]).click()
+        screenshot(phone, "questionnaire-fr-dark-390.png")
+    finally:
+        context.close()
