@@ -18,7 +18,8 @@ Without Redis the board still works: it reads the database every time (tracker/b
 
 import datetime as dt
 import logging
-from dataclasses import dataclass
+import zlib
+from dataclasses import dataclass, fields
 
 from django.conf import settings
 from django.db.models.signals import post_delete, post_save
@@ -51,6 +52,10 @@ class BoardSnapshot:
         return dt.timedelta(0) <= now - self.now < dt.timedelta(seconds=settings.BOARD_CACHE_SECONDS)
 
 
+# In the keys: a copy kept by a process running an older BoardSnapshot (a deploy) is never unpickled.
+SHAPE = zlib.crc32(",".join(field.name for field in fields(BoardSnapshot)).encode())
+
+
 def read_board(*, ward: Ward, user: Staff, show: str, sort: str, back_to: str, now: dt.datetime) -> BoardSnapshot:
     """Read and write out the board now, in the active language and time zone (the ward's)."""
     view = board_view(board_rows(ward=ward, user=user, now=now), show=show, sort=sort)
@@ -73,7 +78,7 @@ def ward_board(*, ward: Ward, user: Staff, show: str, sort: str, back_to: str, n
     version = board_version.current() if board_version.enabled() else None
     if version is None:
         return read_board(ward=ward, user=user, show=show, sort=sort, back_to=back_to, now=now)
-    key = f"board:{ward.pk}:{translation.get_language()}:{show}:{sort}:{version}"
+    key = f"board:{SHAPE}:{ward.pk}:{translation.get_language()}:{show}:{sort}:{version}"
     cache = board_version.cache()
     try:
         kept = cache.get(key)
