@@ -15,21 +15,35 @@ simpler to keep right than one per ward. A cache that cannot be reached never st
 the boards then read the database every time (ward/board_cache.py).
 """
 
+import functools
 import logging
 import secrets
 
 from django.conf import settings
 from django.core.cache import caches
 from django.db import transaction
+from redis import Redis
 from redis.exceptions import RedisError
 
 logger = logging.getLogger(__name__)
 
-KEY = "version"
+KEY = "tracker:board-version"
+UNREACHABLE = "The board cache cannot be reached: boards read the database every time."
 
 
 def cache():
+    """Where the boards are kept (a Django cache, in Redis)."""
     return caches["board"]
+
+
+@functools.cache
+def _redis(url: str) -> Redis:
+    return Redis.from_url(url, socket_connect_timeout=0.2, socket_timeout=0.5)
+
+
+def counter() -> Redis:
+    """The counter is read and counted on the cache's Redis directly: one round trip a count."""
+    return _redis(settings.CACHES["board"]["LOCATION"])
 
 
 def enabled() -> bool:
@@ -41,37 +55,29 @@ def bump() -> None:
     if not enabled():
         return
     count()
-    transaction.on_commit(count)
+    if transaction.get_connection().in_atomic_block:
+        transaction.on_commit(count)
 
 
 def count() -> None:
     """Count a new version now (only: `bump()` is what a write calls)."""
     try:
-        cache().incr(KEY)
-    except ValueError:  # no counter yet (a new or emptied cache): any new number will do
-        _start()
+        if counter().incr(KEY) == 1:
+            # There was no counter (a new or emptied Redis): on to a random number, so that a counter
+            # lost to eviction never comes back to a number that copies were kept under.
+            counter().incrby(KEY, secrets.randbits(48))
     except RedisError:
-        logger.warning("The board cache cannot be reached: boards read the database every time.")
-
-
-def _start() -> None:
-    try:
-        # A random start: a counter lost to eviction never comes back to a number that copies were
-        # kept under. add() does nothing if another process started it meanwhile: count on from there.
-        if not cache().add(KEY, secrets.randbits(48), timeout=None):
-            cache().incr(KEY)
-    except (RedisError, ValueError):
-        logger.warning("The board cache cannot be reached: boards read the database every time.")
+        logger.warning(UNREACHABLE)
 
 
 def current() -> int | None:
     """The current version, or None when the cache cannot be reached (then nothing is cached)."""
     try:
-        version = cache().get(KEY)
+        version = counter().get(KEY)
         if version is None:
-            _start()
-            version = cache().get(KEY)
-        return version
+            count()
+            version = counter().get(KEY)
     except RedisError:
-        logger.warning("The board cache cannot be reached: boards read the database every time.")
+        logger.warning(UNREACHABLE)
         return None
+    return int(version) if version is not None else None

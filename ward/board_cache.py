@@ -90,7 +90,7 @@ def ward_board(*, ward: Ward, user: Staff, show: str, sort: str, back_to: str, n
     try:
         cache.set(key, snapshot, timeout=settings.BOARD_CACHE_SECONDS + 1)
     except RedisError:
-        logger.warning("The board cache cannot be reached: boards read the database every time.")
+        logger.warning(board_version.UNREACHABLE)
     return snapshot
 
 
