@@ -10,7 +10,7 @@ from django.apps import apps
 from rest_framework.test import APIClient
 
 from procedures.models import ApiToken, Patient, Procedure, Protocol, Staff, Ward
-from procedures.timeline import schedule_procedure
+from procedures.timeline import record_event, schedule_procedure
 from tracker import board_version
 
 PARIS = "Europe/Paris"
@@ -147,3 +147,10 @@ def make_procedure(patient, nurse_a):
 @pytest.fixture
 def procedure(make_procedure) -> Procedure:
     return make_procedure()
+
+
+@pytest.fixture
+def injected(procedure, nurse_a, request) -> Procedure:
+    """`procedure` with its cement injected at the test module's INJECTED (a module may define its own)."""
+    record_event(procedure=procedure, kind="cement_injected", at=request.module.INJECTED, by=nurse_a)
+    return procedure

@@ -25,12 +25,6 @@ SEC = dt.timedelta(seconds=1)
 PATIENT_MESSAGES = 1 + 2 * 4 + 2 * 5
 
 
-@pytest.fixture
-def injected(procedure, nurse_a):
-    record_event(procedure=procedure, kind="cement_injected", at=INJECTED, by=nurse_a)
-    return procedure
-
-
 def reminder(procedure, code: str, recipient: str = "nurse") -> Reminder:
     return Reminder.objects.get(milestone__procedure=procedure, milestone__step__code=code, key__contains=recipient)
 

@@ -27,12 +27,6 @@ NOW = INJECTED  # the shared clock (tests/conftest.py) stops here
 pytestmark = pytest.mark.usefixtures("clock")
 
 
-@pytest.fixture
-def injected(procedure, nurse_a):
-    record_event(procedure=procedure, kind="cement_injected", at=INJECTED, by=nurse_a)
-    return procedure
-
-
 def patient_messages(procedure, code: str) -> dict[str, Reminder]:
     reminders = Reminder.objects.filter(milestone__procedure=procedure, milestone__step__code=code)
     return {reminder.key.rsplit(":", 1)[-1]: reminder for reminder in reminders.filter(recipient_patient__isnull=False)}

@@ -21,12 +21,6 @@ NOW = INJECTED  # the shared clock (tests/conftest.py) stops here
 pytestmark = pytest.mark.usefixtures("clock")
 
 
-@pytest.fixture
-def injected(procedure, nurse_a):
-    record_event(procedure=procedure, kind="cement_injected", at=INJECTED, by=nurse_a)
-    return procedure
-
-
 def texted(body: str, at: dt.datetime, sid: str, clock) -> None:
     clock.move_to(at)
     receive_reply(sender=PHONE, body=body, provider_message_id=sid, now=at)
