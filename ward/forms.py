@@ -15,8 +15,19 @@ from tracker.local_time import in_zone
 LOCAL_INPUT = "%Y-%m-%dT%H:%M"
 
 
+class LocalTimeHiddenInput(forms.DateTimeInput):
+    """A time sent back unseen (the one first offered), written as the visible field writes it."""
+
+    input_type = "hidden"
+
+    def __init__(self, attrs=None):
+        super().__init__(attrs, format=LOCAL_INPUT)
+
+
 class ClinicalTimeField(forms.DateTimeField):
     """A ward-time input that must be a time something can have happened (procedures.times.clinical_time)."""
+
+    hidden_widget = LocalTimeHiddenInput
 
     def clean(self, value):
         moment = super().clean(value)
@@ -47,12 +58,16 @@ class RecordEventForm(forms.Form):
         input_formats=[LOCAL_INPUT],
         widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format=LOCAL_INPUT),
         help_text=_("Used when “At the time below” is chosen."),
+        show_hidden_initial=True,
     )
 
     def clean(self):
         cleaned = super().clean()
         if cleaned.get("when") == self.AT and not cleaned.get("at") and "at" not in self.errors:
             self.add_error("at", _("Give the time, or choose “Now”."))
+        if cleaned.get("when") == self.NOW and cleaned.get("at") and "at" in self.changed_data:
+            # A time typed must never be silently replaced by "now" (a may-stand time too early).
+            self.add_error("when", _("A time was typed below: choose “At the time below” to record it."))
         return cleaned
 
     def moment(self, now: dt.datetime) -> dt.datetime:

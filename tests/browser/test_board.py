@@ -75,6 +75,41 @@ def test_a_nurse_records_a_cement_injection_sees_its_milestones_in_ward_time_and
     assert (hardened.completed_by, hardened.note) == (nurse_a, "Moved flat, comfortable")
 
 
+def test_a_time_typed_before_the_page_s_script_ran_is_still_the_time_recorded(open_tab, nurse_a, procedure):
+    page = open_tab()
+    log_in(page, "alice", "alice-password")
+    page.route("**/record_event.js", lambda route: route.abort())  # a tablet whose script has not arrived yet
+    page.goto(f"/procedures/{procedure.pk}/events/?kind=cement_injected")
+    offered = page.get_by_label("Time (ward time)").input_value()
+    injected = local_minute(dt.datetime.now(dt.UTC) - dt.timedelta(minutes=9))
+    page.get_by_label("Time (ward time)").fill(injected.strftime("%Y-%m-%dT%H:%M"))
+    expect(page.get_by_label("Now")).to_be_checked()
+
+    page.unroute("**/record_event.js")
+    page.add_script_tag(url="/static/ward/record_event.js")  # the script arrives late
+    expect(page.get_by_label("At the time below")).to_be_checked()
+
+    page.get_by_label("Now").check()  # she changes her mind: the time shown is the one that will be sent
+    expect(page.get_by_label("Time (ward time)")).to_have_value(offered)
+    page.get_by_label("Time (ward time)").fill(injected.strftime("%Y-%m-%dT%H:%M"))
+    page.get_by_role("button", name="Confirm and record").click()
+    expect(page.get_by_role("status").first).to_contain_text(f"Recorded “Cement injected” at {injected:%H:%M}")
+
+
+def test_without_its_script_a_typed_time_with_now_chosen_is_refused_not_ignored(open_tab, nurse_a, procedure):
+    page = open_tab()
+    log_in(page, "alice", "alice-password")
+    page.route("**/record_event.js", lambda route: route.abort())
+    page.goto(f"/procedures/{procedure.pk}/events/?kind=cement_injected")
+    page.get_by_label("Time (ward time)").fill(
+        local_minute(dt.datetime.now(dt.UTC) - dt.timedelta(minutes=9)).strftime("%Y-%m-%dT%H:%M")
+    )
+    page.get_by_role("button", name="Confirm and record").click()
+
+    expect(page.get_by_role("alert").first).to_contain_text("A time was typed below")
+    assert not procedure.events.exists()
+
+
 def test_another_tab_s_board_follows_a_change_within_ten_seconds(open_tab, nurse_a, procedure):
     watching, acting = open_tab(), open_tab()
     log_in(watching, "alice", "alice-password")

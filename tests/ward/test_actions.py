@@ -56,6 +56,16 @@ def test_recording_cement_injected_now(logged_in, procedure, nurse_a):
     assert procedure.milestones.filter(step__code="may_stand").exists()
 
 
+def test_now_with_the_offered_time_untouched_records_now(logged_in, procedure):
+    page = logged_in.get(record_url(procedure)).content.decode()
+    assert '<input type="hidden" name="initial-at" value="2026-02-10T14:00"' in page
+
+    data = {"kind": "cement_injected", "when": "now", "at": "2026-02-10T14:00", "initial-at": "2026-02-10T14:00"}
+    logged_in.post(record_url(procedure), data)
+
+    assert procedure.events.get().at == NOW
+
+
 def test_recording_at_a_chosen_time_reads_it_in_the_ward_s_zone(logged_in, procedure):
     logged_in.post(record_url(procedure), {"kind": "cement_injected", "when": "at", "at": "2026-02-10T13:45"})
 
@@ -91,6 +101,12 @@ def test_recording_a_kind_again_corrects_it(logged_in, injected):
         ({"kind": "cement_injected", "when": "at", "at": "2026-03-29T02:30"}, "at", "couldn’t be interpreted"),
         # 02:30 on 25 October 2026 happens twice in Paris; the form will not guess which.
         ({"kind": "cement_injected", "when": "at", "at": "2026-10-25T02:30"}, "at", "may be ambiguous"),
+        # A time typed (not the one offered) with "Now" still chosen: never silently replaced by now.
+        (
+            {"kind": "cement_injected", "when": "now", "at": "2026-02-10T13:41", "initial-at": "2026-02-10T14:00"},
+            "when",
+            "A time was typed below",
+        ),
     ],
 )
 def test_bad_input_shows_the_message_on_its_field_and_saves_nothing(logged_in, procedure, data, field, message):
