@@ -3,12 +3,15 @@
 import datetime as dt
 
 from django.http import Http404
+from django.utils.translation import gettext as _
 from rest_framework import serializers
 
 from outcomes.results import Period
 from procedures.models import Procedure, Ward
 
 DEFAULT_DAYS = 365
+# Days a period may name: none of this tracker's data is older, and the arithmetic of the bounds stays in range.
+FIRST_DAY, LAST_DAY = dt.date(2000, 1, 1), dt.date(9000, 12, 31)
 
 
 class PeriodInput(serializers.Serializer):
@@ -17,6 +20,13 @@ class PeriodInput(serializers.Serializer):
     ward = serializers.IntegerField(required=False, min_value=1, max_value=2**31 - 1)
     start = serializers.DateField(required=False)
     end = serializers.DateField(required=False)
+
+    def validate_start(self, day: dt.date) -> dt.date:
+        return within_bounds(day)
+
+    def validate_end(self, day: dt.date) -> dt.date:
+        return within_bounds(day)
+
     kind = serializers.ChoiceField(required=False, choices=Procedure.Kind.choices)
 
     def to_internal_value(self, data):
@@ -30,8 +40,16 @@ class PeriodInput(serializers.Serializer):
 
     def validate(self, values):
         if values.get("start") and values.get("end") and values["start"] > values["end"]:
-            raise serializers.ValidationError({"to": ["The last day comes after the first."]})
+            raise serializers.ValidationError({"to": [_("The last day comes after the first.")]})
         return values
+
+
+def within_bounds(day: dt.date) -> dt.date:
+    if not FIRST_DAY <= day <= LAST_DAY:
+        raise serializers.ValidationError(
+            _("Give a day from %(first)s to %(last)s.") % {"first": FIRST_DAY, "last": LAST_DAY}
+        )
+    return day
 
 
 def period_for(user, params, *, now: dt.datetime, ward: Ward | None = None) -> Period:
@@ -48,7 +66,7 @@ def period_for(user, params, *, now: dt.datetime, ward: Ward | None = None) -> P
     # Days start at midnight in the ward's zone; several wards at once are counted in UTC days.
     zone = ward.zone if ward else dt.UTC
     end = values.get("end", now.astimezone(zone).date())
-    start = values.get("start", end - dt.timedelta(days=DEFAULT_DAYS))
+    start = values.get("start", max(FIRST_DAY, end - dt.timedelta(days=DEFAULT_DAYS)))
     return Period(
         wards=wards,
         start=dt.datetime.combine(start, dt.time(), tzinfo=zone),
