@@ -10,6 +10,7 @@ Public functions, for the messages and for the staff pages that hand a link over
 - `issue_link(patient) -> (url, expires_at)`
 - `revoke_links(patient) -> number revoked`
 - `patient_from_token(token) -> Patient` (raises LinkRefused)
+- `still_opens(url) -> bool`: whether a link issued here opens now (a staff page showing one asks)
 
 Tokens never reach the logs whole: notifications.link_masking.MaskLinkTokens (a logging filter, in
 settings.LOGGING) cuts them in every line that passes through the handlers ("Not Found: /p/<token>/").
@@ -17,6 +18,7 @@ settings.LOGGING) cuts them in every line that passes through the handlers ("Not
 
 import datetime as dt
 import secrets
+from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.core import signing
@@ -77,3 +79,13 @@ def patient_from_token(token: str, *, now: dt.datetime | None = None) -> Patient
     if now >= link.expires_at:
         raise LinkRefused(_("This link has expired."), 410)
     return link.patient
+
+
+def still_opens(url: str, *, now: dt.datetime | None = None) -> bool:
+    """Whether the link at `url` (as issue_link gave it) opens now: not revoked, by anyone, nor expired."""
+    token = urlsplit(url).path.rstrip("/").rsplit("/", 1)[-1]
+    try:
+        patient_from_token(token, now=now)
+    except LinkRefused:
+        return False
+    return True

@@ -6,7 +6,6 @@ Every page is shown in the time zone of the ward it is about; every object is fe
 
 import datetime as dt
 
-from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
@@ -25,6 +24,7 @@ from django.views.decorators.http import require_POST
 from notifications.alerts import acknowledge_red_flags
 from notifications.escalation import acknowledge_sent_reminder
 from notifications.models import InboundMessage, Reminder
+from notifications.patient_links import still_opens
 from procedures.models import (
     Complication,
     Event,
@@ -217,12 +217,9 @@ def procedure_context(procedure: Procedure, now) -> dict:
 def shown_link(request: HttpRequest, patient: Patient, now) -> dict | None:
     """The link issued from this page in this session, with its QR code, while it is still valid."""
     issued = request.session.get(LINK_SESSION_KEY.format(pk=patient.pk))
-    if not issued:
+    if not issued or not still_opens(issued["url"], now=now):  # revoked since (here, by API, by STOP) or expired
         return None
     expires_at = dt.datetime.fromisoformat(issued["expires_at"])
-    revoked = patient.links_revoked_at and patient.links_revoked_at >= expires_at - settings.PATIENT_LINK_MAX_AGE
-    if expires_at <= now or revoked:
-        return None
     qr = qr_svg(issued["url"], title=_("QR code of the patient's link"))
     return {"url": issued["url"], "expires_at": expires_at, "qr": qr}
 

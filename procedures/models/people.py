@@ -121,9 +121,6 @@ class Patient(models.Model):
     messaging_consent = models.BooleanField(
         default=False, help_text="The patient agreed to receive reminders by SMS or e-mail."
     )
-    links_revoked_at = models.DateTimeField(
-        null=True, blank=True, help_text="Patient links issued before this time no longer open."
-    )
 
     objects = PatientQuerySet.as_manager()
     history = HistoricalRecords()

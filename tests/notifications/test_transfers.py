@@ -162,7 +162,7 @@ def test_a_transfer_in_the_admin_moves_them_too_and_the_history_shows_it(
     admin_user.save()
     client.force_login(admin_user)
     form = client.get(f"/admin/procedures/patient/{patient.pk}/change/").context["adminform"].form
-    data = {name: value for name, value in form.initial.items() if value is not None and name != "links_revoked_at"}
+    data = {name: value for name, value in form.initial.items() if value is not None}
     data |= {"ward": ward_b.pk, "birth_date": "1941-03-14"}
 
     response = client.post(f"/admin/procedures/patient/{patient.pk}/change/", data)

@@ -9,8 +9,8 @@ from django.urls import reverse
 from rest_framework.test import APIClient
 
 from notifications.content import content_for
-from notifications.models import Reminder
-from notifications.patient_links import LinkRefused, patient_from_token
+from notifications.models import PatientLink, Reminder
+from notifications.patient_links import LinkRefused, issue_link, patient_from_token, revoke_links
 from procedures.models import AccessLog
 from procedures.timeline import record_event
 from tests.ward.conftest import MIN, NOW
@@ -79,13 +79,27 @@ def test_revoking_stops_every_link_and_hides_the_one_shown(logged_in, patient, p
     assert "None of this patient&#x27;s links opens any more." in response.content.decode()
 
 
+def test_a_link_revoked_elsewhere_is_no_longer_shown(logged_in, patient, procedure):
+    logged_in.post(reverse("ward:issue_link", args=[patient.pk]))
+    page = reverse("ward:patient", args=[patient.pk])
+    assert 'id="patient-link-url"' in logged_in.get(page).content.decode()
+
+    revoke_links(patient)  # by another nurse, by the API, by her STOP
+
+    html = logged_in.get(page).content.decode()
+    assert 'id="patient-link-url"' not in html and 'class="qr"' not in html
+    assert "Show the link and its QR code" in html
+
+
 def test_another_ward_s_nurse_can_neither_issue_send_nor_revoke(client, nurse_b, patient, procedure):
+    url, _ = issue_link(patient)
     client.force_login(nurse_b)
     for name in ["issue_link", "send_link", "revoke_links"]:
         assert client.post(reverse(f"ward:{name}", args=[patient.pk])).status_code == 404
     assert client.get(reverse("ward:appointments_ics", args=[patient.pk])).status_code == 404
-    patient.refresh_from_db()
-    assert patient.links_revoked_at is None and not Reminder.objects.filter(kind="link").exists()
+    assert patient_from_token(token_of(url)) == patient  # still opens
+    assert PatientLink.objects.filter(patient=patient).count() == 1
+    assert not Reminder.objects.filter(kind="link").exists()
 
 
 def test_the_calendar_file_holds_her_follow_up_appointments(logged_in, patient, procedure, nurse_a):
@@ -136,13 +150,14 @@ def test_api_delete_revokes_every_link(api, patient):
 
 
 def test_api_link_of_another_ward_s_patient_is_404_and_unauthenticated_is_refused(nurse_b, patient):
+    url, _ = issue_link(patient)
     client = APIClient()
     assert client.post(f"/api/patients/{patient.pk}/link/", {}, format="json").status_code in (401, 403)
     client.force_authenticate(nurse_b)
     assert client.post(f"/api/patients/{patient.pk}/link/", {}, format="json").status_code == 404
     assert client.delete(f"/api/patients/{patient.pk}/link/").status_code == 404
-    patient.refresh_from_db()
-    assert patient.links_revoked_at is None
+    assert patient_from_token(token_of(url)) == patient  # still opens
+    assert PatientLink.objects.filter(patient=patient).count() == 1
 
 
 def test_api_post_refuses_unknown_fields(api, patient):
