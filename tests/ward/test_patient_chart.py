@@ -14,6 +14,7 @@ from procedures.models import Complication, ObservationCheck, PainScore, Staff
 from procedures.recording import record_observations, record_pain_score
 from procedures.timeline import record_event
 from tests.ward.conftest import MIN, NOW
+from tests.ward.test_french import choose_french
 
 NORMAL = {
     "systolic_bp": 130, "diastolic_bp": 75, "pulse": 72, "spo2": 97, "temperature": "36.8", "leg_strength": "normal",
@@ -131,6 +132,15 @@ def test_recording_observations_outside_a_milestone_shows_the_previous_values_be
     assert "Pulse (/min) Previous check: 88" in page.replace("pulse (/min)", "Pulse (/min)")
     assert "Previous check: Changed" in page  # the leg sensation "as before" refers to
     assert 'value="2026-02-10T14:00"' in html  # the time taken is now, in ward time, unless changed
+
+
+def test_the_previous_values_are_written_as_the_page_s_language_writes_numbers(logged_in, injected, nurse_a):
+    observe(injected, nurse_a, 50, temperature="38.6")
+    choose_french(logged_in)
+
+    page = text(logged_in.get(reverse("ward:record_observations", args=[injected.pk])).content.decode())
+
+    assert "Température (°C) Contrôle précédent : 38,6" in page
 
 
 def test_saving_observations_that_raise_a_red_flag_says_so_at_once(logged_in, patient, injected):
