@@ -182,6 +182,15 @@ def test_the_notice_is_in_the_page_s_language(logged_in, injected):
     )
 
 
+def test_the_pain_table_says_from_whom_in_french(logged_in, patient, injected, nurse_a):
+    record_pain_score(procedure=injected, score=4, recorded_at=NOW - 5 * MIN, source="staff", by=nurse_a)
+    choose_french(logged_in)
+
+    html = page_of(logged_in, patient)
+
+    assert '<th scope="col">Source</th>' in html
+
+
 def test_a_pain_score_above_the_baseline_says_so(logged_in, injected, nurse_a):
     record_pain_score(procedure=injected, score=4, recorded_at=NOW - 90 * MIN, source="baseline", by=nurse_a)
 
