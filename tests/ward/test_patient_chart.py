@@ -10,7 +10,8 @@ from django.urls import reverse
 
 from notifications.escalation import acknowledge, escalate_due
 from notifications.models import Reminder
-from procedures.models import Complication, ObservationCheck, PainScore, Staff
+from procedures.models import Complication, ObservationCheck, PainScore, Questionnaire, Staff
+from procedures.questionnaires import record_response
 from procedures.recording import record_observations, record_pain_score
 from procedures.timeline import record_event
 from tests.ward.conftest import MIN, NOW
@@ -189,6 +190,20 @@ def test_the_pain_table_says_from_whom_in_french(logged_in, patient, injected, n
     html = page_of(logged_in, patient)
 
     assert '<th scope="col">Source</th>' in html
+
+
+def test_a_red_flag_from_her_answers_reads_in_the_page_s_language(logged_in, patient, injected):
+    answers = {"pain_rest": 2, "pain_activity": 3, "analgesics": "none", "mobility": "indoors", "falls": True}
+    record_response(
+        procedure=injected, questionnaire=Questionnaire.objects.current("recovery-check"), answers=answers,
+        authored_at=NOW - 2 * MIN, source="patient", by=None,
+    )  # fmt: skip
+    choose_french(logged_in)
+
+    alerts = text(page_of(logged_in, patient)).split("Signes d'alerte", 1)[1]
+
+    assert "Signe d'alerte en cours Point sur votre rétablissement" in alerts
+    assert "Recovery check" not in alerts
 
 
 def test_a_pain_score_above_the_baseline_says_so(logged_in, injected, nurse_a):
