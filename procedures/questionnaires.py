@@ -22,7 +22,7 @@ from procedures.models import (
     Staff,
 )
 from procedures.recording import baseline_pain, check_open, lock, raise_flags, save
-from procedures.red_flag_words import red_flag_topics
+from procedures.red_flag_words import TOPIC_NAMES, red_flag_topics
 from procedures.red_flags import RedFlag, RedFlagKind
 from procedures.timeline import complete_milestone
 
@@ -191,7 +191,8 @@ def answer_words(item: QuestionnaireItem, value: Answer, baseline: int | None) -
         displays = {option["code"]: option["display"] for option in item.options_in()}
         return displays.get(value) or value.replace("_", " ")
     if isinstance(value, str):
-        return _("mentions %(topics)s") % {"topics": ", ".join(red_flag_topics(value))}
+        topics = ", ".join(str(TOPIC_NAMES[topic]) for topic in red_flag_topics(value))
+        return _("mentions %(topics)s") % {"topics": topics}
     return _("%(value)s (baseline %(baseline)s)") % {"value": value, "baseline": baseline}
 
 
