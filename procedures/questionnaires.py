@@ -13,9 +13,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from procedures.models import (
-    EventKind,
     Milestone,
-    PainScore,
     Procedure,
     ProtocolStep,
     Questionnaire,
@@ -23,8 +21,8 @@ from procedures.models import (
     QuestionnaireResponse,
     Staff,
 )
-from procedures.recording import check_open, lock, raise_flags, save
-from procedures.red_flag_words import red_flag_topics
+from procedures.recording import baseline_pain, check_open, lock, raise_flags, save
+from procedures.red_flag_words import TOPIC_NAMES, red_flag_topics
 from procedures.red_flags import RedFlag, RedFlagKind
 from procedures.timeline import complete_milestone
 
@@ -193,21 +191,9 @@ def answer_words(item: QuestionnaireItem, value: Answer, baseline: int | None) -
         displays = {option["code"]: option["display"] for option in item.options_in()}
         return displays.get(value) or value.replace("_", " ")
     if isinstance(value, str):
-        return _("mentions %(topics)s") % {"topics": ", ".join(red_flag_topics(value))}
+        topics = ", ".join(str(TOPIC_NAMES[topic]) for topic in red_flag_topics(value))
+        return _("mentions %(topics)s") % {"topics": topics}
     return _("%(value)s (baseline %(baseline)s)") % {"value": value, "baseline": baseline}
-
-
-def baseline_pain(procedure: Procedure) -> int | None:
-    """The pain before the procedure: the last baseline score, else `pain_rest` answered before the cement."""
-    score = procedure.pain_scores.filter(source=PainScore.Source.BASELINE).order_by("recorded_at", "id").last()
-    if score is not None:
-        return score.score
-    cement = procedure.events.filter(kind=EventKind.CEMENT_INJECTED).values_list("at", flat=True).first()
-    responses = procedure.responses.filter(answers__has_key="pain_rest").order_by("authored_at", "id")
-    if cement is not None:
-        responses = responses.filter(authored_at__lte=cement)
-    before = responses.last()
-    return before.answers["pain_rest"] if before else None
 
 
 PAIN_AT_REST = "pain_rest"

@@ -8,6 +8,8 @@ shared/clinical/PROTOCOL.md.
 import re
 import unicodedata
 
+from django.utils.translation import gettext_lazy
+
 # Patterns matched at the start of a word, on text without accents.
 RED_FLAG_PATTERNS = {
     "legs": [
@@ -43,6 +45,14 @@ RED_FLAG_PATTERNS = {
         r"ecoul",
     ],
     "new back pain": [r"sudden", r"new pain", r"worse", r"crack", r"soudain", r"nouvelle douleur", r"pire\b", r"craqu"],
+}
+# The topics as the ward reads them, in its language.
+TOPIC_NAMES = {
+    "legs": gettext_lazy("legs"),
+    "bladder or bowel": gettext_lazy("bladder or bowel"),
+    "chest or breathing": gettext_lazy("chest or breathing"),
+    "fever or wound": gettext_lazy("fever or wound"),
+    "new back pain": gettext_lazy("new back pain"),
 }
 RED_FLAGS = {topic: re.compile(r"\b(?:" + "|".join(patterns) + ")") for topic, patterns in RED_FLAG_PATTERNS.items()}
 

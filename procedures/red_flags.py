@@ -91,23 +91,20 @@ def observation_flags(check: ObservationCheck, limits: list[ObservationLimit]) -
 
 
 def pain_flags(
-    score: PainScore, *, baseline: PainScore | None, discharged_at: dt.datetime | None, review_after_days: int
+    score: PainScore, *, baseline: int | None, discharged_at: dt.datetime | None, review_after_days: int
 ) -> list[RedFlag]:
     """Pain above the baseline is urgent; pain still at the baseline days after discharge needs a review."""
     if baseline is None or score.source == PainScore.Source.BASELINE:
         return []
-    if score.score > baseline.score:
+    if score.score > baseline:
         return [
             RedFlag.written(
                 RedFlagKind.PAIN_ABOVE_BASELINE,
-                lambda: (
-                    _("Pain %(score)s/10, baseline %(baseline)s/10")
-                    % {"score": score.score, "baseline": baseline.score}
-                ),
+                lambda: _("Pain %(score)s/10, baseline %(baseline)s/10") % {"score": score.score, "baseline": baseline},
             )
         ]
     review_from = discharged_at and discharged_at + dt.timedelta(days=review_after_days)
-    if review_from and score.recorded_at >= review_from and score.score >= baseline.score:
+    if review_from and score.recorded_at >= review_from and score.score >= baseline:
         return [
             RedFlag.written(
                 RedFlagKind.PAIN_NOT_IMPROVING,

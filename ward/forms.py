@@ -5,6 +5,7 @@ import datetime as dt
 from django import forms
 from django.core.exceptions import ValidationError
 from django.utils import timezone
+from django.utils.formats import localize
 from django.utils.translation import gettext_lazy as _
 
 from procedures.models import Complication, EventKind, ObservationCheck
@@ -111,7 +112,8 @@ def show_previous(form: forms.Form, previous: ObservationCheck) -> None:
     for name, field in form.fields.items():
         if name in ObservationForm.Meta.fields:
             value = getattr(previous, f"get_{name}_display", lambda n=name: getattr(previous, n))()
-            field.help_text = _("Previous check: %(value)s") % {"value": value}
+            # Localised: a French nurse reads 38,6 as on the rest of the page, not 38.6.
+            field.help_text = _("Previous check: %(value)s") % {"value": localize(value)}
         elif name == "pain" and previous.pain_id:
             field.help_text = _("Previous check: %(value)s") % {"value": f"{previous.pain.score}/10"}
 

@@ -108,8 +108,9 @@ SOURCES = {
 def describe_alerts(alerts: list[Reminder]) -> None:
     """Set `what` on each alert: its finding in the page's language, read again from the row it came from.
 
-    The stored summary (English, for every reader of the outbox) is kept where the row is not one
-    of SOURCES (a patient's text). A fixed number of queries: one per kind of row, one for limits.
+    Where the row is not one of SOURCES (a patient's text, her answers from her link), the summary
+    written in every language when the flag was raised, in the page's. A fixed number of queries: one
+    per kind of row, one for limits.
     """
     wanted: dict[str, set[int]] = {}
     named: dict[int, tuple[str, int]] = {}
@@ -131,4 +132,4 @@ def describe_alerts(alerts: list[Reminder]) -> None:
         label, pk = named.get(alert.pk, ("", 0))
         source = rows.get(label, {}).get(pk)
         found = finding(alert.red_flag, source, limits.get(alert.procedure_id, [])) if source else ""
-        alert.what = found or alert.summary
+        alert.what = found or alert.label  # its summary as written in the page's language when raised

@@ -10,7 +10,6 @@ import logging
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 
 from notifications.alerts import raise_alert
 from notifications.inbound.reading import Reply, read_reply
@@ -23,18 +22,10 @@ from procedures.models import PainScore, Patient, Procedure, Staff
 from procedures.phones import to_e164
 from procedures.questionnaires import fill_pain_rest
 from procedures.recording import pain_flags_for, record_pain_score
+from procedures.red_flag_words import TOPIC_NAMES as TOPICS  # the topics of notifications.inbound.reading
 from procedures.red_flags import RedFlag, RedFlagKind
 
 logger = logging.getLogger(__name__)
-
-# The red-flag topics of notifications.inbound.reading, as the ward reads them.
-TOPICS = {
-    "legs": gettext_lazy("legs"),
-    "bladder or bowel": gettext_lazy("bladder or bowel"),
-    "chest or breathing": gettext_lazy("chest or breathing"),
-    "fever or wound": gettext_lazy("fever or wound"),
-    "new back pain": gettext_lazy("new back pain"),
-}
 
 
 def receive_reply(*, sender: str, body: str, provider_message_id: str, now: dt.datetime) -> InboundMessage:

@@ -59,6 +59,18 @@ def test_the_patient_s_own_page_breaks_no_rule(open_tab, procedure):
     assert problems == []
 
 
+def test_the_patient_s_page_names_its_icon_so_her_browser_logs_no_404_for_favicon_ico(open_tab, procedure):
+    page = open_tab()
+    errors: list[str] = []
+    page.on("console", lambda message: message.type == "error" and errors.append(message.text))
+
+    page.goto(urlsplit(patient_link(procedure.patient)).path)
+    page.wait_for_load_state("networkidle")
+
+    expect(page.locator('head link[rel="icon"]')).to_have_attribute("href", "data:,")
+    assert errors == []
+
+
 def test_the_admin_and_the_api_documentation_break_no_rule(open_tab, procedure):
     Staff.objects.create_superuser("root", password="root-password-1234")
     page = open_tab()

@@ -13,6 +13,7 @@ from procedures.recording import record_observations, record_pain_score
 from procedures.timeline import record_event
 from tests.browser.axe import assert_no_axe_violations
 from tests.browser.conftest import COLOURED, log_in, screenshot
+from tests.browser.test_board_bedside import SMALL_TARGETS as SMALL_LINKS_TOO
 from ward.models import HandoverNote
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -103,6 +104,27 @@ def test_the_patient_page_and_handover_fit_phone_tablet_and_desktop_with_no_axe_
             page.goto(f"/wards/{ward_a.pk}/handover/")
             expect(page.locator("article.handover-patient")).to_have_count(1)
             check_page(page, f"handover-{language}-{SIZES[size][0]}")
+        finally:
+            page.context.close()
+
+
+def test_links_tapped_on_their_own_are_44_px_on_the_pages_a_nurse_opens_from_the_board(
+    browser, live_server, ward_a, patient, recovering
+):
+    """The board's measure (links too, not only buttons): "← Back", "Correct…", a patient on the handover, a filter."""
+    milestone = recovering.milestones.filter(completed_at__isnull=True).order_by("due_at").first()
+    pk = recovering.pk
+    pages = [
+        f"/patients/{patient.pk}/", f"/wards/{ward_a.pk}/handover/", f"/procedures/{pk}/events/?kind=discharged",
+        f"/procedures/{pk}/observations/", f"/procedures/{pk}/pain/", f"/procedures/{pk}/complications/",
+        f"/milestones/{milestone.pk}/complete/", "/?show=now",
+    ]  # fmt: skip
+    for size in ("phone", "desktop"):
+        page = open_as_nurse(browser, live_server, size)
+        try:
+            for url in pages:
+                page.goto(url)
+                assert page.evaluate(SMALL_LINKS_TOO) == [], f"{url} at {size}: touch targets under 44 px"
         finally:
             page.context.close()
 

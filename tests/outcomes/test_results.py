@@ -255,6 +255,8 @@ def test_the_page_reads_in_french(ward_data, client, nurse_a, ward_a):
 
     assert "Résultats" in html
     assert "Soulagement" in html
+    # The period's "From" is "Du", not the pain table's "From" (who gave the score: "Source").
+    assert '<label>Du <input type="date" name="from"' in html and "Source" not in html
     assert "<td>0,667</td>" in html  # numbers for reading are French...
     # ... the published figures and their source too.
     assert "chiffre publié 0,98 (notice d’information des patients sur la vertébroplastie" in html

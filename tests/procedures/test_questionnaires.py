@@ -146,6 +146,14 @@ def test_a_flagged_answer_is_written_for_the_ward_in_each_language(procedure, re
     assert recovery_check.items.get(link_id="falls").text_in("fr") in flag.summaries["fr"]
 
 
+def test_the_topics_her_words_mention_are_named_in_each_language(procedure, recovery_check, flags):
+    answer(procedure, recovery_check, {**GOOD, "new_symptoms": "My legs feel weak"})
+
+    [flag] = flags
+    assert flag.summaries["en"].endswith("mentions legs")
+    assert flag.summaries["fr"].endswith("mentionne : jambes")
+
+
 def test_the_baseline_is_pain_at_rest_answered_before_the_cement_without_a_baseline_score(
     procedure, nurse_a, recovery_check
 ):

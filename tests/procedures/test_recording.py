@@ -6,7 +6,8 @@ from decimal import Decimal
 import pytest
 from django.core.exceptions import ValidationError
 
-from procedures.models import ObservationCheck, PainScore
+from procedures.models import ObservationCheck, PainScore, Questionnaire
+from procedures.questionnaires import record_response
 from procedures.recording import record_observations, record_pain_score, report_complication
 from procedures.signals import red_flag_raised
 from procedures.timeline import record_event
@@ -115,6 +116,21 @@ def test_without_a_baseline_pain_raises_no_flag(procedure, nurse_a, flags):
     record_pain_score(procedure=procedure, score=9, recorded_at=ago(minutes=1), source="staff", by=nurse_a)
 
     assert flags == []
+
+
+def test_the_baseline_may_be_the_pain_at_rest_of_the_recovery_check_before_the_cement(procedure, nurse_a, flags):
+    """Protocol 2 asks for the pain before the procedure in its recovery check, not as a baseline score."""
+    answers = {"pain_rest": 7, "pain_activity": 9, "analgesics": "every_day", "mobility": "indoors", "falls": False}
+    record_response(
+        procedure=procedure, questionnaire=Questionnaire.objects.current("recovery-check"), answers=answers,
+        authored_at=ago(hours=4), source="staff", by=nurse_a,
+    )  # fmt: skip
+    record_event(procedure=procedure, kind="cement_injected", at=ago(hours=3), by=nurse_a)
+
+    record_pain_score(procedure=procedure, score=7, recorded_at=ago(minutes=2), source="staff", by=nurse_a)
+    assert flags == []
+    record_pain_score(procedure=procedure, score=9, recorded_at=ago(minutes=1), source="staff", by=nurse_a)
+    assert flags == [("pain_above_baseline", "Pain 9/10, baseline 7/10")]
 
 
 @pytest.mark.parametrize(

@@ -267,6 +267,17 @@ def test_filters_are_links_that_work_without_a_script_and_the_live_part_follows_
     assert logged_in.get("/?show=nonsense&sort=nonsense").status_code == 200
 
 
+def test_the_table_s_caption_says_the_order_chosen(logged_in, ward_a, fill_ward):
+    fill_ward(ward_a, 2)
+    live = reverse("ward:live", args=[ward_a.pk])
+
+    assert "2 patients, the most pressing first</caption>" in logged_in.get("/").content.decode()
+    assert "2 patients, red flags first, then by bed</caption>" in logged_in.get("/?sort=bed").content.decode()
+    assert "2 patients, red flags first, then by bed</caption>" in logged_in.get(f"{live}?sort=bed").content.decode()
+    french = logged_in.get("/?sort=bed", HTTP_ACCEPT_LANGUAGE="fr").content.decode()
+    assert "2 patients, signes d'alerte d’abord, puis par lit</caption>" in french
+
+
 @pytest.mark.parametrize("url_name", ["ward:board", "ward:live"])
 def test_red_flags_and_discharged_patients_add_no_query_per_patient(
     client, nurse_a, ward_a, fill_ward, django_assert_max_num_queries, url_name

@@ -84,6 +84,8 @@ def test_may_stand_done_shows_up_since_and_acknowledged_flags_say_by_whom(logged
 
     assert "Standing up since 14:00" in page
     assert "✓ SpO2 90 % (raised 14:00; acknowledged 14:00 by alice)" in page
+    logged_in.cookies["django_language"] = "fr"
+    assert "Lever debout depuis 14:00" in text(handover_of(logged_in, ward_a))  # neither "levé" nor "levée"
 
 
 def test_nurses_add_notes_shown_on_the_handover_and_patient_pages(logged_in, ward_a, patient, recovering, nurse_a):

@@ -10,10 +10,12 @@ from django.urls import reverse
 
 from notifications.escalation import acknowledge, escalate_due
 from notifications.models import Reminder
-from procedures.models import Complication, ObservationCheck, PainScore, Staff
+from procedures.models import Complication, ObservationCheck, PainScore, Questionnaire, Staff
+from procedures.questionnaires import record_response
 from procedures.recording import record_observations, record_pain_score
 from procedures.timeline import record_event
 from tests.ward.conftest import MIN, NOW
+from tests.ward.test_french import choose_french
 
 NORMAL = {
     "systolic_bp": 130, "diastolic_bp": 75, "pulse": 72, "spo2": 97, "temperature": "36.8", "leg_strength": "normal",
@@ -133,6 +135,15 @@ def test_recording_observations_outside_a_milestone_shows_the_previous_values_be
     assert 'value="2026-02-10T14:00"' in html  # the time taken is now, in ward time, unless changed
 
 
+def test_the_previous_values_are_written_as_the_page_s_language_writes_numbers(logged_in, injected, nurse_a):
+    observe(injected, nurse_a, 50, temperature="38.6")
+    choose_french(logged_in)
+
+    page = text(logged_in.get(reverse("ward:record_observations", args=[injected.pk])).content.decode())
+
+    assert "Température (°C) Contrôle précédent : 38,6" in page
+
+
 def test_saving_observations_that_raise_a_red_flag_says_so_at_once(logged_in, patient, injected):
     form = NORMAL | {"recorded_at": "2026-02-10T13:55", "spo2": 89, "pain": ""}
 
@@ -170,6 +181,29 @@ def test_the_notice_is_in_the_page_s_language(logged_in, injected):
         "Signe d'alerte : SpO2 90 %, température 38,4 °C, transmis à l’infirmière coordinatrice dans 5 min "
         "s’il n’est pas pris en compte."
     )
+
+
+def test_the_pain_table_says_from_whom_in_french(logged_in, patient, injected, nurse_a):
+    record_pain_score(procedure=injected, score=4, recorded_at=NOW - 5 * MIN, source="staff", by=nurse_a)
+    choose_french(logged_in)
+
+    html = page_of(logged_in, patient)
+
+    assert '<th scope="col">Source</th>' in html
+
+
+def test_a_red_flag_from_her_answers_reads_in_the_page_s_language(logged_in, patient, injected):
+    answers = {"pain_rest": 2, "pain_activity": 3, "analgesics": "none", "mobility": "indoors", "falls": True}
+    record_response(
+        procedure=injected, questionnaire=Questionnaire.objects.current("recovery-check"), answers=answers,
+        authored_at=NOW - 2 * MIN, source="patient", by=None,
+    )  # fmt: skip
+    choose_french(logged_in)
+
+    alerts = text(page_of(logged_in, patient)).split("Signes d'alerte", 1)[1]
+
+    assert "Signe d'alerte en cours Point sur votre rétablissement" in alerts
+    assert "Recovery check" not in alerts
 
 
 def test_a_pain_score_above_the_baseline_says_so(logged_in, injected, nurse_a):

@@ -9,6 +9,7 @@ import time_machine
 from django.urls import reverse
 from django.utils import timezone
 
+from procedures.questionnaires import record_response
 from procedures.recording import record_pain_score
 from procedures.timeline import complete_milestone, record_event, undo_completion
 from tests.ward.conftest import MIN, NOW
@@ -188,3 +189,19 @@ def test_the_page_shows_the_patients_texts_and_that_she_replied_stop(logged_in, 
     assert "No messages: the patient has not consented or has replied STOP." in page
     assert "14:05 “douleur 3” pain 3/10" in page and "14:10 “STOP” STOP" in page
     assert "14:10 the system The patient replied STOP: no more messages" in page[page.index("Who did what") :]
+
+
+def test_a_step_she_answered_herself_from_her_link_says_so(logged_in, procedure, patient):
+    """Her answers complete the step with no staff member: the page said nothing, it answered 500."""
+    check = procedure.milestones.get(step__code="prom_baseline")
+    answers = {"pain_rest": 7, "pain_activity": 9, "analgesics": "every_day", "mobility": "indoors", "falls": False}
+    record_response(
+        procedure=procedure, questionnaire=check.step.questionnaire, answers=answers, authored_at=check.due_at,
+        source="patient", by=None, milestone=check, now=check.due_at,
+    )  # fmt: skip
+
+    response = logged_in.get(reverse("ward:patient", args=[patient.pk]))
+
+    assert response.status_code == 200
+    row = re.search(rf'<tr[^>]*id="milestone-{check.pk}".*?</tr>', response.content.decode(), re.S).group()
+    assert re.search(r"\d\d:\d\d · the patient", text(row))
