@@ -14,6 +14,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
 
+from procedures.baseline import baseline_pain
 from procedures.models import (
     Milestone,
     Patient,
@@ -26,7 +27,6 @@ from procedures.models import (
 from procedures.questionnaires import (
     TEXT_LIMIT,
     as_json,
-    baseline_pain,
     read_answer,
     record_response,
     response_flags,

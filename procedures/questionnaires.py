@@ -12,6 +12,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from procedures.baseline import baseline_pain
 from procedures.models import (
     Milestone,
     Procedure,
@@ -21,7 +22,7 @@ from procedures.models import (
     QuestionnaireResponse,
     Staff,
 )
-from procedures.recording import baseline_pain, check_open, lock, raise_flags, save
+from procedures.recording import check_open, lock, raise_flags, save
 from procedures.red_flag_words import TOPIC_NAMES, red_flag_topics
 from procedures.red_flags import RedFlag, RedFlagKind
 from procedures.timeline import complete_milestone

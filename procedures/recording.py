@@ -10,6 +10,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
+from procedures.baseline import baseline_pain
 from procedures.models import (
     Complication,
     EventKind,
@@ -168,19 +169,6 @@ def pain_flags_for(procedure: Procedure, pain: PainScore) -> list[RedFlag]:
         discharged_at=discharged and discharged.at,
         review_after_days=procedure.protocol.pain_review_after_days,
     )
-
-
-def baseline_pain(procedure: Procedure) -> int | None:
-    """The pain before the procedure: the last baseline score, else `pain_rest` answered before the cement."""
-    score = procedure.pain_scores.filter(source=PainScore.Source.BASELINE).order_by("recorded_at", "id").last()
-    if score is not None:
-        return score.score
-    cement = procedure.events.filter(kind=EventKind.CEMENT_INJECTED).values_list("at", flat=True).first()
-    responses = procedure.responses.filter(answers__has_key="pain_rest").order_by("authored_at", "id")
-    if cement is not None:
-        responses = responses.filter(authored_at__lte=cement)
-    before = responses.last()
-    return before.answers["pain_rest"] if before else None
 
 
 def raise_flags(procedure: Procedure, flags: list[RedFlag], source, now: dt.datetime) -> None:

@@ -13,6 +13,7 @@ from django.utils import formats
 from django.utils.translation import gettext as _
 
 from notifications.models import Reminder
+from procedures.baseline import BaselinePain, baseline_from, pain_answers
 from procedures.models import Event, EventKind, Milestone, ObservationCheck, PainScore, Procedure, Ward
 from ward.board import MAY_STAND
 from ward.board_html import link_to
@@ -48,7 +49,7 @@ class HandoverEntry:
     trends: list[Trend]
     alerts: list[Reminder]
     pain_now: PainScore | None
-    baseline: PainScore | None
+    baseline: BaselinePain | None
     coming: list[tuple[Milestone, str]]
     notes: list[HandoverNote] = field(default_factory=list)
     # What the sheet prints, written once in the page's language and the ward's zone (see `write`):
@@ -91,6 +92,7 @@ def handover_entries(*, ward: Ward, now: dt.datetime) -> list[HandoverEntry]:
             # The last two checks only: the sheet shows the last with its trend since the one before.
             Prefetch("observations", ObservationCheck.objects.order_by("-recorded_at", "-id")[:2], to_attr="checks"),
             Prefetch("pain_scores", PainScore.objects.order_by("recorded_at", "id"), to_attr="pains"),
+            Prefetch("responses", pain_answers(), to_attr="pain_answers"),
             Prefetch("reminders", alerts, to_attr="alerts"),
             Prefetch("protocol__observation_limits"),
             Prefetch(
@@ -155,17 +157,17 @@ def bed_order(bed: str) -> tuple:
 def entry(procedure: Procedure, now: dt.datetime) -> HandoverEntry:
     limits = list(procedure.protocol.observation_limits.all())
     checks = procedure.checks
-    baseline = next((p for p in reversed(procedure.pains) if p.source == PainScore.Source.BASELINE), None)
+    cement_at = procedure.cement[0].at if procedure.cement else None
     pain_now = next((p for p in reversed(procedure.pains) if p.source != PainScore.Source.BASELINE), None)
     return HandoverEntry(
         procedure=procedure,
-        cement_at=procedure.cement[0].at if procedure.cement else None,
+        cement_at=cement_at,
         may_stand=procedure.stand[0] if procedure.stand else None,
         last_check=checks[0] if checks else None,
         trends=trends(checks[0], checks[1] if len(checks) > 1 else None, limits) if checks else [],
         alerts=procedure.alerts,
         pain_now=pain_now,
-        baseline=baseline,
+        baseline=baseline_from(procedure.pains, procedure.pain_answers, cement_at),
         coming=[(m, m.status_at(now)) for m in procedure.open_soon if m.due_at <= now + LOOK_AHEAD],
         notes=procedure.patient.recent_notes[:NOTES_SHOWN],
     )

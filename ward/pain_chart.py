@@ -4,6 +4,7 @@ alert threshold marked: a score above the baseline raises a red flag (procedures
 import datetime as dt
 from dataclasses import dataclass
 
+from procedures.baseline import BaselinePain
 from procedures.models import PainScore
 from ward.time_axis import Tick, time_ticks
 
@@ -23,7 +24,7 @@ class Point:
 @dataclass(frozen=True)
 class PainChart:
     points: list[Point]
-    baseline: PainScore | None
+    baseline: BaselinePain | None
     ticks: list[Tick]
     left: int = LEFT
     right: int = RIGHT
@@ -73,9 +74,8 @@ def y_of(score: int) -> float:
     return MARGIN / 2 + (10 - score) * (HEIGHT - AXIS_HEIGHT - MARGIN) / 10
 
 
-def pain_chart(scores: list[PainScore]) -> PainChart | None:
-    """Return the chart of the scores after the baseline, or None when there is nothing to draw."""
-    baseline = next((s for s in reversed(scores) if s.source == PainScore.Source.BASELINE), None)
+def pain_chart(scores: list[PainScore], baseline: BaselinePain | None) -> PainChart | None:
+    """The chart of the scores after the baseline (procedures.baseline), or None when there is nothing to draw."""
     after = [s for s in scores if s.source != PainScore.Source.BASELINE]
     if not after:
         return None

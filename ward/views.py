@@ -25,6 +25,7 @@ from notifications.alerts import acknowledge_red_flags
 from notifications.escalation import acknowledge_sent_reminder
 from notifications.models import InboundMessage, Reminder
 from notifications.patient_links import still_opens
+from procedures.baseline import baseline_of
 from procedures.models import (
     Complication,
     Event,
@@ -206,7 +207,7 @@ def procedure_context(procedure: Procedure, now) -> dict:
         "procedure": procedure,
         "drawing": timeline_drawing(procedure=procedure, now=now),
         "milestones": [(m, m.status_at(now)) for m in procedure.milestones.all()],
-        "pain": pain_chart(list(procedure.pain_scores.all())),
+        "pain": pain_chart(list(procedure.pain_scores.all()), baseline_of(procedure)),
         "observations": observation_rows(checks, limits),
         "trend": trend_chart(checks, limits),
         "complications": list(procedure.complications.all()),

@@ -6,6 +6,7 @@ from decimal import Decimal
 import pytest
 from django.core.exceptions import ValidationError
 
+from procedures.baseline import baseline_pain
 from procedures.models import (
     Milestone,
     PainScore,
@@ -15,7 +16,7 @@ from procedures.models import (
     QuestionnaireItem,
     Staff,
 )
-from procedures.questionnaires import baseline_pain, read_answers, record_response
+from procedures.questionnaires import read_answers, record_response
 from procedures.recording import record_pain_score
 from procedures.signals import red_flag_raised
 from procedures.timeline import complete_milestone, record_event

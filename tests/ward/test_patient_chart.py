@@ -267,3 +267,24 @@ def test_recording_pages_of_another_ward_answer_404(client, nurse_b, injected):
         assert client.get(reverse(name and f"ward:{name}", args=[injected.pk])).status_code == 404
         assert client.post(reverse(f"ward:{name}", args=[injected.pk]), {}).status_code == 404
     assert not Reminder.objects.filter(kind="alert").exists()
+
+
+def test_the_baseline_given_in_the_recovery_check_is_drawn_and_written_on_the_chart_and_the_handover(
+    logged_in, patient, injected, nurse_a, ward_a
+):
+    # Protocol 2 asks for the baseline in the recovery check before the cement, not as a pain score.
+    answers = {"pain_rest": 6, "pain_activity": 8, "analgesics": "every_day", "mobility": "indoors", "falls": False}
+    record_response(
+        procedure=injected, questionnaire=Questionnaire.objects.current("recovery-check"), answers=answers,
+        authored_at=NOW - 120 * MIN, source="staff", by=nurse_a,
+    )  # fmt: skip
+    record_pain_score(procedure=injected, score=8, recorded_at=NOW - 5 * MIN, source="staff", by=nurse_a)
+
+    chart = text(page_of(logged_in, patient).split('class="pain"', 1)[1].split("</section>", 1)[0])
+    handover = text(logged_in.get(reverse("ward:handover", args=[ward_a.pk])).content.decode())
+
+    assert "Baseline 6/10: a score above it raises a red flag." in chart
+    assert "baseline 6/10" in chart and "red flag from 7/10" in chart
+    assert "12:00 6/10 Baseline, in the recovery check" in chart  # when she gave it, in ward time
+    assert "8/10 (above the baseline)" in chart
+    assert "baseline 6/10 ⚠ above the baseline" in handover
