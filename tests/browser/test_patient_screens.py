@@ -179,3 +179,21 @@ def test_print_hides_buttons_and_forms_on_the_handover(browser, live_server, war
         assert pdf.startswith(b"%PDF")
     finally:
         page.context.close()
+
+
+def test_an_open_patient_page_says_how_old_it_is_once_a_while_has_passed(browser, live_server, patient, recovering):
+    page = open_as_nurse(browser, live_server, "tablet")
+    try:
+        page.clock.install()  # the page's clock, moved on below without waiting
+        page.goto(f"/patients/{patient.pk}/")
+        line = page.locator("#shown-at")
+        expect(line).to_contain_text("Shown at")
+        expect(line.locator(".age")).to_be_hidden()
+
+        page.clock.fast_forward("03:00")
+
+        expect(line).to_contain_text("3 min ago: reload to see what changed since")
+        assert "stale" in line.get_attribute("class")
+        assert line.get_by_role("link", name="Reload").get_attribute("href") == f"/patients/{patient.pk}/"
+    finally:
+        page.context.close()
