@@ -20,7 +20,7 @@ from procedures.models import (
 )
 from procedures.phones import to_e164
 from procedures.times import clinical_time, scheduled_time
-from tracker.api.fields import ClockTimeField, StrictDateTimeField
+from tracker.api.fields import ClockTimeField, RelatedId, StrictDateTimeField
 from tracker.api.serializers import RefuseUnknownFields, StrictSerializer
 
 
@@ -36,7 +36,7 @@ class WardSerializer(serializers.ModelSerializer):
 
 class StaffSerializer(RefuseUnknownFields, serializers.ModelSerializer):
     password = serializers.CharField(write_only=True, required=False, min_length=10, style={"input_type": "password"})
-    wards = serializers.PrimaryKeyRelatedField(many=True, queryset=Ward.objects.all(), required=False)
+    wards = RelatedId(many=True, queryset=Ward.objects.all(), required=False)
 
     class Meta:
         model = Staff
@@ -68,6 +68,8 @@ class StaffSerializer(RefuseUnknownFields, serializers.ModelSerializer):
 
 
 class PatientSerializer(RefuseUnknownFields, serializers.ModelSerializer):
+    serializer_related_field = RelatedId  # her ward
+
     class Meta:
         model = Patient
         fields = [
@@ -126,15 +128,13 @@ class ProcedureSerializer(serializers.ModelSerializer):
 
 
 class ProcedureInput(StrictSerializer):
-    patient = serializers.PrimaryKeyRelatedField(queryset=Patient.objects.none())
+    patient = RelatedId(queryset=Patient.objects.none())
     kind = serializers.ChoiceField(choices=Procedure.Kind.choices)
     indication = serializers.ChoiceField(choices=Procedure.Indication.choices)
     levels = serializers.ListField(child=serializers.ChoiceField(choices=LEVELS), allow_empty=True)
     anaesthesia = serializers.ChoiceField(choices=Procedure.Anaesthesia.choices)
     scheduled_at = StrictDateTimeField(check=scheduled_time)
-    operator = serializers.PrimaryKeyRelatedField(
-        queryset=Staff.objects.filter(is_active=True), required=False, allow_null=True
-    )
+    operator = RelatedId(queryset=Staff.objects.filter(is_active=True), required=False, allow_null=True)
     protocol = ProtocolRefSerializer(required=False)
     cement_volume_ml = serializers.DictField(child=serializers.FloatField(), required=False)
 

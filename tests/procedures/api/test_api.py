@@ -1,6 +1,7 @@
 """The REST API: contract, ward scoping, refusals, idempotent retries, access log, query counts."""
 
 import datetime as dt
+import json
 
 import pytest
 import time_machine
@@ -173,6 +174,36 @@ def test_a_bad_patient_answers_400_with_each_field(alice, ward_b):
     assert response.status_code == 400
     assert {"mrn", "given_name", "family_name", "birth_date", "phone", "ward"} <= set(response.json())
     assert not Patient.objects.filter(mrn="").exists()
+
+
+# JSON numbers Python reads as infinity (1e309: a 500 once), or that are not whole (a good id and a half:
+# DRF's field found the object with the good id).
+@pytest.mark.parametrize("number", ["1e309", "-1e309", "{id}.5"])
+@pytest.mark.parametrize(
+    ("path", "field"),
+    [("/api/patients/", "ward"), ("/api/procedures/", "patient"), ("/api/procedures/", "operator"),
+     ("/api/staff/", "wards")],
+)  # fmt: skip
+def test_an_id_that_is_not_a_whole_number_is_a_400_naming_it(admin_user, ward_a, patient, path, field, number):
+    admin_user.wards.add(ward_a)
+    bodies = {
+        "/api/patients/": {"mrn": "MRN-0002", "given_name": "Anne", "family_name": "Roy", "birth_date": "1950-01-01",
+                           "ward": ward_a.pk, "bed": "3"},
+        "/api/procedures/": new_procedure(patient.pk, operator=admin_user.pk),
+        "/api/staff/": {"username": "claire", "password": "a-long-password-1", "role": "nurse", "wards": [ward_a.pk]},
+    }  # fmt: skip
+    good_id = {"ward": ward_a.pk, "patient": patient.pk, "operator": admin_user.pk, "wards": ward_a.pk}[field]
+    number = number.format(id=good_id)
+    number = f"[{number}]" if field == "wards" else number
+    body = json.dumps(bodies[path] | {field: "NUMBER"}).replace('"NUMBER"', number)
+
+    response = api_client(admin_user).post(path, body, content_type="application/json")
+
+    assert response.status_code == 400
+    assert list(response.json()) == [field]
+    assert (Patient.objects.count(), Procedure.objects.count(), Staff.objects.filter(username="claire").exists()) == (
+        1, 0, False
+    )  # fmt: skip
 
 
 @pytest.fixture
