@@ -18,7 +18,7 @@ from procedures.models import (
     Staff,
     Ward,
 )
-from procedures.phones import to_e164
+from procedures.phones import WRITTEN_MAX_LENGTH, to_e164
 from procedures.times import clinical_time, scheduled_time
 from tracker.api.fields import ClockTimeField, RelatedId, StrictDateTimeField
 from tracker.api.serializers import RefuseUnknownFields, StrictSerializer
@@ -41,6 +41,7 @@ class StaffSerializer(RefuseUnknownFields, serializers.ModelSerializer):
     class Meta:
         model = Staff
         fields = ["id", "username", "password", "role", "wards", "phone", "email"]
+        extra_kwargs = {"phone": {"max_length": WRITTEN_MAX_LENGTH}}  # as written; stored in E.164
 
     def validate_phone(self, value: str) -> str:
         return to_e164(value) if value else ""
@@ -87,7 +88,7 @@ class PatientSerializer(RefuseUnknownFields, serializers.ModelSerializer):
         ]
         # No uniqueness check here: the view refuses a taken MRN only once everything else is valid
         # (PatientViewSet.saved), so that a probe that saves nothing learns nothing about other wards.
-        extra_kwargs = {"mrn": {"validators": []}}
+        extra_kwargs = {"mrn": {"validators": []}, "phone": {"max_length": WRITTEN_MAX_LENGTH}}
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)

@@ -176,6 +176,20 @@ def test_a_bad_patient_answers_400_with_each_field(alice, ward_b):
     assert not Patient.objects.filter(mrn="").exists()
 
 
+def test_a_phone_number_written_with_spaces_as_our_message_asks_is_stored_in_e164(alice, admin_user, ward_a, patient):
+    written = "+33 6 12 34 56 78"  # 17 characters: once refused as longer than the 16 of its E.164 form
+
+    patched = alice.patch(f"/api/patients/{patient.pk}/", {"phone": written}, format="json")
+    staff = api_client(admin_user).post(
+        "/api/staff/", {"username": "claire", "password": "a-long-password-1", "phone": written}, format="json"
+    )
+    too_long = alice.patch(f"/api/patients/{patient.pk}/", {"phone": "+33 6 12 34 56 78 " + "9" * 20}, format="json")
+
+    assert (patched.status_code, patched.json()["phone"]) == (200, "+33612345678")
+    assert (staff.status_code, staff.json()["phone"]) == (201, "+33612345678")
+    assert too_long.status_code == 400 and list(too_long.json()) == ["phone"]
+
+
 # JSON numbers Python reads as infinity (1e309: a 500 once), or that are not whole (a good id and a half:
 # DRF's field found the object with the good id).
 @pytest.mark.parametrize("number", ["1e309", "-1e309", "{id}.5"])
