@@ -9,6 +9,7 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from simple_history.models import HistoricalRecords
 
+from procedures import times
 from procedures.languages import ENGLISH
 from procedures.phones import PhoneNumberField
 
@@ -112,7 +113,7 @@ class Patient(models.Model):
     mrn = models.CharField("hospital number (MRN)", max_length=32, unique=True)
     given_name = models.CharField(max_length=100)
     family_name = models.CharField(max_length=100)
-    birth_date = models.DateField()
+    birth_date = models.DateField(validators=[times.birth_date])
     ward = models.ForeignKey(Ward, on_delete=models.PROTECT, related_name="patients")
     bed = models.CharField(max_length=20, blank=True)
     phone = PhoneNumberField(blank=True, help_text="Mobile number; any form is accepted and stored as E.164.")

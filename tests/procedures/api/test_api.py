@@ -176,6 +176,22 @@ def test_a_bad_patient_answers_400_with_each_field(alice, ward_b):
     assert not Patient.objects.filter(mrn="").exists()
 
 
+FUTURE, TOO_EARLY = "A birth date cannot be in the future.", "A birth date before 1900 cannot be right."
+
+
+@pytest.mark.parametrize(
+    ("born", "message"),
+    [("2026-02-12", FUTURE), ("9999-12-31", FUTURE), ("1899-12-31", TOO_EARLY), ("0001-01-01", TOO_EARLY)],
+)
+def test_a_birth_date_in_the_future_or_before_1900_is_a_400_naming_it(alice, patient, born, message):
+    # (A future one once gave an age band of "-10--1" in the results' export.)
+    response = alice.patch(f"/api/patients/{patient.pk}/", {"birth_date": born}, format="json")
+
+    assert (response.status_code, response.json()) == (400, {"birth_date": [message]})
+    patient.refresh_from_db()
+    assert patient.birth_date == dt.date(1941, 3, 14)
+
+
 def test_a_phone_number_written_with_spaces_as_our_message_asks_is_stored_in_e164(alice, admin_user, ward_a, patient):
     written = "+33 6 12 34 56 78"  # 17 characters: once refused as longer than the 16 of its E.164 form
 
