@@ -19,6 +19,7 @@ from procedures.models import (
     Ward,
 )
 from procedures.phones import WRITTEN_MAX_LENGTH, to_e164
+from procedures.plain_text import one_line
 from procedures.times import clinical_time, scheduled_time
 from tracker.api.fields import ClockTimeField, RelatedId, StrictDateTimeField
 from tracker.api.serializers import RefuseUnknownFields, StrictSerializer
@@ -88,7 +89,7 @@ class PatientSerializer(RefuseUnknownFields, serializers.ModelSerializer):
         ]
         # No uniqueness check here: the view refuses a taken MRN only once everything else is valid
         # (PatientViewSet.saved), so that a probe that saves nothing learns nothing about other wards.
-        extra_kwargs = {"mrn": {"validators": []}, "phone": {"max_length": WRITTEN_MAX_LENGTH}}
+        extra_kwargs = {"mrn": {"validators": [one_line]}, "phone": {"max_length": WRITTEN_MAX_LENGTH}}
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)

@@ -192,6 +192,17 @@ def test_a_birth_date_in_the_future_or_before_1900_is_a_400_naming_it(alice, pat
     assert patient.birth_date == dt.date(1941, 3, 14)
 
 
+@pytest.mark.parametrize("field", ["mrn", "given_name", "family_name", "bed"])
+@pytest.mark.parametrize("control", ["\t", "\x07", "\u202e", "\n"])
+def test_a_control_character_in_a_name_mrn_or_bed_is_a_400_naming_it(alice, patient, field, control):
+    # U+202E showed "MRN-\u202e1000" as "MRN-0001" on the board.
+    response = alice.patch(f"/api/patients/{patient.pk}/", {field: f"AB{control}12"}, format="json")
+
+    assert response.status_code == 400
+    assert response.json() == {field: ["Remove the control characters (tabs, line breaks, direction marks)."]}
+    assert Patient.objects.filter(**{field: getattr(patient, field)}).exists()
+
+
 def test_a_phone_number_written_with_spaces_as_our_message_asks_is_stored_in_e164(alice, admin_user, ward_a, patient):
     written = "+33 6 12 34 56 78"  # 17 characters: once refused as longer than the 16 of its E.164 form
 
