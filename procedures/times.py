@@ -7,7 +7,8 @@ One home for the rules, so that no door lets through a time that breaks a record
   not more than a few minutes ahead of the server (ward clocks differ a little; more is a typing
   mistake);
 - a planned time within two years either side of now (further is a typing mistake, and a
-  milestone planned months after it must still be a time that can be shown).
+  milestone planned months after it must still be a time that can be shown);
+- a birth date from 1900 to today (else a typing mistake, and a negative age in the results' export).
 
 Each check raises Django's ValidationError with a message; callers name the field.
 """
@@ -16,6 +17,7 @@ import datetime as dt
 import re
 
 from django.core.exceptions import ValidationError
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from tracker.local_time import stamp
@@ -23,6 +25,7 @@ from tracker.local_time import stamp
 EARLIEST = dt.datetime(2000, 1, 1, tzinfo=dt.UTC)
 FUTURE_TOLERANCE = dt.timedelta(minutes=5)
 SCHEDULING_SPAN = dt.timedelta(days=2 * 365)
+EARLIEST_BIRTH = dt.date(1900, 1, 1)
 
 # ISO 8601 as clients send it: a date, a time to the minute, second or microsecond, an offset.
 ISO_TIME = re.compile(
@@ -89,3 +92,11 @@ def refuse_for(field: str, check, moment: dt.datetime, **kwargs) -> dt.datetime:
         return check(moment, **kwargs)
     except ValidationError as refused:
         raise ValidationError({field: refused.messages}) from None
+
+
+def birth_date(day: dt.date) -> None:
+    """Refuse a birth date before 1900 or after today (a model field's validator)."""
+    if day < EARLIEST_BIRTH:
+        raise ValidationError(_("A birth date before 1900 cannot be right."), code="too_early")
+    if day > (timezone.now() + dt.timedelta(days=1)).date():  # a day's margin: "today" somewhere on Earth
+        raise ValidationError(_("A birth date cannot be in the future."), code="future")

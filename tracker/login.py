@@ -9,6 +9,9 @@ import functools
 import math
 
 from django.conf import settings
+from django.contrib.admin.forms import AdminAuthenticationForm
+from django.contrib.auth.forms import AuthenticationForm
+from django.core.validators import MaxLengthValidator
 from django.http import HttpRequest, HttpResponse
 from django.utils.translation import gettext as _
 from rest_framework.throttling import ScopedRateThrottle
@@ -51,6 +54,24 @@ class LoginAttempts:
     """What the throttle needs from a view: its scope."""
 
     throttle_scope = "login"
+
+
+class UsernameLengthChecked:
+    """Mix into Django's log-in forms: they write the username's limit into the page (maxlength) but never
+    check it, so a longer one reached django-axes, which could not store the failed attempt (a 500)."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        username = self.fields["username"]
+        username.validators.append(MaxLengthValidator(username.max_length))
+
+
+class LogInForm(UsernameLengthChecked, AuthenticationForm):
+    pass
+
+
+class AdminLogInForm(UsernameLengthChecked, AdminAuthenticationForm):
+    pass
 
 
 def throttled(view):

@@ -5,7 +5,9 @@ from django.urls import include, path
 from notifications.health import healthz
 from notifications.inbound.webhook import sms_inbound
 from notifications.patient_page import patient_page
-from tracker.login import throttled
+from tracker.login import AdminLogInForm, LogInForm, throttled
+
+admin.site.login_form = AdminLogInForm  # its username's length checked, as on the ward's log-in page
 
 urlpatterns = [
     path("admin/login/", throttled(admin.site.login)),
@@ -18,7 +20,7 @@ urlpatterns = [
     path("api/", include("procedures.api.urls")),
     # Log-in and log-out only: no password-reset pages (an administrator sets a new password in the
     # admin), so that no page tells whether an e-mail address belongs to a member of staff.
-    path("accounts/login/", throttled(auth_views.LoginView.as_view()), name="login"),
+    path("accounts/login/", throttled(auth_views.LoginView.as_view(authentication_form=LogInForm)), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("i18n/", include("django.conf.urls.i18n")),
     path("healthz", healthz, name="healthz"),

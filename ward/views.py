@@ -342,9 +342,13 @@ def visible_milestones(request: HttpRequest):
 
 
 def next_url(request: HttpRequest) -> str:
-    """Where to go after an action: back to the page it came from, if that is on this site."""
-    candidate = request.POST.get("next") or request.GET.get("next")
-    if candidate and url_has_allowed_host_and_scheme(
+    """Where to go after an action: back to the page it came from, if that is on this site.
+
+    Only a path: `redirect()` reads any other word ("board", "nan") as the name of a view and fails
+    with a 500 after the action was saved, so that the nurse would do it again."""
+    candidate = request.POST.get("next") or request.GET.get("next") or ""
+    is_path = candidate.startswith("/") and candidate.isprintable()  # no control character (NUL, CR, LF)
+    if is_path and url_has_allowed_host_and_scheme(
         candidate, allowed_hosts={request.get_host()}, require_https=request.is_secure()
     ):
         return candidate

@@ -18,9 +18,10 @@ from procedures.models import (
     Staff,
     Ward,
 )
-from procedures.phones import to_e164
+from procedures.phones import WRITTEN_MAX_LENGTH, to_e164
+from procedures.plain_text import one_line
 from procedures.times import clinical_time, scheduled_time
-from tracker.api.fields import ClockTimeField, StrictDateTimeField
+from tracker.api.fields import ClockTimeField, RelatedId, StrictDateTimeField
 from tracker.api.serializers import RefuseUnknownFields, StrictSerializer
 
 
@@ -36,11 +37,12 @@ class WardSerializer(serializers.ModelSerializer):
 
 class StaffSerializer(RefuseUnknownFields, serializers.ModelSerializer):
     password = serializers.CharField(write_only=True, required=False, min_length=10, style={"input_type": "password"})
-    wards = serializers.PrimaryKeyRelatedField(many=True, queryset=Ward.objects.all(), required=False)
+    wards = RelatedId(many=True, queryset=Ward.objects.all(), required=False)
 
     class Meta:
         model = Staff
         fields = ["id", "username", "password", "role", "wards", "phone", "email"]
+        extra_kwargs = {"phone": {"max_length": WRITTEN_MAX_LENGTH}}  # as written; stored in E.164
 
     def validate_phone(self, value: str) -> str:
         return to_e164(value) if value else ""
@@ -68,6 +70,8 @@ class StaffSerializer(RefuseUnknownFields, serializers.ModelSerializer):
 
 
 class PatientSerializer(RefuseUnknownFields, serializers.ModelSerializer):
+    serializer_related_field = RelatedId  # her ward
+
     class Meta:
         model = Patient
         fields = [
@@ -85,7 +89,7 @@ class PatientSerializer(RefuseUnknownFields, serializers.ModelSerializer):
         ]
         # No uniqueness check here: the view refuses a taken MRN only once everything else is valid
         # (PatientViewSet.saved), so that a probe that saves nothing learns nothing about other wards.
-        extra_kwargs = {"mrn": {"validators": []}}
+        extra_kwargs = {"mrn": {"validators": [one_line]}, "phone": {"max_length": WRITTEN_MAX_LENGTH}}
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -126,15 +130,13 @@ class ProcedureSerializer(serializers.ModelSerializer):
 
 
 class ProcedureInput(StrictSerializer):
-    patient = serializers.PrimaryKeyRelatedField(queryset=Patient.objects.none())
+    patient = RelatedId(queryset=Patient.objects.none())
     kind = serializers.ChoiceField(choices=Procedure.Kind.choices)
     indication = serializers.ChoiceField(choices=Procedure.Indication.choices)
     levels = serializers.ListField(child=serializers.ChoiceField(choices=LEVELS), allow_empty=True)
     anaesthesia = serializers.ChoiceField(choices=Procedure.Anaesthesia.choices)
     scheduled_at = StrictDateTimeField(check=scheduled_time)
-    operator = serializers.PrimaryKeyRelatedField(
-        queryset=Staff.objects.filter(is_active=True), required=False, allow_null=True
-    )
+    operator = RelatedId(queryset=Staff.objects.filter(is_active=True), required=False, allow_null=True)
     protocol = ProtocolRefSerializer(required=False)
     cement_volume_ml = serializers.DictField(child=serializers.FloatField(), required=False)
 

@@ -9,8 +9,10 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from simple_history.models import HistoricalRecords
 
+from procedures import times
 from procedures.languages import ENGLISH
 from procedures.phones import PhoneNumberField
+from procedures.plain_text import one_line
 
 
 def validate_time_zone(name: str) -> None:
@@ -109,12 +111,12 @@ class Patient(models.Model):
         ENGLISH = "en", "English"
         FRENCH = "fr", "Français"
 
-    mrn = models.CharField("hospital number (MRN)", max_length=32, unique=True)
-    given_name = models.CharField(max_length=100)
-    family_name = models.CharField(max_length=100)
-    birth_date = models.DateField()
+    mrn = models.CharField("hospital number (MRN)", max_length=32, unique=True, validators=[one_line])
+    given_name = models.CharField(max_length=100, validators=[one_line])
+    family_name = models.CharField(max_length=100, validators=[one_line])
+    birth_date = models.DateField(validators=[times.birth_date])
     ward = models.ForeignKey(Ward, on_delete=models.PROTECT, related_name="patients")
-    bed = models.CharField(max_length=20, blank=True)
+    bed = models.CharField(max_length=20, blank=True, validators=[one_line])
     phone = PhoneNumberField(blank=True, help_text="Mobile number; any form is accepted and stored as E.164.")
     email = models.EmailField(blank=True)
     language = models.CharField(max_length=2, choices=Language.choices, default=Language.FRENCH)

@@ -284,6 +284,8 @@ def in_bundle(*extra: dict) -> dict:
         (with_patient(name=[{"family": "R" * 101, "given": ["Anne"]}]), "Patient.name"),
         (with_patient(telecom=[{"system": "phone", "value": "12"}]), "Patient.telecom"),
         (with_patient(birthDate="1944"), "Patient.birthDate"),
+        (with_patient(birthDate="2030-01-01"), "Patient.birthDate"),
+        (with_patient(name=[{"family": "Ro\u202eux", "given": ["Anne"]}]), "Patient.name"),
         (booking() | {"performedDateTime": "2026-12-01"}, "Procedure.performedDateTime"),
         (booking() | {"performedDateTime": "2026"}, "Procedure.performedDateTime"),
         (booking() | {"performedDateTime": "2026-12-31T23:59:60Z"}, "Procedure.performedDateTime"),

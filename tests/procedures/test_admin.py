@@ -117,3 +117,14 @@ def test_a_published_version_cannot_be_deleted_and_a_draft_can(client, manager):
     assert page.status_code == 403 and deleted.status_code == 302
     assert Protocol.objects.filter(pk=published.pk).exists()
     assert not Protocol.objects.filter(pk=draft.pk).exists()
+
+
+def test_a_phone_number_written_with_spaces_is_stored_in_e164(client, manager, patient):
+    url = reverse("admin:procedures_patient_change", args=[patient.pk])
+    values = form_values(client.get(url).content.decode())
+
+    saved = client.post(url, values | {"phone": "+33 6 98 76 54 32"})  # 17 characters: once "at most 16"
+
+    assert saved.status_code == 302
+    patient.refresh_from_db()
+    assert patient.phone == "+33698765432"

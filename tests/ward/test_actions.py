@@ -157,6 +157,15 @@ def test_after_an_action_the_page_returns_where_it_came_from_but_never_off_site(
     assert elsewhere.url == "/"
 
 
+# Not paths: redirect() read each as the name of a view, and the action, saved, answered 500.
+@pytest.mark.parametrize("back", ["nan", "board", "2026-02-10T14:00", "ward:board", "/x\x00", "/x\nSet-Cookie: a=b"])
+def test_a_back_address_that_is_not_a_path_goes_to_the_board_after_the_action(logged_in, hardened, back):
+    response = logged_in.post(record_url(hardened.procedure), {"kind": "ended", "when": "now", "next": back})
+
+    assert (response.status_code, response.url) == (302, "/")
+    assert hardened.procedure.events.filter(kind="ended").count() == 1
+
+
 def test_undoing_a_completion_within_the_window(logged_in, hardened, nurse_a):
     complete_milestone(milestone=hardened, by=nurse_a, note="Wrong bed")
 

@@ -1,4 +1,4 @@
-"""Serializer fields for times: with their UTC offset, or a local clock time."""
+"""Serializer fields for times (with their UTC offset, or a local clock time) and for related objects' ids."""
 
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.utils import timezone
@@ -36,3 +36,15 @@ class ClockTimeField(serializers.TimeField):
 
     def __init__(self, **kwargs):
         super().__init__(format="%H:%M", input_formats=["%H:%M"], **kwargs)
+
+
+class RelatedId(serializers.PrimaryKeyRelatedField):
+    """A related object's id, read as a whole number before the database is asked.
+
+    DRF's own field hands the value to the query as it came: a JSON `1e309` (infinity to Python's
+    parser) broke the query with an OverflowError (a 500), and `1.5` found the object whose id is 1.
+    Both are now refused with "A valid integer is required." on the field."""
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("pk_field", serializers.IntegerField())
+        super().__init__(**kwargs)

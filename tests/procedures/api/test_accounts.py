@@ -210,6 +210,18 @@ def test_axes_records_the_connection_address_not_the_forwarded_one(nurse_a):
     assert AccessAttempt.objects.get(username="alice").ip_address == "127.0.0.1"
 
 
+@pytest.mark.parametrize("page", ["/accounts/login/", "/admin/login/"])
+def test_a_username_longer_than_any_is_refused_on_the_log_in_pages_not_a_500(db, page):
+    from axes.models import AccessAttempt
+
+    client = Client(raise_request_exception=False)
+    response = client.post(page, {"username": "a" * 256, "password": "wrong"}, HTTP_ACCEPT_LANGUAGE="en")
+
+    assert response.status_code == 200
+    assert "Ensure this value has at most 150 characters" in response.content.decode()
+    assert not AccessAttempt.objects.exists()  # refused before any log-in was tried
+
+
 @pytest.mark.parametrize("path", ["/accounts/password_reset/", "/accounts/password_reset/done/",
                                   "/accounts/reset/MQ/set-password/", "/accounts/password_change/"])  # fmt: skip
 def test_there_are_no_password_reset_pages(client, path):

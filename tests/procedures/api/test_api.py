@@ -1,6 +1,7 @@
 """The REST API: contract, ward scoping, refusals, idempotent retries, access log, query counts."""
 
 import datetime as dt
+import json
 
 import pytest
 import time_machine
@@ -173,6 +174,77 @@ def test_a_bad_patient_answers_400_with_each_field(alice, ward_b):
     assert response.status_code == 400
     assert {"mrn", "given_name", "family_name", "birth_date", "phone", "ward"} <= set(response.json())
     assert not Patient.objects.filter(mrn="").exists()
+
+
+FUTURE, TOO_EARLY = "A birth date cannot be in the future.", "A birth date before 1900 cannot be right."
+
+
+@pytest.mark.parametrize(
+    ("born", "message"),
+    [("2026-02-12", FUTURE), ("9999-12-31", FUTURE), ("1899-12-31", TOO_EARLY), ("0001-01-01", TOO_EARLY)],
+)
+def test_a_birth_date_in_the_future_or_before_1900_is_a_400_naming_it(alice, patient, born, message):
+    # (A future one once gave an age band of "-10--1" in the results' export.)
+    response = alice.patch(f"/api/patients/{patient.pk}/", {"birth_date": born}, format="json")
+
+    assert (response.status_code, response.json()) == (400, {"birth_date": [message]})
+    patient.refresh_from_db()
+    assert patient.birth_date == dt.date(1941, 3, 14)
+
+
+@pytest.mark.parametrize("field", ["mrn", "given_name", "family_name", "bed"])
+@pytest.mark.parametrize("control", ["\t", "\x07", "\u202e", "\n"])
+def test_a_control_character_in_a_name_mrn_or_bed_is_a_400_naming_it(alice, patient, field, control):
+    # U+202E showed "MRN-\u202e1000" as "MRN-0001" on the board.
+    response = alice.patch(f"/api/patients/{patient.pk}/", {field: f"AB{control}12"}, format="json")
+
+    assert response.status_code == 400
+    assert response.json() == {field: ["Remove the control characters (tabs, line breaks, direction marks)."]}
+    assert Patient.objects.filter(**{field: getattr(patient, field)}).exists()
+
+
+def test_a_phone_number_written_with_spaces_as_our_message_asks_is_stored_in_e164(alice, admin_user, ward_a, patient):
+    written = "+33 6 12 34 56 78"  # 17 characters: once refused as longer than the 16 of its E.164 form
+
+    patched = alice.patch(f"/api/patients/{patient.pk}/", {"phone": written}, format="json")
+    staff = api_client(admin_user).post(
+        "/api/staff/", {"username": "claire", "password": "a-long-password-1", "phone": written}, format="json"
+    )
+    too_long = alice.patch(f"/api/patients/{patient.pk}/", {"phone": "+33 6 12 34 56 78 " + "9" * 20}, format="json")
+
+    assert (patched.status_code, patched.json()["phone"]) == (200, "+33612345678")
+    assert (staff.status_code, staff.json()["phone"]) == (201, "+33612345678")
+    assert too_long.status_code == 400 and list(too_long.json()) == ["phone"]
+
+
+# JSON numbers Python reads as infinity (1e309: a 500 once), or that are not whole (a good id and a half:
+# DRF's field found the object with the good id).
+@pytest.mark.parametrize("number", ["1e309", "-1e309", "{id}.5"])
+@pytest.mark.parametrize(
+    ("path", "field"),
+    [("/api/patients/", "ward"), ("/api/procedures/", "patient"), ("/api/procedures/", "operator"),
+     ("/api/staff/", "wards")],
+)  # fmt: skip
+def test_an_id_that_is_not_a_whole_number_is_a_400_naming_it(admin_user, ward_a, patient, path, field, number):
+    admin_user.wards.add(ward_a)
+    bodies = {
+        "/api/patients/": {"mrn": "MRN-0002", "given_name": "Anne", "family_name": "Roy", "birth_date": "1950-01-01",
+                           "ward": ward_a.pk, "bed": "3"},
+        "/api/procedures/": new_procedure(patient.pk, operator=admin_user.pk),
+        "/api/staff/": {"username": "claire", "password": "a-long-password-1", "role": "nurse", "wards": [ward_a.pk]},
+    }  # fmt: skip
+    good_id = {"ward": ward_a.pk, "patient": patient.pk, "operator": admin_user.pk, "wards": ward_a.pk}[field]
+    number = number.format(id=good_id)
+    number = f"[{number}]" if field == "wards" else number
+    body = json.dumps(bodies[path] | {field: "NUMBER"}).replace('"NUMBER"', number)
+
+    response = api_client(admin_user).post(path, body, content_type="application/json")
+
+    assert response.status_code == 400
+    assert list(response.json()) == [field]
+    assert (Patient.objects.count(), Procedure.objects.count(), Staff.objects.filter(username="claire").exists()) == (
+        1, 0, False
+    )  # fmt: skip
 
 
 @pytest.fixture
