@@ -1,4 +1,4 @@
-"""Idempotency-Key: a POST retried with the same key and body gets the first reply."""
+"""Idempotency-Key: a POST retried with the same key, query and body gets the first reply."""
 
 import hashlib
 import json
@@ -16,7 +16,7 @@ from tracker.api.models import IdempotencyKey
 def idempotent(view_method):
     """Decorate a POST handler: a retry with the same Idempotency-Key and body gets the first reply.
 
-    The key is per user; the same key with a different body is refused (422). The handler runs in
+    The key is per user; the same key with a different body or query is refused (422). The handler runs in
     a transaction with the stored reply, so a crash between the two leaves neither.
     """
 
@@ -27,9 +27,7 @@ def idempotent(view_method):
             return view_method(self, request, *args, **kwargs)
         if len(key) > 200 or "\x00" in key:
             raise ValidationError({"Idempotency-Key": ["At most 200 characters, and no NUL."]})
-        digest = hashlib.sha256(
-            json.dumps([request.method, request.path, request.data], sort_keys=True, default=str).encode()
-        ).hexdigest()
+        digest = request_digest(request)
         IdempotencyKey.objects.expired(timezone.now()).filter(user=request.user, key=key).delete()
         earlier = IdempotencyKey.objects.filter(user=request.user, key=key).first()
         if earlier is None:
@@ -52,6 +50,14 @@ def idempotent(view_method):
         return Response(earlier.response, status=earlier.status_code, headers={"Idempotent-Replayed": "true"})
 
     return handle
+
+
+def request_digest(request) -> str:
+    """What makes two requests the same one: method, path, query (a FHIR booking's `?ward=`) and body."""
+    parts = [request.method, request.path, request.data]
+    if request.query_params:  # a request without one keeps the digest it had before the query counted
+        parts.append(sorted(request.query_params.lists()))
+    return hashlib.sha256(json.dumps(parts, sort_keys=True, default=str).encode()).hexdigest()
 
 
 def store_reply(request, key: str, digest: str, response: Response) -> None:

@@ -327,7 +327,11 @@ def test_a_retried_post_with_the_same_idempotency_key_records_once(alice, proced
         HTTP_IDEMPOTENCY_KEY="k-1",
     )  # fmt: skip
 
-    assert (first.status_code, again.status_code, other.status_code) == (201, 201, 422)
+    elsewhere = alice.post(
+        f"/api/procedures/{procedure.pk}/events/?ward=2", body, format="json", HTTP_IDEMPOTENCY_KEY="k-1"
+    )  # the same body with another query is another request (a FHIR booking's ?ward=)
+
+    assert (first.status_code, again.status_code, other.status_code, elsewhere.status_code) == (201, 201, 422, 422)
     assert again.json() == first.json() and again["Idempotent-Replayed"] == "true"
     assert Event.history.count() == 1
 
