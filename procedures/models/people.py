@@ -14,14 +14,21 @@ from procedures.languages import ENGLISH
 from procedures.phones import PhoneNumberField
 from procedures.plain_text import one_line
 
+# Names the time zone database answers to that are no place's clock: "localtime" is whatever the
+# server's is, "Factory" a placeholder; "posixrules", "posix/…" and "right/…" (leap seconds) are copies.
+NOT_A_PLACE = {"localtime", "Factory", "posixrules"}
+
 
 def validate_time_zone(name: str) -> None:
     try:
         zoneinfo.ZoneInfo(name)
+        usable = name not in NOT_A_PLACE and not name.startswith(("posix/", "right/"))
     except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+        usable = False
+    if not usable:
         raise ValidationError(
             "%(name)s is not an IANA time zone, such as Europe/Paris.", code="invalid_time_zone", params={"name": name}
-        ) from None
+        )
 
 
 def language_choices() -> list[tuple[str, str]]:

@@ -127,11 +127,17 @@ def test_an_invalid_phone_number_is_refused(ward_a):
     assert "valid phone number" in refused_fields(refused)["phone"][0]
 
 
-def test_a_ward_needs_an_iana_time_zone(db):
+@pytest.mark.parametrize("zone", ["Mars/Olympus", "localtime", "Factory", "posixrules", "right/UTC", "posix/UTC"])
+def test_a_ward_needs_an_iana_time_zone_of_a_place(db, zone):
     with pytest.raises(ValidationError) as refused:
-        Ward(name="Ward C", timezone="Mars/Olympus").full_clean()
+        Ward(name="Ward C", timezone=zone).full_clean()
 
     assert "IANA time zone" in refused_fields(refused)["timezone"][0]
+
+
+@pytest.mark.parametrize("zone", ["Europe/Paris", "UTC", "America/Port-au-Prince", "Etc/GMT+3"])
+def test_a_place_s_time_zone_is_accepted(db, zone):
+    Ward(name="Ward C", timezone=zone).full_clean()
 
 
 def test_a_nurse_sees_only_her_wards_patients_and_procedures(procedure, nurse_a, nurse_b, admin_user):
