@@ -82,8 +82,9 @@ def handover_entries(*, ward: Ward, now: dt.datetime) -> list[HandoverEntry]:
             Prefetch("events", Event.objects.filter(kind=EventKind.CEMENT_INJECTED), to_attr="cement"),
             Prefetch(
                 "milestones",
+                # Not a step whose window has closed: it was missed, nothing is coming (it read "Planned").
                 Milestone.objects.open().filter(Q(due_at__lte=now + LOOK_AHEAD) | Q(step__code=MAY_STAND))
-                .select_related("step", "completed_by").order_by("due_at"),
+                .exclude(closes_at__lte=now).select_related("step", "completed_by").order_by("due_at"),
                 to_attr="open_soon",
             ),
             Prefetch(

@@ -70,6 +70,9 @@ def test_milestones_due_in_the_next_twelve_hours_are_listed_and_later_ones_are_n
     assert "Observations 3 (45 min)" in coming and "⚠ Overdue" in coming
     assert "11 Feb 01:00 May stand Planned" in coming  # eleven hours on: this shift's night
     assert "Control X-ray" not in coming  # tomorrow 13:00 is beyond the next shift
+    # The check before the procedure closed at the cement: missed, not coming (it read "Planned").
+    assert recovering.milestones.get(step__code="prom_baseline").status_at(NOW) == "missed"
+    assert "Recovery check before the procedure" not in coming
 
 
 def test_may_stand_done_shows_up_since_and_acknowledged_flags_say_by_whom(logged_in, ward_a, recovering, nurse_a):
