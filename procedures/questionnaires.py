@@ -12,7 +12,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from procedures.baseline import baseline_pain
+from procedures.baseline import PAIN_AT_REST, baseline_pain
 from procedures.models import (
     Milestone,
     Procedure,
@@ -195,9 +195,6 @@ def answer_words(item: QuestionnaireItem, value: Answer, baseline: int | None) -
         topics = ", ".join(str(TOPIC_NAMES[topic]) for topic in red_flag_topics(value))
         return _("mentions %(topics)s") % {"topics": topics}
     return _("%(value)s (baseline %(baseline)s)") % {"value": value, "baseline": baseline}
-
-
-PAIN_AT_REST = "pain_rest"
 
 
 @transaction.atomic
