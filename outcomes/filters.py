@@ -14,19 +14,19 @@ DEFAULT_DAYS = 365
 FIRST_DAY, LAST_DAY = dt.date(2000, 1, 1), dt.date(9000, 12, 31)
 
 
+def within_bounds(day: dt.date) -> None:
+    if not FIRST_DAY <= day <= LAST_DAY:
+        raise serializers.ValidationError(
+            _("Give a day from %(first)s to %(last)s.") % {"first": FIRST_DAY, "last": LAST_DAY}
+        )
+
+
 class PeriodInput(serializers.Serializer):
     """Query parameters: `ward` (id), `from` and `to` (dates, inclusive, in the ward's zone), `kind`."""
 
     ward = serializers.IntegerField(required=False, min_value=1, max_value=2**31 - 1)
-    start = serializers.DateField(required=False)
-    end = serializers.DateField(required=False)
-
-    def validate_start(self, day: dt.date) -> dt.date:
-        return within_bounds(day)
-
-    def validate_end(self, day: dt.date) -> dt.date:
-        return within_bounds(day)
-
+    start = serializers.DateField(required=False, validators=[within_bounds])
+    end = serializers.DateField(required=False, validators=[within_bounds])
     kind = serializers.ChoiceField(required=False, choices=Procedure.Kind.choices)
 
     def to_internal_value(self, data):
@@ -44,14 +44,6 @@ class PeriodInput(serializers.Serializer):
         return values
 
 
-def within_bounds(day: dt.date) -> dt.date:
-    if not FIRST_DAY <= day <= LAST_DAY:
-        raise serializers.ValidationError(
-            _("Give a day from %(first)s to %(last)s.") % {"first": FIRST_DAY, "last": LAST_DAY}
-        )
-    return day
-
-
 def period_for(user, params, *, now: dt.datetime, ward: Ward | None = None) -> Period:
     """Read the period from query parameters; a ward the user does not work on is a 404."""
     given = PeriodInput(data=params)
@@ -66,7 +58,7 @@ def period_for(user, params, *, now: dt.datetime, ward: Ward | None = None) -> P
     # Days start at midnight in the ward's zone; several wards at once are counted in UTC days.
     zone = ward.zone if ward else dt.UTC
     end = values.get("end", now.astimezone(zone).date())
-    start = values.get("start", max(FIRST_DAY, end - dt.timedelta(days=DEFAULT_DAYS)))
+    start = values.get("start", end - dt.timedelta(days=DEFAULT_DAYS))
     return Period(
         wards=wards,
         start=dt.datetime.combine(start, dt.time(), tzinfo=zone),

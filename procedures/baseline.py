@@ -49,7 +49,8 @@ def pain_answers():
 
 
 def baseline_of(procedure: Procedure) -> BaselinePain | None:
-    """The procedure's baseline, read from the database (three small queries)."""
+    """The procedure's baseline, read from the database (three small queries; pages that show several
+    procedures prefetch `pain_answers()` and call baseline_from)."""
     scores = procedure.pain_scores.filter(source=PainScore.Source.BASELINE).order_by("-recorded_at", "-id")[:1]
     cement_at = procedure.events.filter(kind=EventKind.CEMENT_INJECTED).values_list("at", flat=True).first()
     answers = pain_answers().filter(procedure=procedure).order_by("-authored_at", "-id")

@@ -25,7 +25,7 @@ from notifications.alerts import acknowledge_red_flags
 from notifications.escalation import acknowledge_sent_reminder
 from notifications.models import InboundMessage, Reminder
 from notifications.patient_links import still_opens
-from procedures.baseline import baseline_of
+from procedures.baseline import baseline_from, pain_answers
 from procedures.models import (
     Complication,
     Event,
@@ -178,6 +178,7 @@ def patient_page(request: HttpRequest, pk: int) -> HttpResponse:
         Prefetch("observations", queryset=ObservationCheck.objects.select_related("recorded_by", "pain")),
         Prefetch("complications", queryset=Complication.objects.select_related("reported_by")),
         "pain_scores",
+        Prefetch("responses", pain_answers(), to_attr="pain_answers"),
         "protocol__observation_limits",
     )
     with timezone.override(patient.ward.zone):
@@ -201,13 +202,16 @@ def patient_page(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 def procedure_context(procedure: Procedure, now) -> dict:
+    """What the patient page shows of one procedure, from what patient_page prefetched."""
+    scores = list(procedure.pain_scores.all())
+    cement_at = next((e.at for e in procedure.events.all() if e.kind == EventKind.CEMENT_INJECTED), None)
     checks = list(procedure.observations.all())
     limits = list(procedure.protocol.observation_limits.all())
     return {
         "procedure": procedure,
         "drawing": timeline_drawing(procedure=procedure, now=now),
         "milestones": [(m, m.status_at(now)) for m in procedure.milestones.all()],
-        "pain": pain_chart(list(procedure.pain_scores.all()), baseline_of(procedure)),
+        "pain": pain_chart(scores, baseline_from(scores, procedure.pain_answers, cement_at)),
         "observations": observation_rows(checks, limits),
         "trend": trend_chart(checks, limits),
         "complications": list(procedure.complications.all()),
